@@ -1,0 +1,13 @@
+"""Mutual-information estimators behind one registry.
+
+    >>> from infoplane.estimators import build
+    >>> build("ksg", k=5).estimate(x, y)          # nats
+
+Importing a family module registers its estimators; add new families to the imports below.
+"""
+
+from infoplane.estimators import knn_entropy, ksg  # noqa: F401  (register the families)
+from infoplane.estimators.base import Estimate, MIEstimator
+from infoplane.estimators.registry import available, build, register
+
+__all__ = ["Estimate", "MIEstimator", "available", "build", "register"]

@@ -1,0 +1,72 @@
+# Estimator validation on Gaussians with closed-form MI:
+# sample -> estimate (one record per estimator) -> aggregate (table + metrics) -> plot.
+
+VG = P["validation_gaussian"]
+VG_DIR = "results/synthetic/gaussian"
+
+
+rule validation_gaussian:
+    input:
+        "figures/estimator_validation_gaussian.pdf",
+        "figures/estimator_validation_gaussian.png",
+        "results/metrics/estimator_validation_gaussian.json",
+
+
+rule sample_gaussian:
+    output:
+        VG_DIR + "/d-{dim}_mi-{mi}/seed-{seed}.npz",
+    params:
+        task=VG["task"],
+        n=VG["n"],
+    log:
+        "logs/sample_gaussian/d-{dim}_mi-{mi}_seed-{seed}.log",
+    shell:
+        "infoplane sample --task {params.task} --param dim_x={wildcards.dim} --param dim_y={wildcards.dim}"
+        " --param mi={wildcards.mi} --n {params.n} --seed {wildcards.seed} --out {output} > {log} 2>&1"
+
+
+rule estimate_gaussian:
+    input:
+        VG_DIR + "/d-{dim}_mi-{mi}/seed-{seed}.npz",
+    output:
+        VG_DIR + "/d-{dim}_mi-{mi}/seed-{seed}.{estimator}.json",
+    params:
+        flags=lambda wildcards: estimator_params(wildcards.estimator),
+    log:
+        "logs/estimate_gaussian/d-{dim}_mi-{mi}_seed-{seed}.{estimator}.log",
+    shell:
+        "infoplane estimate --samples {input} --estimator {wildcards.estimator} {params.flags}"
+        " --out {output} > {log} 2>&1"
+
+
+rule aggregate_gaussian:
+    input:
+        expand(
+            VG_DIR + "/d-{dim}_mi-{mi}/seed-{seed}.{estimator}.json",
+            dim=VG["dims"],
+            mi=[fmt(m) for m in VG["mi"]],
+            seed=VG["seeds"],
+            estimator=VG["estimators"],
+        ),
+    output:
+        table="results/estimators/validation_gaussian.csv",
+        metrics="results/metrics/estimator_validation_gaussian.json",
+    log:
+        "logs/aggregate_gaussian.log",
+    shell:
+        "infoplane aggregate {input} --out {output.table} --metrics {output.metrics} > {log} 2>&1"
+
+
+rule plot_validation_gaussian:
+    input:
+        "results/estimators/validation_gaussian.csv",
+    output:
+        pdf="figures/estimator_validation_gaussian.pdf",
+        png="figures/estimator_validation_gaussian.png",
+    params:
+        title=f"kNN estimators on correlated Gaussians (n = {VG['n']}), band: min-max over seeds",
+    log:
+        "logs/plot_validation_gaussian.log",
+    shell:
+        "infoplane plot validation --table {input} --out {output.pdf} --out {output.png}"
+        " --title '{params.title}' > {log} 2>&1"
