@@ -28,6 +28,7 @@ from infoplane.estimators.base import (
     check_enough_for_k,
     check_same_length,
     is_labels,
+    normal_scores,
 )
 from infoplane.estimators.neighbors import knn
 from infoplane.estimators.registry import register
@@ -142,15 +143,20 @@ class KNNEntropyMI(MIEstimator):
             that coordinate's standard deviation; 0 (the default) adds none. Use it to break
             ties on quantised data.
         seed: seed of that noise.
+        normal_scores: replace every coordinate by its normal scores first (ranks mapped
+            through the inverse normal CDF): the estimate becomes exactly invariant to strictly
+            increasing maps of each coordinate, and bounded or skewed margins no longer bias it.
     """
 
     weighted: bool = False
 
-    def __init__(self, k: int = 5, noise: float = 0.0, seed: int = 0) -> None:
-        super().__init__(k=k, noise=noise, seed=seed)
-        self.k, self.noise, self.seed = int(k), float(noise), int(seed)
+    def __init__(self, k: int = 5, noise: float = 0.0, seed: int = 0, normal_scores: bool = False) -> None:
+        super().__init__(k=k, noise=noise, seed=seed, normal_scores=normal_scores)
+        self.k, self.noise, self.seed, self.normal_scores = int(k), float(noise), int(seed), bool(normal_scores)
 
-    def _jitter(self, z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def _prepare(self, z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        if self.normal_scores:
+            z = normal_scores(z)
         if self.noise == 0:
             return z
         scale = z.std(axis=0, keepdims=True)
@@ -162,7 +168,7 @@ class KNNEntropyMI(MIEstimator):
 
     def estimate_with_interval(self, x: np.ndarray, y: np.ndarray) -> Estimate:
         rng = np.random.default_rng(self.seed)
-        x = self._jitter(as_samples(x, "x"), rng)
+        x = self._prepare(as_samples(x, "x"), rng)
         if is_labels(y):
             labels = as_labels(y, "y")
             check_same_length(x, labels)
@@ -173,7 +179,7 @@ class KNNEntropyMI(MIEstimator):
                 check_enough_for_k(int(rows.sum()), self.k, f"class {label} of y")
                 conditional[rows] = self.entropy_terms(x[rows])
             return Estimate.from_terms(self.entropy_terms(x) - conditional)
-        y = self._jitter(as_samples(y, "y"), rng)
+        y = self._prepare(as_samples(y, "y"), rng)
         check_same_length(x, y)
         joint = np.hstack([x, y])
         terms = self.entropy_terms(x) + self.entropy_terms(y) - self.entropy_terms(joint)
