@@ -101,7 +101,7 @@ rule fit_compressor_images:
 
 
 def _image_inputs(w):
-    on = EV_IMG["methods"][w.method]["on"]
+    on = EV_IMG["methods"][w.method]["input"]
     inputs = {"samples": f"{EV_DIR}/images/{w.family}/mi-{w.mi}/seed-{w.seed}.npz"}
     if on in ("ae", "pca"):
         inputs["compressor"] = f"results/compressors/{w.family}.{on}.pt"
@@ -110,7 +110,7 @@ def _image_inputs(w):
 
 def _image_flags(w, input):
     method = EV_IMG["methods"][w.method]
-    on = method["on"]
+    on = method["input"]
     if on in ("ae", "pca"):
         inner = _method_flags(method, {"x": input.compressor, "y": input.compressor})
         return f"--estimator compressed --param estimator={method['estimator']} {inner}"
