@@ -74,6 +74,8 @@ def cmd_estimate(args: argparse.Namespace) -> None:
     from infoplane.estimators import build
     from infoplane.records import estimate_record
 
+    # Check the estimator and its parameters before reading any data.
+    estimator = build(args.estimator, **parse_params(args.param))
     meta: dict[str, Any] = {}
     if args.samples is not None:
         if args.x is not None or args.y is not None:
@@ -90,7 +92,6 @@ def cmd_estimate(args: argparse.Namespace) -> None:
             y = y.astype(np.int64)
     else:
         raise ValueError("give --samples FILE.npz, or both --x and --y")
-    estimator = build(args.estimator, **parse_params(args.param))
     record = {**meta, **estimate_record(estimator, x, y)}
     record["label"] = args.label or record["estimator"]
     write_json(record, args.out)

@@ -2,16 +2,13 @@
 sample -> fit compressors -> estimate -> table + metrics -> figures."""
 
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+from .conftest import REPO, snakemake
 
 
 def tiny_config() -> dict:
@@ -41,18 +38,11 @@ def tiny_config() -> dict:
 
 
 @pytest.mark.slow
-def test_known_mi_workflow(tmp_path):
-    for item in ("Snakefile", "workflow", "profiles"):
-        src = REPO / item
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / item)
+def test_known_mi_workflow(workflow_copy: Path) -> None:
+    tmp_path = workflow_copy
+    # The whole config, not an overlay: Snakemake merges overlays into the default families.
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(tiny_config()))
-    bin_dir = Path(sys.executable).parent
-    run = subprocess.run(
-        [str(bin_dir / "snakemake"), "estimator_validation", "--cores", "2"],
-        cwd=tmp_path, capture_output=True, text=True,
-        env={"PATH": f"{bin_dir}:/usr/bin:/bin", "PYTHONPATH": str(REPO / "src"), "OMP_NUM_THREADS": "1",
-             "HOME": str(tmp_path)},
-    )
+    run = snakemake(tmp_path, "estimator_validation", "-c2")
     assert run.returncode == 0, run.stderr[-3000:]
 
     table = pd.read_csv(tmp_path / "results/estimator_validation.csv")
