@@ -107,19 +107,22 @@ def plot_benchmark_tasks(table: pd.DataFrame, outputs: list[Path], title: str = 
     for row, case in enumerate(cases):
         rows = table[table["family"] == case]
         truth = float(rows["mi_true"].iloc[0])
-        ax.plot([truth, truth], [row - 0.45, row + 0.45], "k-", lw=2, label="true MI" if row == 0 else None)
+        ax.plot([truth, truth], [row - 0.45, row + 0.45], "k-", lw=2)
         for i, label in enumerate(labels):
             est = rows.loc[rows["label"] == label, "mi_estimate"]
             if est.empty:
                 continue
             mean = float(est.mean())
             ax.errorbar(mean, row + offsets[label], xerr=[[mean - est.min()], [est.max() - mean]],
-                        fmt="o", ms=4, color=f"C{i}", label=label if row == 0 else None)
+                        fmt="o", ms=4, color=f"C{i}")
+    # One legend entry per method, whichever rows it appears on.
+    handles = [plt.Line2D([], [], color="k", lw=2)] + [
+        plt.Line2D([], [], color=f"C{i}", marker="o", ls="") for i in range(len(labels))]
+    ax.legend(handles, ["true MI", *labels], fontsize=7, loc="lower right")
     ax.set_yticks(range(len(cases)), cases, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("MI (nats)")
     ax.grid(alpha=0.3, axis="x")
-    ax.legend(fontsize=7, loc="lower right")
     if title:
         ax.set_title(title)
     save(fig, outputs)

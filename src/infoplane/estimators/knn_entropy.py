@@ -234,12 +234,13 @@ class WeightedKLMutualInformation(KNNEntropyMI):
 
     name = "wkl"
 
-    def __init__(self, k: int = 40, weights: str = "minvar", noise: float = 0.0, seed: int = 0) -> None:
+    def __init__(self, k: int = 40, weights: str = "minvar", noise: float = 0.0, seed: int = 0,
+                 normal_scores: bool = False) -> None:
         # k = 40 rather than the paper's 5: in joint dimension 10 the bias-cancelling weights
         # at k = 5 spread about 0.12 nats from seed to seed at n = 10,000, at k = 40 (minvar)
         # 0.017. Pass k=5, weights="bsy" to match Butakov et al.'s code.
         bsy_weights(k, 1, weights)  # validates the scheme name before any data is seen
-        super().__init__(k=k, noise=noise, seed=seed)
+        super().__init__(k=k, noise=noise, seed=seed, normal_scores=normal_scores)
         self._params["weights"] = weights
         self.weights = weights
 
