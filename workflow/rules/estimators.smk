@@ -6,6 +6,8 @@
 #   bmi:    sample each case -> estimate with each method -> the same table -> an overview figure
 # Table: results/estimator_validation.csv; metrics: results/metrics/estimator_validation.json.
 
+import shlex
+
 from infoplane.estimators import available as _available_estimators
 
 EV = P["estimator_validation"]
@@ -42,14 +44,19 @@ def _bmi_records():
     ]
 
 
+def _flags(flag, params):
+    """`--param key=value` words, values as JSON (read back as YAML), quoted for the shell."""
+    return " ".join(f"{flag} " + shlex.quote(f"{key}={json.dumps(value)}") for key, value in params.items())
+
+
 def _task_flags(spec):
-    return " ".join(f"--param {key}={json.dumps(value)}" for key, value in spec.get("params", {}).items())
+    return _flags("--param", spec.get("params", {}))
 
 
 def _method_flags(method, extra=None):
     """--param flags: the shared estimator section, the method's own params, then `extra`."""
-    params = {**P["estimators"].get(method["estimator"], {}), **method.get("params", {}), **(extra or {})}
-    return " ".join(f"--param {key}={json.dumps(value)}" for key, value in params.items())
+    return _flags("--param", {**P["estimators"].get(method["estimator"], {}), **method.get("params", {}),
+                              **(extra or {})})
 
 
 rule estimator_validation:
@@ -86,9 +93,7 @@ rule fit_compressor_images:
         flags=lambda w: _task_flags(EV_IMG["families"][w.family]),
         spec=lambda w: f"{w.kind}:{EV_IMG['families'][w.family]['latent_dim']}",
         cfg=lambda w: EV_IMG["compressors"][w.kind],
-        options=lambda w: " ".join(
-            f"--option {k}={json.dumps(v)}" for k, v in EV_IMG["compressors"][w.kind].get("options", {}).items()
-        ),
+        options=lambda w: _flags("--option", EV_IMG["compressors"][w.kind].get("options", {})),
     threads: 2
     log:
         "logs/fit_compressor_images/{family}.{kind}.log",
@@ -161,22 +166,39 @@ rule estimate_known_mi_vector:
         " --label {wildcards.method} --out {output} > {log} 2>&1"
 
 
+rule aggregate_known_mi_images:
+    input:
+        _image_records(),
+    output:
+        EV_DIR + "/images.csv",
+    log:
+        "logs/aggregate_known_mi_images.log",
+    shell:
+        "infoplane aggregate {input} --out {output} > {log} 2>&1"
+
+
+rule aggregate_known_mi_vectors:
+    input:
+        _bmi_records(),
+    output:
+        EV_DIR + "/bmi.csv",
+    log:
+        "logs/aggregate_known_mi_vectors.log",
+    shell:
+        "infoplane aggregate {input} --out {output} > {log} 2>&1"
+
+
 rule aggregate_estimator_validation:
     input:
-        images=_image_records(),
-        bmi=_bmi_records(),
+        _image_records(),
+        _bmi_records(),
     output:
         table="results/estimator_validation.csv",
-        images="results/estimator_validation/images.csv",
-        bmi="results/estimator_validation/bmi.csv",
         metrics="results/metrics/estimator_validation.json",
     log:
         "logs/aggregate_estimator_validation.log",
     shell:
-        "(infoplane aggregate {input.images} --out {output.images}"
-        " && infoplane aggregate {input.bmi} --out {output.bmi}"
-        " && infoplane aggregate {input.images} {input.bmi} --out {output.table} --by-family"
-        " --metrics {output.metrics}) > {log} 2>&1"
+        "infoplane aggregate {input} --out {output.table} --by-family --metrics {output.metrics} > {log} 2>&1"
 
 
 rule plot_known_mi_images:
