@@ -93,16 +93,20 @@ def gaussian_logsumexp(
     q = torch.as_tensor(queries - origin, dtype=dtype, device=dev)
     c = torch.as_tensor(centres - origin, dtype=dtype, device=dev)
     neg_half_inv_var = torch.as_tensor(-0.5 / scales**2, dtype=dtype, device=dev)
-    c_sq = (c * c).sum(dim=1)
+    c_sq, c_t = (c * c).sum(dim=1), c.T.contiguous()
     out = torch.empty((m, len(scales)), dtype=dtype, device=dev)
+    last = len(scales) - 1
     for start, stop in row_blocks(m, chunk):
         block = q[start:stop]
-        d2 = (block * block).sum(dim=1, keepdim=True) + c_sq - 2.0 * (block @ c.T)
+        # ||q||^2 + ||c||^2 - 2 q.c in one (chunk, n) buffer, updated in place.
+        d2 = torch.addmm(c_sq, block, c_t, alpha=-2.0).add_((block * block).sum(dim=1, keepdim=True))
         d2.clamp_(min=0.0)
         if leave_one_out:
             rows = torch.arange(stop - start, device=dev)
             d2[rows, rows + start] = torch.inf
         for j in range(len(scales)):
-            out[start:stop, j] = torch.logsumexp(d2 * neg_half_inv_var[j], dim=1)
+            # The last scale may overwrite d2; the others need it intact.
+            scaled = d2.mul_(neg_half_inv_var[j]) if j == last else d2 * neg_half_inv_var[j]
+            out[start:stop, j] = torch.logsumexp(scaled, dim=1)
     result = out.cpu().numpy().astype(np.float64, copy=False)
     return result[:, 0] if scalar else result
