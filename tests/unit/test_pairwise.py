@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from scipy.special import logsumexp
 
 from infoplane.estimators.pairwise import gaussian_logsumexp, row_blocks
@@ -56,6 +57,14 @@ def test_rejects_bad_input(points):
         gaussian_logsumexp(q, c, 0.0)
     with pytest.raises(ValueError, match="chunk"):
         list(row_blocks(10, 0))
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_matches_cpu(points):
+    q, c = points
+    cpu = gaussian_logsumexp(q, c, [0.3, 1.0], chunk=7, device="cpu")
+    np.testing.assert_allclose(gaussian_logsumexp(q, c, [0.3, 1.0], chunk=7, device="cuda"), cpu, rtol=1e-9)
 
 
 def test_blocks_cover_the_rows_once():

@@ -95,7 +95,6 @@ def gaussian_logsumexp(
     neg_half_inv_var = torch.as_tensor(-0.5 / scales**2, dtype=dtype, device=dev)
     c_sq, c_t = (c * c).sum(dim=1), c.T.contiguous()
     out = torch.empty((m, len(scales)), dtype=dtype, device=dev)
-    last = len(scales) - 1
     for start, stop in row_blocks(m, chunk):
         block = q[start:stop]
         # ||q||^2 + ||c||^2 - 2 q.c in one (chunk, n) buffer, updated in place.
@@ -104,9 +103,14 @@ def gaussian_logsumexp(
         if leave_one_out:
             rows = torch.arange(stop - start, device=dev)
             d2[rows, rows + start] = torch.inf
+        # Log-sum-exp with the nearest centre as the shift, shared by every scale: the largest
+        # term is exp(0) = 1, so nothing overflows or underflows to a zero sum.
+        nearest = d2.min(dim=1, keepdim=True).values
+        nearest = torch.where(torch.isinf(nearest), torch.zeros_like(nearest), nearest)  # empty sums
+        d2.sub_(nearest)
+        work = torch.empty_like(d2)
         for j in range(len(scales)):
-            # The last scale may overwrite d2; the others need it intact.
-            scaled = d2.mul_(neg_half_inv_var[j]) if j == last else d2 * neg_half_inv_var[j]
-            out[start:stop, j] = torch.logsumexp(scaled, dim=1)
+            torch.mul(d2, neg_half_inv_var[j], out=work)
+            out[start:stop, j] = work.exp_().sum(dim=1).log_() + nearest[:, 0] * neg_half_inv_var[j]
     result = out.cpu().numpy().astype(np.float64, copy=False)
     return result[:, 0] if scalar else result
