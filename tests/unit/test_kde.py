@@ -81,7 +81,8 @@ def test_bandwidth_search_finds_the_likelihood_maximum():
     found = select_bandwidth(z)
     loglik = lambda log_h: -float(loo_log_density(z, math.exp(log_h)).sum())  # noqa: E731
     best = math.exp(minimize_scalar(loglik, bounds=(math.log(0.01), math.log(2.0)), method="bounded").x)
-    assert found == pytest.approx(best, rel=0.03)  # the final grid step is about 2 %
+    # The last grid step is 2.6 %, so the search lands within about 1.3 % of the argmax.
+    assert found == pytest.approx(best, rel=0.03)
     # On Gaussian data the likelihood bandwidth lies near Silverman's rule.
     g, _ = whiten(np.random.default_rng(4).standard_normal((800, 3)))
     assert 0.5 <= select_bandwidth(g) / silverman_bandwidth(800, 3) <= 1.5

@@ -124,6 +124,7 @@ class BinningMI(MIEstimator):
     ) -> None:
         if scheme not in SCHEMES:
             raise ValueError(f"unknown binning scheme {scheme!r}; use one of {', '.join(SCHEMES)}")
+        lo, hi = (None if v is None else float(v) for v in (lo, hi))
         super().__init__(scheme=scheme, width=width, bits=bits, n_bins=n_bins, lo=lo, hi=hi)
         self.scheme: Scheme = scheme
         self.width, self.bits, self.n_bins, self.lo, self.hi = float(width), int(bits), int(n_bins), lo, hi

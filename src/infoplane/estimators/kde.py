@@ -10,8 +10,8 @@ isotropic bandwidth h fits every coordinate. With f_{-i} the density estimate wi
 Bandwidth: leave-one-out maximum likelihood, h* = argmax_h sum_i log f_{-i}(z_i), by a
 recursive 7-point log-grid search that starts on [h_S / 32, 2 h_S] (h_S Silverman's rule for
 whitened data) and re-centres on the best point with the grid's step as half-width, four
-rounds (final step about 2 %). As in Butakov et al.'s Information-v3, h is fitted once on
-the joint (x, y) (each side whitened on its own) and shared with both marginals, so the
+rounds (the last grid's step is about 2.6 %). As in Butakov et al.'s Information-v3, h is
+fitted once on the joint (x, y) (each side whitened on its own) and shared with both marginals, so the
 marginal densities are exactly the marginals of the joint estimate. For integer labels Y,
 I(L;Y) = H(L) - sum_y p(y) H(L | Y=y) with h fitted on L and shared by every class.
 
@@ -101,6 +101,7 @@ class KDEMutualInformation(MIEstimator):
     def __init__(
         self, bandwidth: float | None = None, chunk: int | None = None, device: str | None = None
     ) -> None:
+        bandwidth = None if bandwidth is None else float(bandwidth)
         if bandwidth is not None and not bandwidth > 0:
             raise ValueError(f"bandwidth must be positive (or None to fit it), got {bandwidth}")
         super().__init__(bandwidth=bandwidth, chunk=chunk, device=device)

@@ -80,6 +80,7 @@ class PairwiseBound(MIEstimator):
     kernel_factor: float
 
     def __init__(self, noise_variance: float, chunk: int | None = None, device: str | None = None) -> None:
+        noise_variance = float(noise_variance)  # "1e-3" from a command line is a string in YAML
         if not (noise_variance > 0 and math.isfinite(noise_variance)):
             raise ValueError(f"noise_variance must be positive and finite, got {noise_variance}")
         super().__init__(noise_variance=noise_variance, chunk=chunk, device=device)

@@ -110,6 +110,7 @@ class SamplePropagation(MIEstimator):
     def __init__(
         self, beta: float, n_mc: int = 10, seed: int = 0, chunk: int | None = None, device: str | None = None
     ) -> None:
+        beta, n_mc = float(beta), int(n_mc)  # "1e-1" from a command line is a string in YAML
         check_sp_params(beta, n_mc)
         super().__init__(beta=beta, n_mc=n_mc, seed=seed, chunk=chunk, device=device)
         self.beta, self.n_mc, self.seed = float(beta), int(n_mc), int(seed)
