@@ -25,13 +25,7 @@ import torch
 from torch import nn
 
 from infoplane.estimators.base import as_samples
-
-
-def resolve_device(device: str) -> torch.device:
-    """``"auto"`` -> CUDA when present, else CPU; anything else is passed to torch."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+from infoplane.estimators.pairwise import resolve_device
 
 
 class GaussianNoise(nn.Module):
