@@ -5,7 +5,8 @@ of the pipeline can be run alone; each reads and writes the files named on its c
     infoplane estimate  --x X.npy --y Y.npy --estimator ksg --param k=5
     infoplane estimate  --samples s.npz --estimator wkl --out record.json
     infoplane fit-compressor --task gaussian-bumps --param size=16 --spec ae:2 --out ae.pt
-    infoplane estimate  --samples s.npz --estimator compressed --param estimator=wkl --param x=ae.pt --param y=ae.pt
+    infoplane estimate  --samples s.npz --estimator compressed --param estimator=wkl \
+        --param x=ae.pt --param y=ae.pt
     infoplane aggregate records/*.json --out table.csv --metrics metrics.json
     infoplane plot validation --table table.csv --out fig.pdf --out fig.png
 

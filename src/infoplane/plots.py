@@ -103,7 +103,8 @@ def plot_benchmark_tasks(table: pd.DataFrame, outputs: list[Path], title: str = 
     cases = sorted(table["family"].unique())
     labels = sorted(table["label"].unique())
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(cases) + 1.2))
-    offsets = {label: (i - (len(labels) - 1) / 2) * 0.8 / max(len(labels), 1) for i, label in enumerate(labels)}
+    step = 0.8 / max(len(labels), 1)
+    offsets = {label: (i - (len(labels) - 1) / 2) * step for i, label in enumerate(labels)}
     for row, case in enumerate(cases):
         rows = table[table["family"] == case]
         truth = float(rows["mi_true"].iloc[0])

@@ -23,7 +23,8 @@ def low_rank(n: int, seed: int, d: int = 20, rank: int = 3) -> np.ndarray:
     return rng.standard_normal((n, rank)) @ basis + 5.0
 
 
-@pytest.mark.parametrize(("spec", "kind"), [("none", Identity), ("pca:4", PCACompressor), ("ae:3", AutoencoderCompressor)])
+@pytest.mark.parametrize(("spec", "kind"),
+                         [("none", Identity), ("pca:4", PCACompressor), ("ae:3", AutoencoderCompressor)])
 def test_specs(spec, kind):
     comp = make_compressor(spec)
     assert isinstance(comp, kind)

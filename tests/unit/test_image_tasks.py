@@ -58,7 +58,8 @@ def test_rectangle_segments_are_uniform_over_valid_pairs():
     assert (right - 2).mean() == pytest.approx(20.0, abs=0.15)
     # and the pixel sums give back the area, so the image determines the rectangle's size
     images = task.render(lx[:100])
-    np.testing.assert_allclose(images.sum(axis=(1, 2)), (lx[:100, 1] - lx[:100, 0]) * (lx[:100, 3] - lx[:100, 2]))
+    areas = (lx[:100, 1] - lx[:100, 0]) * (lx[:100, 3] - lx[:100, 2])
+    np.testing.assert_allclose(images.sum(axis=(1, 2)), areas)
 
 
 def test_latent_correlation_grows_with_mi():

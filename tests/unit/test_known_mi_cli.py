@@ -43,8 +43,9 @@ def test_fit_compressor_then_estimate_with_it(tmp_path: Path, capsys: pytest.Cap
     # variance and loses the noise, so the error per coordinate is close to 1 - 1/100.
     assert fitted["reconstruction_error_test"] == pytest.approx(0.99, abs=0.05)
     record_path = tmp_path / "r.json"
-    assert main(["estimate", "--samples", str(samples), "--estimator", "compressed", "--param", "estimator=ksg",
-                 "--param", f"x={model}", "--param", f"y={model}", "--label", "pca-ksg",
+    assert main(["estimate", "--samples", str(samples), "--estimator", "compressed",
+                 "--param", "estimator=ksg", "--param", f"x={model}", "--param", f"y={model}",
+                 "--label", "pca-ksg",
                  "--out", str(record_path)]) == 0
     record = json.loads(record_path.read_text())
     assert record["label"] == "pca-ksg" and record["n_estimate"] == 2000 and record["n_fit"] == 0
@@ -53,7 +54,8 @@ def test_fit_compressor_then_estimate_with_it(tmp_path: Path, capsys: pytest.Cap
 
 def test_estimate_on_latents(tmp_path: Path) -> None:
     samples, record_path = tmp_path / "s.npz", tmp_path / "r.json"
-    assert main(["sample", "--task", "rectangles", "--param", "mi=1.5", "--n", "3000", "--out", str(samples)]) == 0
+    assert main(["sample", "--task", "rectangles", "--param", "mi=1.5", "--n", "3000",
+                 "--out", str(samples)]) == 0
     assert main(["estimate", "--samples", str(samples), "--variables", "latent", "--estimator", "wkl",
                  "--out", str(record_path)]) == 0
     record = json.loads(record_path.read_text())

@@ -20,7 +20,8 @@ def test_student_t_matches_bmi(dim, df):
 
 
 def test_student_t_1x1_df1_matches_bmi():
-    assert build_task("student-t", dim_x=1, dim_y=1, df=1).mutual_information == pytest.approx(0.224, abs=5e-4)
+    task = build_task("student-t", dim_x=1, dim_y=1, df=1)
+    assert task.mutual_information == pytest.approx(0.224, abs=5e-4)
 
 
 def test_student_t_tends_to_gaussian_for_large_df():
@@ -74,7 +75,8 @@ def test_spiral_is_norm_preserving_and_invertible():
 
 def test_unknown_transform_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown transform"):
-        build_task("transformed", base="gaussian-sparse", transform="cube", base_params={"dim_x": 2, "dim_y": 2})
+        build_task("transformed", base="gaussian-sparse", transform="cube",
+                   base_params={"dim_x": 2, "dim_y": 2})
 
 
 def test_embedded_truth_equals_the_full_gaussian_closed_form():
@@ -102,7 +104,8 @@ def test_embedded_high_dimensional_shapes_and_reach():
 
 
 def test_every_task_is_registered_and_seeded():
-    assert {"student-t", "additive-uniform", "transformed", "embedded", "gaussian-bumps", "rectangles"} <= set(TASKS)
+    new = {"student-t", "additive-uniform", "transformed", "embedded", "gaussian-bumps", "rectangles"}
+    assert new <= set(TASKS)
     task = build_task("student-t", dim_x=2, dim_y=2, df=3)
     a, b = task.sample(100, 5), task.sample(100, 5)
     np.testing.assert_array_equal(a[0], b[0])

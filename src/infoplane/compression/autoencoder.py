@@ -54,7 +54,8 @@ class ConvAutoencoder(nn.Module):
         input_noise, code_noise: training-time noise on the input and on the code.
     """
 
-    def __init__(self, size: int, latent_dim: int, input_noise: float = 0.1, code_noise: float = 0.02) -> None:
+    def __init__(self, size: int, latent_dim: int, input_noise: float = 0.1,
+                 code_noise: float = 0.02) -> None:
         super().__init__()
         self.size, self.padded = size, 2 ** max(2, math.ceil(math.log2(size)))
         n_blocks = int(math.log2(self.padded)) - 1  # down to 2 x 2
@@ -128,13 +129,16 @@ class AutoencoderCompressor:
 
     def __init__(self, latent_dim: int, epochs: int = 100, batch_size: int = 128, lr: float = 1e-3,
                  hidden: tuple[int, ...] | list[int] = (128, 64), input_noise: float = 0.1,
-                 code_noise: float = 0.02, seed: int = 0, device: str = "auto", progress: bool = False) -> None:
+                 code_noise: float = 0.02, seed: int = 0, device: str = "auto",
+                 progress: bool = False) -> None:
         if latent_dim < 1:
             raise ValueError(f"ae: latent_dim must be >= 1, got {latent_dim}")
         if epochs < 1 or batch_size < 1 or lr <= 0:
-            raise ValueError(f"ae: epochs, batch_size and lr must be positive, got {epochs}, {batch_size}, {lr}")
-        self.latent_dim, self.epochs, self.batch_size, self.lr = int(latent_dim), int(epochs), int(batch_size), lr
-        self.hidden, self.input_noise, self.code_noise = tuple(int(h) for h in hidden), input_noise, code_noise
+            raise ValueError(f"ae: epochs, batch_size and lr must be positive, got {epochs}, {batch_size}, "
+                             f"{lr}")
+        self.latent_dim, self.epochs, self.batch_size = int(latent_dim), int(epochs), int(batch_size)
+        self.lr, self.hidden = float(lr), tuple(int(h) for h in hidden)
+        self.input_noise, self.code_noise = float(input_noise), float(code_noise)
         self.seed, self.device, self.progress = int(seed), device, progress
         self.model: ConvAutoencoder | DenseAutoencoder | None = None
         self.input_shape: tuple[int, ...] = ()
@@ -157,7 +161,8 @@ class AutoencoderCompressor:
         if len(input_shape) == 1:
             return DenseAutoencoder(input_shape[0], self.latent_dim, self.hidden, self.input_noise,
                                     self.code_noise)
-        raise ValueError(f"ae: samples must be vectors (n, d) or images (n, H, W), got sample shape {input_shape}")
+        raise ValueError(f"ae: samples must be vectors (n, d) or images (n, H, W), got sample shape "
+                         f"{input_shape}")
 
     def state(self) -> dict[str, Any]:
         """Everything needed to rebuild the fitted compressor (tensors and plain values)."""
@@ -169,7 +174,7 @@ class AutoencoderCompressor:
                 "history": self.history}
 
     @classmethod
-    def from_state(cls, state: dict[str, Any]) -> "AutoencoderCompressor":
+    def from_state(cls, state: dict[str, Any]) -> AutoencoderCompressor:
         comp = cls(**state["config"])
         comp.input_shape = tuple(state["input_shape"])
         comp.model = comp._build(comp.input_shape)
@@ -192,7 +197,8 @@ class AutoencoderCompressor:
         if x.ndim == 2:
             as_samples(x, "ae input")
         elif x.ndim != 3 or not np.all(np.isfinite(x)):
-            raise ValueError(f"ae: expected (n, d) vectors or (n, H, W) images without NaN, got shape {x.shape}")
+            raise ValueError(f"ae: expected (n, d) vectors or (n, H, W) images without NaN, got shape "
+                             f"{x.shape}")
         if self.input_shape and x.shape[1:] != self.input_shape:
             raise ValueError(f"ae: fitted on samples of shape {self.input_shape}, got {x.shape[1:]}")
         return x
@@ -204,7 +210,7 @@ class AutoencoderCompressor:
         t = torch.as_tensor(np.ascontiguousarray(x), dtype=torch.float32)
         return t[:, None] if t.ndim == 3 else t
 
-    def fit(self, x: np.ndarray) -> "AutoencoderCompressor":
+    def fit(self, x: np.ndarray) -> AutoencoderCompressor:
         """Train on (n, d) vectors or (n, H, W) images in [0, 1]."""
         x = self._check(x)
         self.input_shape = tuple(x.shape[1:])

@@ -28,7 +28,7 @@ class PCACompressor:
         self.components: np.ndarray | None = None  # (latent_dim, d)
         self._explained = 0.0
 
-    def fit(self, x: np.ndarray) -> "PCACompressor":
+    def fit(self, x: np.ndarray) -> PCACompressor:
         """Fit on (n, ...) samples (trailing axes are flattened)."""
         flat = as_samples(np.reshape(x, (len(x), -1)), "pca input")
         pca = PCA(n_components=min(self.latent_dim, *flat.shape), random_state=self.seed).fit(flat)
@@ -72,7 +72,7 @@ class PCACompressor:
                 "explained": self._explained}
 
     @classmethod
-    def from_state(cls, state: dict[str, Any]) -> "PCACompressor":
+    def from_state(cls, state: dict[str, Any]) -> PCACompressor:
         comp = cls(**state["config"])
         comp.mean, comp.components = state["mean"].numpy(), state["components"].numpy()
         comp._explained = float(state["explained"])

@@ -23,7 +23,7 @@ class Identity:
 
     latent_dim = 0  # as many as the input has
 
-    def fit(self, x: np.ndarray) -> "Identity":
+    def fit(self, x: np.ndarray) -> Identity:
         return self
 
     def transform(self, x: np.ndarray) -> np.ndarray:
@@ -51,7 +51,8 @@ def make_compressor(spec: str, seed: int = 0, **options: Any) -> Compressor:
         return Identity()
     kind, sep, dim = spec.partition(":")
     if not sep or kind not in _KINDS or not dim.isdigit():
-        raise ValueError(f"bad compressor spec {spec!r}; use 'none', 'pca:K' or 'ae:K' (K a positive integer), "
+        raise ValueError(f"bad compressor spec {spec!r}; use 'none', 'pca:K' or 'ae:K' (K a positive "
+                         "integer), "
                          "or the path of a compressor saved by `infoplane fit-compressor` (.pt)")
     if kind == "pca":
         if options:

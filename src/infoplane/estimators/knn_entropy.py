@@ -187,7 +187,8 @@ class KNNEntropyMI(MIEstimator):
 
     def __init__(self, k: int = 5, noise: float = 0.0, seed: int = 0, normal_scores: bool = False) -> None:
         super().__init__(k=k, noise=noise, seed=seed, normal_scores=normal_scores)
-        self.k, self.noise, self.seed, self.normal_scores = int(k), float(noise), int(seed), bool(normal_scores)
+        self.k, self.noise, self.seed = int(k), float(noise), int(seed)
+        self.normal_scores = bool(normal_scores)
 
     def _prepare(self, z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         if self.normal_scores:

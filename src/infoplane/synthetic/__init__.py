@@ -13,7 +13,8 @@ low intrinsic dimension (``embedded``), and Butakov et al.'s images (``gaussian-
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import numpy as np
 

@@ -38,7 +38,8 @@ def save_samples(path: Path, task: Any, n: int, seed: int, meta: dict[str, Any])
     return meta
 
 
-def load_samples(path: Path, variables: Variables = "observed") -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+def load_samples(path: Path, variables: Variables = "observed"
+                 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Read a sample file.
 
     Args:

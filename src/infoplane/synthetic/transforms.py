@@ -13,8 +13,9 @@ is undone by rotating back by the same angle. In one dimension it is the identit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtr
