@@ -95,6 +95,7 @@ rule fit_compressor_images:
         cfg=lambda w: EV_IMG["compressors"][w.kind],
         options=lambda w: _flags("--option", EV_IMG["compressors"][w.kind].get("options", {})),
     threads: 2
+    priority: 10  # the longest jobs: start them first
     log:
         "logs/fit_compressor_images/{family}.{kind}.log",
     shell:
