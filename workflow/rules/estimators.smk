@@ -103,7 +103,7 @@ rule fit_compressor_images:
         # that serves X and Y at every grid point; its seeds are disjoint from the grid's.
         "infoplane fit-compressor --task {params.task} {params.flags} --param mi=0 --spec {params.spec}"
         " {params.options} --n-fit {params.cfg[n_fit]} --n-test {params.cfg[n_test]} --seed {params.cfg[seed]}"
-        " --threads {threads} --out {output.model} --report {output.report} > {log} 2>&1"
+        " --threads {threads} --progress --out {output.model} --report {output.report} > {log} 2>&1"
 
 
 def _image_inputs(w):
