@@ -199,3 +199,14 @@ def test_unavailable_device_raises_value_error():
     x, y = gaussian(1.0, 100)
     with pytest.raises(ValueError, match="CUDA"):
         build("nwj", device="cuda", max_epochs=1).estimate(x, y)
+
+
+@pytest.mark.gpu
+def test_runs_on_cuda_when_present():
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    x, y = gaussian(1.0, 4000)
+    estimator = build("mine", seed=0, **FAST)  # device=None picks CUDA
+    result = estimator.estimate_with_interval(x, y)
+    assert estimator.diagnostics["device"].startswith("cuda")
+    assert abs(result.mi - 1.0) <= 0.2, result
