@@ -6,7 +6,17 @@
 Importing a family module registers its estimators; add new families to the imports below.
 """
 
-from infoplane.estimators import knn_entropy, ksg, neural  # noqa: F401  (register the families)
+from infoplane.estimators import (  # noqa: F401  (register the families)
+    binning,
+    discrete,
+    gaussian,
+    kde,
+    kde_bounds,
+    knn_entropy,
+    ksg,
+    neural,  # mine, infonce, nwj; imports torch only when estimating
+    sp,
+)
 from infoplane.estimators.base import Estimate, MIEstimator
 from infoplane.estimators.registry import available, build, register
 
