@@ -118,7 +118,7 @@ class NeuralEstimator(MIEstimator):
         val_fraction, test_fraction: shares of the samples for early stopping and for the
             reported estimate (the rest trains the critic).
         seed: seeds the split, the initial weights and the batch order.
-        device: "cpu", "cuda", "cuda:1"...; None: CUDA when available, else the CPU.
+        device: "cpu", "cuda", "cuda:1"...; None or "auto": CUDA when available, else the CPU.
         progress: show a progress bar over epochs.
     """
 
@@ -210,9 +210,10 @@ class NeuralEstimator(MIEstimator):
         import torch
 
         from infoplane.estimators.neural_training import Split, train_and_evaluate
+        from infoplane.estimators.pairwise import resolve_device
 
         try:
-            device = torch.device(self.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+            device = resolve_device(self.device)
         except RuntimeError as err:
             raise ValueError(f"device {self.device!r} is not a torch device: {err}") from None
         if device.type == "cuda" and not torch.cuda.is_available():
