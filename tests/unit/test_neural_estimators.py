@@ -93,6 +93,28 @@ def test_mine_gradient_uses_the_moving_average():
     assert torch.allclose(scores.grad, expected)
 
 
+@pytest.mark.parametrize(("side", "blocks"), [(16, 2), (32, 3)])
+def test_conv_tower_pools_down_to_4x4(side, blocks):
+    from infoplane.estimators.critics import build_critic
+
+    critic = build_critic((1, side, side), (1, side, side), hidden=[100, 100])
+    assert critic.tower_x.out_dim == 8 * 4 * 4
+    assert sum(isinstance(m, torch.nn.Conv2d) for m in critic.tower_x.modules()) == blocks
+    scores = critic(torch.randn(10, 1, side, side), torch.randn(10, 1, side, side), negatives=3)
+    assert scores.shape == (10, 4)
+
+
+def test_critic_columns_pair_x_i_with_y_i_plus_k():
+    from infoplane.estimators.critics import build_critic
+
+    critic = build_critic((3,), (2,), hidden=[8])
+    x, y = torch.randn(5, 3), torch.randn(5, 2)
+    scores = critic(x, y, negatives=4)
+    direct = torch.stack([critic.head.rest(critic.head.first_x(x) + critic.head.first_y(y.roll(-k, 0)))
+                          .squeeze(-1) for k in range(5)], 1)
+    assert torch.allclose(scores, direct, atol=1e-6)
+
+
 # -- estimators on data with known MI -----------------------------------------------------------
 
 
