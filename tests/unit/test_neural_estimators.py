@@ -124,7 +124,7 @@ def test_correlated_gaussian_within_tolerance(name):
     result = build(name, seed=0, **fast(name)).estimate_with_interval(x, y)
     assert abs(result.mi - 1.0) <= 0.2, result
     assert result.lo < result.mi < result.hi
-    assert result.method == "heldout-pointwise"
+    assert result.method == "heldout-pointwise"  # InfoNCE: 1 nat is far from log 64 = 4.16
 
 
 @pytest.mark.parametrize("name", NEURAL)
