@@ -146,7 +146,7 @@ def test_infonce_is_capped_at_log_batch_and_flags_it():
     assert result.mi <= cap + 1e-6
     assert result.mi > cap - 1.0  # the bound saturates: 5 nats of MI, at most 2.77 measurable
     assert result.method == "heldout-pointwise;near-cap"
-    assert estimator.diagnostics["near_cap"] and estimator.diagnostics["log_batch_cap"] == pytest.approx(cap)
+    assert estimator.diagnostics["near_cap"] and estimator.diagnostics["infonce_cap"] == pytest.approx(cap)
 
 
 def test_discrete_labels_are_one_hot_encoded():

@@ -248,7 +248,7 @@ class NeuralEstimator(MIEstimator):
             "n_train": len(rows[0]), "n_val": len(rows[1]), "n_test": len(rows[2]),
             "batch_size": fit.batch_size, "negatives": fit.negatives, "hidden": list(hidden),
             "epochs": fit.epochs, "best_epoch": fit.best_epoch, "diverged": fit.diverged,
-            "log_batch_cap": cap if self.name == "infonce" else None, "near_cap": near_cap,
+            "infonce_cap": cap if self.name == "infonce" else None, "near_cap": near_cap,
             "device": fit.device, "seconds": time.perf_counter() - start,
             "val_history": fit.val_history, "train_history": fit.train_history,
         }
