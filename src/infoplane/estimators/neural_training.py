@@ -93,7 +93,8 @@ def train_and_evaluate(
 ) -> FitResult:
     """Train a critic for ``bound`` with early stopping, then evaluate it on ``test``.
 
-    ``negatives`` (None: all B - 1) is capped at one less than the smallest batch or block.
+    The batch B is ``batch_size`` capped at the smallest split's size; ``negatives`` (None: all
+    B - 1) is capped at B - 1. Both actual values are in the result.
     All three splits must already be on the same device. Weight initialisation and batch order
     come from ``seed``; the caller's global torch random state is left untouched.
     """
