@@ -19,7 +19,8 @@ What ``train`` writes under ``run_dir`` (the layout is part of the API; analysis
                                  default), row i = eval row i; plus ``labels`` (n,) again so
                                  that a reader can assert the rows are aligned
     history.csv                  one row per epoch: epoch, train_loss, train_acc, test_loss,
-                                 test_acc, seconds (epoch 0 = before training, no train loss)
+                                 test_acc, seconds (wall), cpu_seconds (this process, all
+                                 threads; a load-independent cost); epoch 0 = before training
     checkpoint.pt                the latest epoch: model, optimizer, RNG states, epoch
     summary.json                 written last: final accuracy, epochs, files (the "done" mark)
 
@@ -55,7 +56,7 @@ from torch import nn
 #: Called after every finished (and checkpointed) epoch with the epoch and its history row.
 Callback = Callable[[int, dict[str, float]], None]
 
-HISTORY_COLUMNS = ["epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds"]
+HISTORY_COLUMNS = ["epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds", "cpu_seconds"]
 
 
 @dataclass(frozen=True)
@@ -337,7 +338,7 @@ def train(
     bar = tqdm(range(start_epoch, config.epochs + 1), initial=start_epoch, total=config.epochs + 1,
                desc=run_dir.name, unit="epoch", disable=not config.progress, dynamic_ncols=True)
     for epoch in bar:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         train_loss = train_acc = math.nan
         if epoch > 0:
             train_loss, train_acc = _train_epoch(model, data, config, loss_fn, optimizer, generator, device)
@@ -346,7 +347,8 @@ def train(
             acts = capture_activations(model, data.eval_x, config.layers, config.eval_batch_size, device)
             _write_activations(activation_path(run_dir, epoch), acts, labels, config.activation_dtype)
         row = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss,
-               "test_acc": test_acc, "seconds": time.perf_counter() - started}
+               "test_acc": test_acc, "seconds": time.perf_counter() - started,
+               "cpu_seconds": time.process_time() - cpu_started}
         history.append(row)
         torch.save({"epoch": epoch, "identity": config.identity(), "model": model.state_dict(),
                     "optimizer": optimizer.state_dict(), "rng": _rng_state(generator), "history": history},
