@@ -170,9 +170,14 @@ def cmd_train_autoencoder(args: argparse.Namespace) -> None:
         images = images[:train_size]
     compressor = build_autoencoder(settings, device=args.device, progress=not args.no_progress).fit(images)
     test, _ = load_images(settings["dataset"], _data_root(args), train=False)
+    spread = compressor.transform(test[:2000]).std(axis=0)
+    if spread.min() < 1e-4:  # a saturated latent makes every later kNN estimate degenerate
+        raise ValueError(f"the autoencoder collapsed (latent std {spread.round(6).tolist()} on test images); "
+                         "lower autoencoder.lr or raise autoencoder.epochs")
     compressor.save(args.out)
     write_json({"out": str(args.out), "train_images": len(images), "final_l1": compressor.history[-1],
-                "test_mse": compressor.reconstruction_error(test[:2000]), **compressor.settings}, None)
+                "test_mse": compressor.reconstruction_error(test[:2000]), "latent_std": spread.tolist(),
+                **compressor.settings}, None)
 
 
 def cmd_train(args: argparse.Namespace) -> None:

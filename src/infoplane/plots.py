@@ -79,13 +79,14 @@ def plot_information_plane(table: pd.DataFrame, outputs: list[Path], title: str 
         title: figure title.
 
     Points are the mean over seeds, coloured by epoch; grey bars span the band (every seed's
-    interval). The dotted line is ln 10 = H(Y) for ten balanced classes.
+    interval); red rings mark points with sanity flags. The dotted line is ln 10 = H(Y) for ten
+    balanced classes.
     """
     import numpy as np
 
     layers, fits = _panels(table)
-    fig, axes = plt.subplots(len(fits), len(layers), figsize=(3.2 * len(layers), 3.1 * len(fits)),
-                             squeeze=False)
+    fig, axes = plt.subplots(len(fits), len(layers), figsize=(3.2 * len(layers), 3.3 * len(fits)),
+                             squeeze=False, layout="constrained")
     norm = plt.Normalize(table["epoch"].min(), table["epoch"].max())
     for r, fit in enumerate(fits):
         for c, layer in enumerate(layers):
@@ -99,14 +100,20 @@ def plot_information_plane(table: pd.DataFrame, outputs: list[Path], title: str 
             ax.plot(rows["i_xl"], rows["i_ly"], color="0.5", lw=0.6, zorder=2)
             points = ax.scatter(rows["i_xl"], rows["i_ly"], c=rows["epoch"], cmap="viridis", norm=norm,
                                 s=12, zorder=3)
+            if "flags" in rows:  # impossible values stay visible, ringed in red
+                bad = rows[rows["flags"].fillna("").astype(str).str.len() > 0]
+                ax.scatter(bad["i_xl"], bad["i_ly"], s=40, facecolors="none", edgecolors="red", lw=0.8, zorder=4)
             ax.axhline(np.log(10), color="k", ls=":", lw=0.8)
             ax.set_title(f"{layer}" + (f" ({fit} PCA)" if fit and len(fits) > 1 else ""), fontsize=10)
             ax.set_xlabel("I(X;L) (nats)")
             ax.grid(alpha=0.3)
         axes[r][0].set_ylabel("I(L;Y) (nats)")
     fig.colorbar(points, ax=axes.ravel().tolist(), label="epoch", shrink=0.8)
+    flagged = table["flags"].fillna("").astype(str).str.len().gt(0).sum() if "flags" in table else 0
     note = _PROJECTION_NOTE.format(x=table["x_compression"].iloc[0] if "x_compression" in table else "?",
                                    p=int(table["pca_dim"].max()) if "pca_dim" in table else 4)
+    if flagged:
+        note += f"; red rings: {flagged} points with sanity flags (the table's flags column)"
     fig.suptitle((title + "\n" if title else "") + note, fontsize=10)
     save(fig, outputs)
 
@@ -128,7 +135,7 @@ def plot_mi_epoch(table: pd.DataFrame, history: pd.DataFrame, outputs: list[Path
     _, fits = _panels(table)
     if fits != [""]:
         table = table[table["pca_fit"] == ("per-epoch" if "per-epoch" in fits else fits[0])]
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.3), layout="constrained")
     for key, ax, label in (("i_xl", axes[0], "I(X;L) (nats)"), ("i_ly", axes[1], "I(L;Y) (nats)")):
         for layer, rows in table.groupby("layer", sort=False):
             rows = rows.sort_values("epoch")

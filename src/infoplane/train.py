@@ -16,8 +16,10 @@ What ``train`` writes under ``run_dir`` (the layout is part of the API; analysis
                                  ``labels`` (n,) int64, ``index`` (n,) rows in its source
     activations/epoch-0003.npz   compressed; one array per captured layer, named as the
                                  layer, (n, d) flattened, ``activation_dtype`` (float16 by
-                                 default), row i = eval row i; plus ``labels`` (n,) again so
-                                 that a reader can assert the rows are aligned
+                                 default, stored centred with its float32 column means under
+                                 "<layer>__mean"; read with ``load_activations``), row i =
+                                 eval row i; plus ``labels`` (n,) again so that a reader can
+                                 assert the rows are aligned
     history.csv                  one row per epoch: epoch, train_loss, train_acc, test_loss,
                                  test_acc, seconds (wall), cpu_seconds (this process, all
                                  threads; a load-independent cost); epoch 0 = before training
@@ -109,8 +111,8 @@ class TrainConfig:
         layers: names of submodules (``model.get_submodule(name)``) whose outputs are captured.
         capture_epochs: epochs after which the layers are captured on the evaluation set;
             0 means before training.
-        activation_dtype: ``"float16"`` (half the disk; relative rounding <= 2^-11) or
-            ``"float32"``.
+        activation_dtype: ``"float16"`` (half the disk; stored centred, rounding <= 2^-11
+            relative to each value's deviation from its column mean) or ``"float32"``.
         eval_batch_size: batch size of the evaluation passes (memory only, not results).
         threads: torch CPU threads (None: leave torch's default).
         progress: show a tqdm progress bar with loss and accuracy.
@@ -245,10 +247,27 @@ def _atomic_save_npz(path: Path, **arrays: np.ndarray) -> None:
     tmp.replace(path)
 
 
+#: Suffix of the stored column means of a float16 layer (``"L1" + MEAN_SUFFIX``).
+MEAN_SUFFIX = "__mean"
+
+
 def _write_activations(path: Path, acts: dict[str, np.ndarray], labels: np.ndarray, dtype: str) -> None:
-    stored = {name: a.astype(dtype) for name, a in acts.items()}
-    for name, a in stored.items():
-        if not np.all(np.isfinite(a)):
+    """Store each layer as ``dtype``; float16 layers are stored centred, with float32 column means.
+
+    Centring matters: float16 keeps 11 significant bits, so a coordinate that sits near 2.3 with
+    a spread of 1e-3 across samples (a log-softmax output early in training, or relative noise
+    sigma = 1e-3 on it) would round many samples to the same value and create exact ties that
+    kNN estimators cannot handle. Stored as deviations from the column mean, the precision is
+    relative to the spread across samples instead of the magnitude.
+    """
+    stored: dict[str, np.ndarray] = {}
+    for name, a in acts.items():
+        if dtype == "float16":
+            mean = a.mean(axis=0, dtype=np.float64).astype(np.float32)
+            stored[name], stored[name + MEAN_SUFFIX] = (a - mean).astype(np.float16), mean
+        else:
+            stored[name] = a.astype(dtype)
+        if not np.all(np.isfinite(stored[name])):
             raise ValueError(
                 f"layer {name} has values that are not finite in {dtype} (overflow or NaN); "
                 "use activation_dtype float32 or check the training"
@@ -410,7 +429,12 @@ def load_activations(run_dir: str | Path, epoch: int) -> tuple[dict[str, np.ndar
         raise ValueError(f"no activations for epoch {epoch} in {run_dir} ({path} missing)")
     with np.load(path) as stored:
         labels = stored["labels"]
-        acts = {name: stored[name].astype(np.float32) for name in stored.files if name != "labels"}
+        names = [n for n in stored.files if n != "labels" and not n.endswith(MEAN_SUFFIX)]
+        acts = {}
+        for name in names:
+            acts[name] = stored[name].astype(np.float32)
+            if name + MEAN_SUFFIX in stored.files:
+                acts[name] += stored[name + MEAN_SUFFIX]
     return acts, labels
 
 

@@ -11,6 +11,7 @@ from torch import nn
 from infoplane.nets.noise import NoiseInjection
 from infoplane.train import (
     TensorData,
+    _write_activations,
     TrainConfig,
     capture_schedule,
     captured_epochs,
@@ -112,6 +113,22 @@ def test_float16_storage_is_half_precision(tmp_path):
     train(seeded(tiny_mlp, 3), tiny_data(), CONFIG, tmp_path)
     with np.load(tmp_path / "activations" / "epoch-0004.npz") as stored:
         assert stored["0"].dtype == np.float16 and stored["labels"].dtype == np.int64
+
+
+def test_float16_keeps_small_spreads_around_large_values(tmp_path):
+    """A coordinate near -2.3 that varies by ~1e-3 across samples (a log-softmax early in
+    training) must not collapse to ties: float16 of the raw values has a step of 2^-9 ~ 2e-3
+    there, float16 of the centred values keeps ~11 bits of the spread."""
+    rng = np.random.default_rng(0)
+    layer = (-2.3 + 1e-3 * rng.standard_normal((1000, 10))).astype(np.float32)
+    assert len(np.unique(layer.astype(np.float16), axis=0)) < 1000  # the naive way makes ties
+    _write_activations(tmp_path / "a.npz", {"L5": layer}, np.zeros(1000, dtype=np.int64), "float16")
+    (tmp_path / "activations").mkdir()
+    (tmp_path / "a.npz").rename(tmp_path / "activations" / "epoch-0000.npz")
+    back, _ = load_activations(tmp_path, 0)
+    assert len(np.unique(back["L5"], axis=0)) == 1000
+    deviation = layer - layer.mean(axis=0)
+    np.testing.assert_allclose(back["L5"], layer, atol=float(np.abs(deviation).max()) * 2**-10)
 
 
 def test_capture_schedule():

@@ -48,7 +48,7 @@ rule train_image_autoencoder:
         "results/autoencoders/butakov_{dataset}.pt",
     params:
         common=lambda wildcards: bk_common(wildcards.dataset),
-    threads: 2
+    threads: 1  # so that on two cores it trains beside the first seed's network
     log:
         "logs/butakov/train_image_autoencoder_{dataset}.log",
     shell:
