@@ -87,8 +87,9 @@ def label_entropy(labels: np.ndarray) -> float:
     return float(-np.sum(p * np.log(p)))
 
 
-def _layers_of(run_dir: Path, epoch: int, config: AnalysisConfig) -> dict[str, np.ndarray]:
-    acts, _ = load_activations(run_dir, epoch)
+def _layers_of(run_dir: Path, epoch: int, config: AnalysisConfig) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The layers to analyse at ``epoch`` (exp layers added, selection applied) and the labels."""
+    acts, labels = load_activations(run_dir, epoch)
     for name in config.exp_layers:
         if name not in acts:
             raise ValueError(f"exp_layers names {name!r}, which is not stored; stored: {sorted(acts)}")
@@ -98,7 +99,7 @@ def _layers_of(run_dir: Path, epoch: int, config: AnalysisConfig) -> dict[str, n
         if missing:
             raise ValueError(f"layers {missing} are not stored in {run_dir}; stored: {sorted(acts)}")
         acts = {name: acts[name] for name in config.layers}
-    return acts
+    return acts, labels
 
 
 def analyse_run(run_dir: str | Path, x_codes: np.ndarray, config: AnalysisConfig, experiment: str,
@@ -132,13 +133,12 @@ def analyse_run(run_dir: str | Path, x_codes: np.ndarray, config: AnalysisConfig
     fixed: dict[str, PCACompressor] = {}
     if config.pca_fit == "fixed":
         reference = config.pca_fit_epoch if config.pca_fit_epoch is not None else max(epochs)
-        for name, acts in _layers_of(run_dir, reference, config).items():
+        for name, acts in _layers_of(run_dir, reference, config)[0].items():
             fixed[name] = PCACompressor(config.layer_dim, seed=config.seed).fit(acts)
 
     rows = []
     for epoch in tqdm(epochs, desc=f"{experiment} seed {seed}", unit="epoch", disable=not progress):
-        acts_by_layer = _layers_of(run_dir, epoch, config)
-        _, stored_labels = load_activations(run_dir, epoch)
+        acts_by_layer, stored_labels = _layers_of(run_dir, epoch, config)
         if not np.array_equal(stored_labels, labels):  # the rows of X, L and Y must be one sample each
             raise ValueError(f"epoch {epoch} of {run_dir}: stored labels differ from the evaluation set's")
         for name, acts in acts_by_layer.items():
@@ -224,3 +224,32 @@ def flag_counts(table: pd.DataFrame) -> dict[str, int]:
             flag = flag.split(":")[0]
             counts[flag] = counts.get(flag, 0) + 1
     return counts
+
+
+def compression_summary(aggregated: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Per layer (and PCA mode): where I(X;L) peaks and how much it falls after the peak.
+
+    Args:
+        aggregated: the table of :func:`aggregate_seeds`.
+
+    Returns:
+        ``"<layer> (<pca_fit>)"`` -> first / peak / last I(X;L) (nats, seed means), the peak's
+        epoch, the drop peak - last, and ``drop_beyond_band``: whether the peak's band lies
+        wholly above the last epoch's (a compression phase the intervals cannot explain).
+    """
+    summary = {}
+    by = ["layer", "pca_fit"] if "pca_fit" in aggregated else ["layer"]
+    for key, rows in aggregated.groupby(by, sort=False):
+        rows = rows.dropna(subset=["i_xl"]).sort_values("epoch")
+        if rows.empty:
+            continue
+        peak, last = rows.loc[rows["i_xl"].idxmax()], rows.iloc[-1]
+        name = " ".join(f"({k})" if i else str(k) for i, k in enumerate(key if isinstance(key, tuple) else (key,)))
+        summary[name] = {
+            "first_i_xl": float(rows["i_xl"].iloc[0]), "peak_i_xl": float(peak["i_xl"]),
+            "peak_epoch": int(peak["epoch"]), "last_i_xl": float(last["i_xl"]),
+            "drop": float(peak["i_xl"] - last["i_xl"]),
+            "drop_beyond_band": bool(peak["i_xl_lo"] > last["i_xl_hi"]),
+            "first_i_ly": float(rows["i_ly"].iloc[0]), "last_i_ly": float(last["i_ly"]),
+        }
+    return summary

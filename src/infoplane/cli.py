@@ -226,7 +226,7 @@ def cmd_analyse(args: argparse.Namespace) -> None:
 def cmd_combine(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from infoplane.analysis import aggregate_seeds, flag_counts
+    from infoplane.analysis import aggregate_seeds, compression_summary, flag_counts
 
     tables = []
     for path in args.tables:
@@ -235,7 +235,8 @@ def cmd_combine(args: argparse.Namespace) -> None:
         tables.append(pd.read_csv(path, keep_default_na=False, na_values=[""]))
     table = pd.concat(tables, ignore_index=True)
     table["flags"] = table["flags"].fillna("")
-    outputs = {args.out: table, args.aggregated: aggregate_seeds(table)}
+    aggregated = aggregate_seeds(table)
+    outputs = {args.out: table, args.aggregated: aggregated}
     histories = []
     for path in args.history or []:  # RUN/history.csv; the seed is read from the run's config
         run_config = json.loads((path.parent / "config.json").read_text())
@@ -252,7 +253,8 @@ def cmd_combine(args: argparse.Namespace) -> None:
             last = frame.iloc[-1]
             final[f"seed-{int(last['seed'])}"] = {"epoch": int(last["epoch"]), "test_acc": float(last["test_acc"]),
                                                  "test_loss": float(last["test_loss"])}
-        write_json({"rows": len(table), "flags": flag_counts(table), "final": final}, args.metrics)
+        write_json({"rows": len(table), "flags": flag_counts(table), "final": final,
+                    "i_xl_peak_and_drop": compression_summary(aggregated)}, args.metrics)
 
 
 def _add_experiment_args(p: argparse.ArgumentParser) -> None:

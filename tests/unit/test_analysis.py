@@ -97,3 +97,16 @@ def test_aggregate_over_seeds_mean_and_band():
 def test_bad_analysis_config():
     with pytest.raises(ValueError, match="pca_fit"):
         AnalysisConfig(pca_fit="sometimes")
+
+
+def test_compression_summary_finds_a_drop_beyond_the_band():
+    from infoplane.analysis import compression_summary
+
+    epochs = [0, 1, 2, 3]
+    i_xl = [1.0, 2.0, 1.5, 1.2]
+    table = pd.DataFrame({"layer": "L3", "pca_fit": "per-epoch", "epoch": epochs, "i_xl": i_xl,
+                          "i_xl_lo": [v - 0.1 for v in i_xl], "i_xl_hi": [v + 0.1 for v in i_xl],
+                          "i_ly": [0.5, 1.0, 1.1, 1.2]})
+    out = compression_summary(table)["L3 (per-epoch)"]
+    assert (out["peak_epoch"], out["peak_i_xl"], out["last_i_xl"]) == (1, 2.0, 1.2)
+    assert out["drop"] == pytest.approx(0.8) and out["drop_beyond_band"]
