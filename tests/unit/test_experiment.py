@@ -20,8 +20,8 @@ def test_paper_scale_is_the_papers_settings():
     assert s["data"]["eval_size"] == 10000 and s["data"]["eval_source"] == "test"
     assert s["autoencoder"]["latent_dim"] == 4 and s["analysis"]["estimator_params"] == {"k": 5}
     config = train_config(s, seed=0)
-    # Every epoch to 20, then every 5th: 21 + 56 = 77 captures (disk budget, see the file).
-    assert len(config.capture_epochs) == 77 and config.capture_epochs[-1] == 300
+    # Every epoch to 20, then every 10th: 21 + 28 = 49 captures (disk budget, see the file).
+    assert len(config.capture_epochs) == 49 and config.capture_epochs[-1] == 300
     assert [c.pca_fit for c in analysis_configs(s)] == ["per-epoch", "fixed"]
     c = load_experiment(CIFAR, "paper")
     assert (c["train"]["lr"], c["train"]["epochs"], c["autoencoder"]["latent_dim"]) == (1e-4, 50, 10)
