@@ -61,7 +61,12 @@ def test_table_of_a_tiny_run(run_dir, pca_fit):
     # A 97 %+ accurate output layer carries almost all of H(Y): I(L;Y) in [H(Y) - 0.35, H(Y) + 0.1].
     # (The kNN estimate of a near-deterministic class split is biased low by a few tenths.)
     assert h_y - 0.35 < final["i_ly"] < h_y + 0.1
-    assert (table["i_xl"] > 0).all()
+    plain = table[table["layer"] != "exp(1)"]
+    assert (plain["i_xl"] > 0.5).all()  # 8-D Gaussian inputs through a noisy net: well above 0
+    # exp of a saturated softmax is nearly discrete, where kNN estimates can go below zero:
+    # such values stay in the table, flagged.
+    negative = table[table["i_xl"] < 0]
+    assert negative["flags"].str.contains("i_xl<0").all()
 
 
 def test_mismatched_rows_are_refused(run_dir):
