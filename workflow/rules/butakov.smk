@@ -4,22 +4,8 @@
 # Settings live in experiments/butakov_{dataset}.yaml; params.yaml's `butakov` section chooses
 # seeds and dotted overrides; `scale` (quick / paper) picks the experiment file's scale.
 
-import os
-
 BK = P["butakov"]
 BK_DATASETS = list(BK)
-
-
-def bk_common(dataset):
-    """The CLI flags every Butakov step shares: experiment file, scale, overrides, data root, device."""
-    cfg = BK[dataset]
-    sets = " ".join(f"--set {key}={json.dumps(value)}" for key, value in (cfg.get("set") or {}).items())
-    return (f"--experiment {cfg['experiment']} --scale {P['scale']} {sets} --data-root {P['data_root']}"
-            f" --device {cfg.get('device', 'auto')} --no-progress")
-
-
-def bk_seed_files(pattern):
-    return lambda wildcards: expand(pattern, dataset=wildcards.dataset, seed=BK[wildcards.dataset]["seeds"])
 
 
 wildcard_constraints:
@@ -101,7 +87,7 @@ rule combine_butakov:
         history="results/mi/butakov_{dataset}_history.csv",
         metrics="results/metrics/butakov_{dataset}.json",
     params:
-        histories=lambda wildcards, input: [os.path.join(os.path.dirname(p), "history.csv") for p in input.runs],
+        histories=bk_histories,
     log:
         "logs/butakov/combine_{dataset}.log",
     shell:
