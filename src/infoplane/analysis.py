@@ -123,7 +123,9 @@ def analyse_run(run_dir: str | Path, x_codes: np.ndarray, config: AnalysisConfig
     run_dir = Path(run_dir)
     _, labels, _ = load_eval_set(run_dir)
     if len(x_codes) != len(labels):
-        raise ValueError(f"x_codes has {len(x_codes)} rows but the evaluation set of {run_dir} has {len(labels)}")
+        raise ValueError(
+            f"x_codes has {len(x_codes)} rows but the evaluation set of {run_dir} has {len(labels)}"
+        )
     epochs = list(config.epochs) if config.epochs is not None else captured_epochs(run_dir)
     if not epochs:
         raise ValueError(f"no stored activations under {run_dir}/activations")
@@ -189,7 +191,8 @@ def flag_values(table: pd.DataFrame) -> pd.DataFrame:
     plain = table[~table["layer"].str.startswith("exp(")]
     for _, group in plain.groupby(["seed", "epoch"]):
         group = group.sort_values("layer", key=lambda s: s.map(order))
-        for (i_prev, prev), (i_cur, cur) in zip(group.iterrows(), list(group.iterrows())[1:]):
+        ranked = list(group.iterrows())
+        for (_, prev), (i_cur, cur) in zip(ranked, ranked[1:], strict=False):
             for key in ("i_xl", "i_ly"):
                 if cur[f"{key}_lo"] > prev[f"{key}_hi"]:
                     flags[table.index.get_loc(i_cur)].add(f"dpi_{key[2:]}")
@@ -204,7 +207,8 @@ def aggregate_seeds(table: pd.DataFrame) -> pd.DataFrame:
     highest upper interval bound of the seeds (a band covering every seed's interval);
     ``*_sd`` is the standard deviation of the seeds' point values; ``flags`` is the union.
     """
-    keys = [k for k in ("experiment", "pca_fit", "x_compression", "epoch", "layer", "estimator") if k in table]
+    keys = ["experiment", "pca_fit", "x_compression", "epoch", "layer", "estimator"]
+    keys = [k for k in keys if k in table]
     grouped = table.groupby(keys, sort=False)
     out = grouped.agg(
         n_seeds=("seed", "nunique"), i_xl=("i_xl", "mean"), i_ly=("i_ly", "mean"),
@@ -213,7 +217,8 @@ def aggregate_seeds(table: pd.DataFrame) -> pd.DataFrame:
         i_xl_sd=("i_xl", "std"), i_ly_sd=("i_ly", "std"),
         flags=("flags", lambda f: ";".join(sorted({x for v in f for x in str(v).split(";") if x}))),
     ).reset_index()
-    return out.sort_values([k for k in ("pca_fit", "epoch") if k in out], kind="stable").reset_index(drop=True)
+    order = [k for k in ("pca_fit", "epoch") if k in out]
+    return out.sort_values(order, kind="stable").reset_index(drop=True)
 
 
 def flag_counts(table: pd.DataFrame) -> dict[str, int]:
@@ -244,7 +249,8 @@ def compression_summary(aggregated: pd.DataFrame) -> dict[str, dict[str, float]]
         if rows.empty:
             continue
         peak, last = rows.loc[rows["i_xl"].idxmax()], rows.iloc[-1]
-        name = " ".join(f"({k})" if i else str(k) for i, k in enumerate(key if isinstance(key, tuple) else (key,)))
+        parts = key if isinstance(key, tuple) else (key,)
+        name = " ".join(f"({k})" if i else str(k) for i, k in enumerate(parts))
         summary[name] = {
             "first_i_xl": float(rows["i_xl"].iloc[0]), "peak_i_xl": float(peak["i_xl"]),
             "peak_epoch": int(peak["epoch"]), "last_i_xl": float(last["i_xl"]),

@@ -259,8 +259,10 @@ def cmd_combine(args: argparse.Namespace) -> None:
         final = {}
         for frame in histories:
             last = frame.iloc[-1]
-            final[f"seed-{int(last['seed'])}"] = {"epoch": int(last["epoch"]), "test_acc": float(last["test_acc"]),
-                                                 "test_loss": float(last["test_loss"])}
+            final[f"seed-{int(last['seed'])}"] = {
+                "epoch": int(last["epoch"]), "test_acc": float(last["test_acc"]),
+                "test_loss": float(last["test_loss"]),
+            }
         write_json({"rows": len(table), "flags": flag_counts(table), "final": final,
                     "i_xl_peak_and_drop": compression_summary(aggregated)}, args.metrics)
 

@@ -41,7 +41,9 @@ def dotted(assignments: dict[str, Any]) -> dict[str, Any]:
     return nested
 
 
-def load_experiment(path: str | Path, scale: str = "quick", overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def load_experiment(
+    path: str | Path, scale: str = "quick", overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The settings of an experiment file at ``scale``, with dotted ``overrides`` applied.
 
     Raises:
@@ -56,7 +58,7 @@ def load_experiment(path: str | Path, scale: str = "quick", overrides: dict[str,
     raw = yaml.safe_load(path.read_text())
     scales = raw.pop("scales", {}) or {}
     settings = merge(raw, scales.get(scale, {})) if scale != "paper" else raw
-    for key, value in (overrides or {}).items():
+    for key in overrides or {}:
         *parents, leaf = key.split(".")
         node = settings
         for part in parents:
@@ -80,7 +82,8 @@ def train_config(settings: dict[str, Any], seed: int, device: str = "auto", thre
         epochs=epochs, batch_size=int(train.pop("batch_size")), lr=float(train.pop("lr")),
         optimizer=train.pop("optimizer", "adam"), loss=train.pop("loss", "nll"),
         optimizer_params=train.pop("optimizer_params", {}) or {}, seed=seed, device=device,
-        layers=tuple(capture["layers"]), capture_epochs=tuple(capture_schedule(epochs, **capture["schedule"])),
+        layers=tuple(capture["layers"]),
+        capture_epochs=tuple(capture_schedule(epochs, **capture["schedule"])),
         activation_dtype=capture.get("dtype", "float16"), threads=threads, progress=progress,
     )
 

@@ -102,7 +102,8 @@ def plot_information_plane(table: pd.DataFrame, outputs: list[Path], title: str 
                                 s=12, zorder=3)
             if "flags" in rows:  # impossible values stay visible, ringed in red
                 bad = rows[rows["flags"].fillna("").astype(str).str.len() > 0]
-                ax.scatter(bad["i_xl"], bad["i_ly"], s=40, facecolors="none", edgecolors="red", lw=0.8, zorder=4)
+                ax.scatter(bad["i_xl"], bad["i_ly"], s=40, facecolors="none", edgecolors="red", lw=0.8,
+                           zorder=4)
             ax.axhline(np.log(10), color="k", ls=":", lw=0.8)
             ax.set_title(f"{layer}" + (f" ({fit} PCA)" if fit and len(fits) > 1 else ""), fontsize=10)
             ax.set_xlabel("I(X;L) (nats)")
@@ -140,7 +141,8 @@ def plot_mi_epoch(table: pd.DataFrame, history: pd.DataFrame, outputs: list[Path
         for layer, rows in table.groupby("layer", sort=False):
             rows = rows.sort_values("epoch")
             (line,) = ax.plot(rows["epoch"], rows[key], marker="o", ms=2, label=layer)
-            ax.fill_between(rows["epoch"], rows[f"{key}_lo"], rows[f"{key}_hi"], color=line.get_color(), alpha=0.2)
+            ax.fill_between(rows["epoch"], rows[f"{key}_lo"], rows[f"{key}_hi"], color=line.get_color(),
+                            alpha=0.2)
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
@@ -158,6 +160,7 @@ def plot_mi_epoch(table: pd.DataFrame, history: pd.DataFrame, outputs: list[Path
     more = acc.get_legend_handles_labels()
     axes[2].legend(lines[0] + more[0], lines[1] + more[1], fontsize=8)
     n_seeds = history["seed"].nunique()
-    fig.suptitle((title + "\n" if title else "") + f"mean over {n_seeds} seed(s); bands: every seed's interval",
+    note = f"mean over {n_seeds} seed(s); bands: every seed's interval"
+    fig.suptitle((title + "\n" if title else "") + note,
                  fontsize=10)
     save(fig, outputs)

@@ -160,7 +160,9 @@ OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {"adam": torch.optim.Adam, 
 LOSSES: dict[str, Callable[[], nn.Module]] = {"nll": nn.NLLLoss, "cross_entropy": nn.CrossEntropyLoss}
 
 
-def capture_schedule(epochs: int, every: int | None = None, log_points: int = 0, dense_until: int = 0) -> list[int]:
+def capture_schedule(
+    epochs: int, every: int | None = None, log_points: int = 0, dense_until: int = 0
+) -> list[int]:
     """Epochs at which to capture activations: 0 and the last epoch always, plus
 
     Args:
@@ -361,7 +363,9 @@ def train(
         train_loss = train_acc = math.nan
         if epoch > 0:
             train_loss, train_acc = _train_epoch(model, data, config, loss_fn, optimizer, generator, device)
-        test_loss, test_acc = evaluate(model, data.test_x, data.test_y, loss_fn, config.eval_batch_size, device)
+        test_loss, test_acc = evaluate(
+            model, data.test_x, data.test_y, loss_fn, config.eval_batch_size, device
+        )
         if epoch in config.capture_epochs:
             acts = capture_activations(model, data.eval_x, config.layers, config.eval_batch_size, device)
             _write_activations(activation_path(run_dir, epoch), acts, labels, config.activation_dtype)
@@ -409,7 +413,9 @@ def _train_epoch(model: nn.Module, data: TensorData, config: TrainConfig, loss_f
     return total_loss / len(order), correct / len(order)
 
 
-def _write_config(run_dir: Path, model: nn.Module, config: TrainConfig, metadata: dict[str, Any] | None) -> None:
+def _write_config(
+    run_dir: Path, model: nn.Module, config: TrainConfig, metadata: dict[str, Any] | None
+) -> None:
     record = {"train": dataclasses.asdict(config), "identity": config.identity(), "model": repr(model),
               "metadata": metadata or {}}
     (run_dir / "config.json").write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")

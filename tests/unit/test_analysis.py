@@ -89,9 +89,10 @@ def test_aggregate_over_seeds_mean_and_band():
     base = {"experiment": "e", "epoch": 1, "layer": "L1", "estimator": "wkl", "pca_fit": "per-epoch",
             "x_compression": "ae:4", "flags": ""}
     table = pd.DataFrame([
-        {**base, "seed": 0, "i_xl": 1.0, "i_ly": 0.5, "i_xl_lo": 0.9, "i_xl_hi": 1.1, "i_ly_lo": 0.4, "i_ly_hi": 0.6},
-        {**base, "seed": 1, "i_xl": 2.0, "i_ly": 0.7, "i_xl_lo": 1.8, "i_xl_hi": 2.2, "i_ly_lo": 0.6, "i_ly_hi": 0.8,
-         "flags": "dpi_xl"},
+        {**base, "seed": 0, "i_xl": 1.0, "i_ly": 0.5, "i_xl_lo": 0.9, "i_xl_hi": 1.1,
+         "i_ly_lo": 0.4, "i_ly_hi": 0.6},
+        {**base, "seed": 1, "i_xl": 2.0, "i_ly": 0.7, "i_xl_lo": 1.8, "i_xl_hi": 2.2,
+         "i_ly_lo": 0.6, "i_ly_hi": 0.8, "flags": "dpi_xl"},
     ])
     out = aggregate_seeds(table).iloc[0]
     assert (out["n_seeds"], out["i_xl"], out["i_ly"]) == (2, 1.5, pytest.approx(0.6))

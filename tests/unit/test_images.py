@@ -51,8 +51,8 @@ def cifar_root(tmp_path, monkeypatch):
     (folder / "batches.meta").write_bytes(pickle.dumps({"label_names": [f"class{i}" for i in range(10)]}))
     monkeypatch.setattr(CIFAR10, "train_list", [[n, md5[n]] for n in names[:5]])
     monkeypatch.setattr(CIFAR10, "test_list", [["test_batch", md5["test_batch"]]])
-    monkeypatch.setattr(CIFAR10, "meta", {**CIFAR10.meta,
-                                          "md5": hashlib.md5((folder / "batches.meta").read_bytes()).hexdigest()})
+    meta_md5 = hashlib.md5((folder / "batches.meta").read_bytes()).hexdigest()
+    monkeypatch.setattr(CIFAR10, "meta", {**CIFAR10.meta, "md5": meta_md5})
     return tmp_path
 
 

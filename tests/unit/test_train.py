@@ -11,8 +11,8 @@ from torch import nn
 from infoplane.nets.noise import NoiseInjection
 from infoplane.train import (
     TensorData,
-    _write_activations,
     TrainConfig,
+    _write_activations,
     capture_schedule,
     captured_epochs,
     load_activations,
@@ -66,7 +66,8 @@ def test_killed_run_resumes_to_identical_numbers(tmp_path):
     # A fresh process would rebuild the model with other random weights; the checkpoint wins.
     resumed = train(seeded(tiny_mlp, 99), data, CONFIG, tmp_path / "resumed")
 
-    pd.testing.assert_frame_equal(straight.drop(columns=["seconds", "cpu_seconds"]), resumed.drop(columns=["seconds", "cpu_seconds"]))
+    timing = ["seconds", "cpu_seconds"]
+    pd.testing.assert_frame_equal(straight.drop(columns=timing), resumed.drop(columns=timing))
     assert list(resumed["epoch"]) == [0, 1, 2, 3, 4]
     for epoch in (0, 1, 2, 4):
         a, _ = load_activations(tmp_path / "straight", epoch)

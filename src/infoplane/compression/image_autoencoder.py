@@ -121,7 +121,7 @@ class ImageAutoencoderCompressor:
 
         return resolve_device(self.device)
 
-    def fit(self, x: np.ndarray | torch.Tensor) -> "ImageAutoencoderCompressor":
+    def fit(self, x: np.ndarray | torch.Tensor) -> ImageAutoencoderCompressor:
         """Train on images (n, c, h, w); records the mean L1 loss of every epoch in ``history``."""
         from tqdm.auto import tqdm
 
@@ -132,7 +132,8 @@ class ImageAutoencoderCompressor:
         generator = torch.Generator().manual_seed(self.settings["seed"])
         torch.manual_seed(self.settings["seed"])
         size = self.settings["batch_size"]
-        bar = tqdm(range(self.settings["epochs"]), desc="autoencoder", unit="epoch", disable=not self.progress)
+        epochs = range(self.settings["epochs"])
+        bar = tqdm(epochs, desc="autoencoder", unit="epoch", disable=not self.progress)
         for _ in bar:
             model.train()
             order = torch.randperm(len(images), generator=generator)
@@ -152,7 +153,9 @@ class ImageAutoencoderCompressor:
     def _apply(self, x: np.ndarray | torch.Tensor, fn: str, batch_size: int = 2000) -> np.ndarray:
         images = torch.as_tensor(np.asarray(x, dtype=np.float32))
         if images.ndim != 4:
-            raise ValueError(f"image autoencoder expects images (n, c, h, w), got shape {tuple(images.shape)}")
+            raise ValueError(
+                f"image autoencoder expects images (n, c, h, w), got shape {tuple(images.shape)}"
+            )
         device = self._device()
         self.model.to(device).eval()
         parts = [getattr(self.model, fn)(images[s:s + batch_size].to(device)).cpu()
@@ -178,10 +181,12 @@ class ImageAutoencoderCompressor:
         tmp.replace(path)
 
     @classmethod
-    def load(cls, path: str | Path, device: str = "auto") -> "ImageAutoencoderCompressor":
+    def load(cls, path: str | Path, device: str = "auto") -> ImageAutoencoderCompressor:
         """A compressor saved by :meth:`save`, ready to ``transform``."""
         if not Path(path).exists():
-            raise ValueError(f"autoencoder {path} does not exist; train it with `infoplane train-autoencoder`")
+            raise ValueError(
+                f"autoencoder {path} does not exist; train it with `infoplane train-autoencoder`"
+            )
         stored = torch.load(path, map_location="cpu", weights_only=False)
         settings = stored["settings"]
         self = cls(architecture=dict(stored["architecture"]), device=device, progress=False, **settings)

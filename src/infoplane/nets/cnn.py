@@ -29,8 +29,11 @@ from infoplane.nets.noise import NoiseInjection, NoiseKind
 LAYERS = ("L1", "L2", "L3", "L4", "L5")
 
 
-def _conv_block(noise: NoiseInjection, dropout: float, c_in: int, c_out: int, padding: int) -> list[nn.Module]:
-    return [noise, nn.Dropout(dropout), nn.Conv2d(c_in, c_out, 3, padding=padding), nn.MaxPool2d(2), nn.LeakyReLU()]
+def _conv_block(
+    noise: NoiseInjection, dropout: float, c_in: int, c_out: int, padding: int
+) -> list[nn.Module]:
+    conv = nn.Conv2d(c_in, c_out, 3, padding=padding)
+    return [noise, nn.Dropout(dropout), conv, nn.MaxPool2d(2), nn.LeakyReLU()]
 
 
 def noisy_cnn(

@@ -58,4 +58,5 @@ class NoiseInjection(nn.Module):
         return x + self.scale * amplitude * eps
 
     def extra_repr(self) -> str:
-        return f"scale={self.scale}, kind={self.kind}, detach_scale={self.detach_scale}, in_eval={self.in_eval}"
+        return (f"scale={self.scale}, kind={self.kind}, detach_scale={self.detach_scale}, "
+                f"in_eval={self.in_eval}")
