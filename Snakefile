@@ -11,6 +11,7 @@ configfile: "params.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/validation.smk"
 include: "workflow/rules/estimators.smk"
+include: "workflow/rules/butakov.smk"
 
 
 rule all:
@@ -18,3 +19,4 @@ rule all:
     input:
         rules.validation_gaussian.input,
         rules.estimator_validation.input,
+        rules.butakov_mnist.input,
