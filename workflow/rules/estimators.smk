@@ -94,7 +94,7 @@ rule fit_compressor_images:
         spec=lambda w: f"{w.kind}:{EV_IMG['families'][w.family]['latent_dim']}",
         cfg=lambda w: EV_IMG["compressors"][w.kind],
         options=lambda w: _flags("--option", EV_IMG["compressors"][w.kind].get("options", {})),
-    threads: 2
+    threads: 1  # one thread per fit, two fits side by side on two cores
     priority: 10  # the longest jobs: start them first
     log:
         "logs/fit_compressor_images/{family}.{kind}.log",
