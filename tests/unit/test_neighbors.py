@@ -84,16 +84,17 @@ def test_estimators_identical_across_backends(name):
 
 
 def test_auto_choice_and_overrides(monkeypatch):
-    assert nb.choose_backend(10_000, 5, "cpu") == ("kdtree", "cpu")
-    assert nb.choose_backend(10_000, nb.KDTREE_MAX_DIM + 1, "cpu") == ("brute", "cpu")
+    assert nb.choose_backend(10_000, 5, "chebyshev", "cpu") == ("kdtree", "cpu")
+    assert nb.choose_backend(10_000, 64, "euclidean", "cpu") == ("brute", "cpu")
+    assert nb.choose_backend(10_000, nb.KDTREE_MAX_DIM["chebyshev"] + 1, "chebyshev", "cpu")[0] == "brute"
     if not torch.cuda.is_available():
-        assert nb.choose_backend(10_000, 5, "auto") == ("kdtree", "cpu")
+        assert nb.choose_backend(10_000, 5) == ("kdtree", "cpu")
         with pytest.raises(ValueError, match="CUDA is not available"):
-            nb.choose_backend(10_000, 5, "cuda")
+            nb.choose_backend(10_000, 5, device="cuda")
     monkeypatch.setenv("INFOPLANE_KNN_BACKEND", "brute")
-    assert nb._resolve(100, 2)[0] == "brute"
+    assert nb._resolve(100, 2, "euclidean")[0] == "brute"
     with nb.use_backend("kdtree"):
-        assert nb._resolve(100, 2)[0] == "kdtree"
+        assert nb._resolve(100, 2, "euclidean")[0] == "kdtree"
     monkeypatch.setenv("INFOPLANE_KNN_BACKEND", "faiss")
     with pytest.raises(ValueError, match="INFOPLANE_KNN_BACKEND"):
         nb.knn(np.zeros((5, 1)), 1)
@@ -139,4 +140,4 @@ def test_cuda_brute_force_equals_cpu_tree(metric):
     np.testing.assert_array_equal(d_tree, d_gpu)
     np.testing.assert_array_equal(i_tree, i_gpu)
     np.testing.assert_array_equal(counts, run("kdtree", nb.count_within, z, d_tree[:, -1], metric, True))
-    assert nb.choose_backend(100_000, 64) == ("brute", "cuda")
+    assert nb.choose_backend(100_000, 64, "chebyshev") == ("brute", "cuda")

@@ -9,7 +9,7 @@ chosen here, once, for all of them:
   per block, so memory stays O(block x n) (``block_bytes``, 64 MiB by default). Trees degrade
   towards brute force as the dimension grows, and brute force runs on a GPU.
 
-``"auto"`` picks brute force on a GPU, and on the CPU for dimensions above ``KDTREE_MAX_DIM``.
+``"auto"`` picks brute force on a GPU, and on the CPU above the dimensions ``KDTREE_MAX_DIM``.
 Override for a block of code with ``use_backend("brute", device="cuda")`` or for a whole run
 with the environment variable ``INFOPLANE_KNN_BACKEND`` (``auto``, ``kdtree``, ``brute``).
 
@@ -41,9 +41,11 @@ from infoplane.parallel import resolve_device, threads
 Metric = Literal["euclidean", "chebyshev"]
 Backend = Literal["auto", "kdtree", "brute"]
 
-#: Above this (query) dimension the CPU uses brute force. Measured on 2 cores at n = 1e4 and
-#: 1e5 with Gaussian samples (benchmarks/results/backends.csv): the KD-tree wins up to here.
-KDTREE_MAX_DIM = 16
+#: Above these dimensions the CPU uses brute force. Estimated from CPU seconds of a KD-tree
+#: (build + queries) and of brute force on i.i.d. Gaussian samples, n = 1e4 and 1e5, k = 5, on
+#: the 2-core development machine: Euclidean trees lose from d = 16, Chebyshev ones from
+#: d = 16 (n = 1e5) to 32 (n = 1e4). Samples of low intrinsic dimension favour trees longer.
+KDTREE_MAX_DIM: dict[str, int] = {"euclidean": 12, "chebyshev": 16}
 #: Leaf size of the KD-tree; 16 was the fastest of 10 / 16 / 40 for KSG at n = 1e4, d = 10.
 LEAF_SIZE = 16
 #: Brute-force candidates beyond k that are re-ranked by exact Euclidean distance.
@@ -89,17 +91,22 @@ def use_backend(backend: Backend = "auto", device: str = "auto",
         _CHOICE.reset(token)
 
 
-def choose_backend(n: int, d: int, device: str = "auto") -> tuple[Literal["kdtree", "brute"], str]:
-    """The backend ``"auto"`` picks for n samples of dimension d, and the resolved device."""
+def choose_backend(n: int, d: int, metric: Metric = "euclidean",
+                   device: str = "auto") -> tuple[Literal["kdtree", "brute"], str]:
+    """The backend ``"auto"`` picks for n samples of dimension d, and the resolved device.
+
+    A GPU always gets brute force; the CPU a KD-tree up to ``KDTREE_MAX_DIM[metric]``. ``n`` is
+    not used yet: the measured crossover moved little between n = 1e4 and 1e5.
+    """
     resolved = resolve_device(device) if device != "cpu" else "cpu"
     if resolved.startswith("cuda"):
         return "brute", resolved
-    return ("kdtree" if d <= KDTREE_MAX_DIM else "brute"), "cpu"
+    return ("kdtree" if d <= KDTREE_MAX_DIM[metric] else "brute"), "cpu"
 
 
-def _resolve(n: int, d: int) -> tuple[Literal["kdtree", "brute"], BackendChoice, str]:
+def _resolve(n: int, d: int, metric: Metric) -> tuple[Literal["kdtree", "brute"], BackendChoice, str]:
     choice = _current()
-    auto, device = choose_backend(n, d, choice.device)
+    auto, device = choose_backend(n, d, metric, choice.device)
     return (auto if choice.backend == "auto" else choice.backend), choice, device
 
 
@@ -124,7 +131,7 @@ def knn(z: np.ndarray, k: int, metric: Metric = "euclidean") -> tuple[np.ndarray
     n, d = z.shape
     if not 1 <= k < n:
         raise ValueError(f"knn: need 1 <= k < n, got k = {k} with n = {n}")
-    backend, choice, device = _resolve(n, d)
+    backend, choice, device = _resolve(n, d, metric)
     if backend == "brute":
         return _brute_knn(z, k, metric, device, choice.block_bytes)
     return _tree_knn(z, k, metric)
@@ -152,7 +159,7 @@ def count_within(
         raise ValueError(f"count_within: radii must be {n} finite non-negative values, got shape {radii.shape}")
     # Both backends count distance <= r; the largest float below r turns that into < r.
     reach = np.nextafter(radii, 0) if strict else radii
-    backend, choice, device = _resolve(n, d)
+    backend, choice, device = _resolve(n, d, metric)
     if backend == "brute":
         counts = _brute_count(z, reach, metric, device, choice.block_bytes)
     else:
