@@ -44,8 +44,11 @@ $(BENCH_VENV)/.installed: benchmarks/requirements-peers.txt
 	touch $@
 
 bench: install bench-env
-	$(PY) -m pip install --quiet -e ".[bench]" --config-settings editable_mode=compat
+	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) benchmarks/run.py --peer-python $(BENCH_VENV)/bin/python
-	$(PY) benchmarks/run.py --n 10000 --d 5 --repeats 7 --peer-python $(BENCH_VENV)/bin/python \
-		--out benchmarks/results/ksg_10k_5x5.csv
+	$(PY) benchmarks/run.py --n 10000 --d 5 --estimators ksg --repeats 7 \
+		--peer-python $(BENCH_VENV)/bin/python --out benchmarks/results/ksg_10k_5x5.csv
+	$(PY) benchmarks/analysis_epoch.py --epochs 3
+	$(PY) benchmarks/knn_large.py --fraction 0.05
 	$(PY) benchmarks/plot.py
+	$(PY) benchmarks/ratios.py

@@ -1,6 +1,9 @@
-"""Figure of the benchmark table: seconds against n and d, and the error against the truth.
+"""Figure of the benchmark tables: seconds against n and d, and the error against the truth.
 
-    python benchmarks/plot.py [benchmarks/results/estimators.csv]   # -> estimators.{png,pdf}
+    python benchmarks/plot.py [TABLE.csv ...]   # default: results/estimators*.csv -> results/estimators.{png,pdf}
+
+Several tables (the grid and cells rerun alone) are combined; for a cell measured in one and
+skipped in another, the measurement wins.
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ def plot_benchmark(table: pd.DataFrame, d_fixed: int = 5, n_fixed: int = 10_000)
     """Three panels: seconds vs n at d = d_fixed; seconds vs d at n = n_fixed; |error| vs d there."""
     ok = table[table["status"] == "ok"].copy()
     ok["label"] = ok.apply(label, axis=1)
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
-    styles = {name: ("--" if not name.split()[0] in ok["estimator"].unique() else "-")
-              for name in ok["label"].unique()}
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
+    names = sorted(ok["label"].unique())
+    colours = dict(zip(names, plt.get_cmap("tab20").colors, strict=False))
     for name, group in ok.groupby("label"):
-        style = dict(linestyle=styles[name], marker="o", markersize=3, label=name)
+        peer = group["implementation"].iloc[0] != "infoplane"
+        style = dict(linestyle="--" if peer else "-", marker="o", markersize=3, label=name, color=colours[name])
         by_n = group[group["d"] == d_fixed].sort_values("n")
         axes[0].plot(by_n["n"], by_n["seconds"], **style)
         by_d = group[group["n"] == n_fixed].sort_values("d")
@@ -45,17 +49,27 @@ def plot_benchmark(table: pd.DataFrame, d_fixed: int = 5, n_fixed: int = 10_000)
     load = table["load_1min"]
     fig.suptitle(f"2-core CPU shared with other jobs: 1-min load average {load.min():.0f}-{load.max():.0f} "
                  "during the run (dashed: peer libraries)", fontsize=9)
-    axes[2].legend(fontsize=7, ncol=2)
-    fig.tight_layout()
+    handles, labels = axes[1].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="center right", fontsize=8)
+    fig.tight_layout(rect=(0, 0, 0.83, 1))
     return fig
 
 
+def combine(paths: list[Path]) -> pd.DataFrame:
+    """All rows of the tables; per (n, d, implementation, estimator) a measured row beats others."""
+    table = pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
+    table["measured"] = table["status"] == "ok"
+    table = table.sort_values("measured", ascending=False)
+    return table.drop_duplicates(["n", "d", "implementation", "estimator"]).drop(columns="measured")
+
+
 def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "results" / "estimators.csv"
-    fig = plot_benchmark(pd.read_csv(path))
+    paths = [Path(p) for p in sys.argv[1:]] or sorted((HERE / "results").glob("estimators*.csv"))
+    fig = plot_benchmark(combine(paths))
+    out = HERE / "results" / "estimators"
     for suffix in (".png", ".pdf"):
-        fig.savefig(path.with_suffix(suffix), dpi=110)
-    print(f"wrote {path.with_suffix('.png')} and .pdf")
+        fig.savefig(out.with_suffix(suffix), dpi=110)
+    print(f"wrote {out}.png and .pdf from {len(paths)} tables")
 
 
 if __name__ == "__main__":

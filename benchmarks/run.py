@@ -7,13 +7,17 @@ Samples: bmi's dense Gaussian task (d_x = d_y = d, every correlation 0.5), whose
 
     make bench-env                       # once: .venv-bench with bmi (see requirements-peers.txt)
     python benchmarks/run.py             # the grid below -> benchmarks/results/estimators.csv
-    python benchmarks/run.py --n 10000 --d 5 --repeats 7 --out benchmarks/results/ksg_10k_5x5.csv
-    python benchmarks/plot.py            # -> benchmarks/results/estimators.{png,pdf}
+    python benchmarks/run.py --n 10000 --d 5 --estimators ksg --repeats 7 \
+        --out benchmarks/results/ksg_10k_5x5.csv
+    python benchmarks/plot.py            # results/estimators*.csv -> results/estimators.{png,pdf}
+    python benchmarks/ratios.py          # peer / ksg seconds on the same samples, as Markdown
+    make bench                           # all of it, with analysis_epoch.py and knn_large.py
 
 Every row carries the 1-minute load average when it was measured: on a shared machine wall
 seconds grow with the load, CPU seconds (all threads summed) much less.
 A cell is skipped when the previous n for the same estimator and d, scaled by (n / n_prev)^2,
-predicts more than ``--budget`` seconds.
+predicts more than ``--budget`` seconds (an overestimate where fixed costs dominate at small n;
+rerun such cells alone with a larger ``--budget``).
 """
 
 from __future__ import annotations
