@@ -1,5 +1,6 @@
 # Shared by every rule file: config validation, the scale overlay, and small helpers.
 import copy
+import os
 import json
 
 from snakemake.utils import validate
@@ -31,3 +32,23 @@ def estimator_params(name):
 def fmt(value):
     """A number as it appears in file names: 2.0 -> '2', 0.5 -> '0.5'."""
     return f"{value:g}"
+
+
+# --- Butakov information-plane experiments (workflow/rules/butakov.smk) ---------------------
+
+
+def bk_common(dataset):
+    """The CLI flags every Butakov step shares: experiment file, scale, overrides, data root, device."""
+    cfg = P["butakov"][dataset]
+    sets = " ".join(f"--set {key}={json.dumps(value)}" for key, value in (cfg.get("set") or {}).items())
+    return (f"--experiment {cfg['experiment']} --scale {P['scale']} {sets} --data-root {P['data_root']}"
+            f" --device {cfg.get('device', 'auto')} --no-progress")
+
+
+def bk_seed_files(pattern):
+    return lambda wildcards: expand(pattern, dataset=wildcards.dataset, seed=P["butakov"][wildcards.dataset]["seeds"])
+
+
+def bk_histories(wildcards, input):
+    """The history.csv beside each run's summary.json."""
+    return [os.path.join(os.path.dirname(p), "history.csv") for p in input.runs]
