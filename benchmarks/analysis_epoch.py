@@ -43,8 +43,9 @@ def synthetic_epoch(n: int, epoch: int, seed: int = 0) -> tuple[np.ndarray, np.n
     for width in WIDTHS:
         weights = epoch_rng.standard_normal((16, width)) / 4
         pre = latent @ weights + 0.1 * epoch_rng.standard_normal((n, width))
-        layers.append(np.maximum(pre, 0.01 * pre)  # leaky ReLU: no exact ties between rows
-                      .astype(np.float32))
+        layers.append(
+            np.maximum(pre, 0.01 * pre).astype(np.float32)  # leaky ReLU: no exact ties between rows
+        )
     return x_codes, labels, layers
 
 
@@ -57,7 +58,9 @@ def analyse_layer(task: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[floa
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--epochs", type=int, default=5, help="epochs timed; the median is reported")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
@@ -70,17 +73,25 @@ def main() -> None:
         for epoch in range(args.epochs):
             x_codes, labels, layers = synthetic_epoch(args.n, epoch)
             wall0, cpu0 = time.perf_counter(), time.process_time()
-            estimates = parallel_map(analyse_layer, [(x_codes, labels, layer) for layer in layers], n_jobs=jobs)
+            estimates = parallel_map(
+                analyse_layer, [(x_codes, labels, layer) for layer in layers], n_jobs=jobs
+            )
             seconds.append(time.perf_counter() - wall0)
             cpu.append(time.process_time() - cpu0)
-        row = {"n": args.n, "layers": len(WIDTHS), "widths": "/".join(map(str, WIDTHS)), "jobs": jobs,
-               "cores": available_cores(), "epochs_timed": args.epochs,
-               "seconds_per_epoch_median": round(statistics.median(seconds), 3),
-               "seconds_per_epoch_max": round(max(seconds), 3),
-               "parent_cpu_seconds_median": round(statistics.median(cpu), 3),
-               "load_1min": round(os.getloadavg()[0], 2),
-               "i_xl_last_epoch": " ".join(f"{e[0]:.3f}" for e in estimates),
-               "i_ly_last_epoch": " ".join(f"{e[1]:.3f}" for e in estimates)}
+        row = {
+            "n": args.n,
+            "layers": len(WIDTHS),
+            "widths": "/".join(map(str, WIDTHS)),
+            "jobs": jobs,
+            "cores": available_cores(),
+            "epochs_timed": args.epochs,
+            "seconds_per_epoch_median": round(statistics.median(seconds), 3),
+            "seconds_per_epoch_max": round(max(seconds), 3),
+            "parent_cpu_seconds_median": round(statistics.median(cpu), 3),
+            "load_1min": round(os.getloadavg()[0], 2),
+            "i_xl_last_epoch": " ".join(f"{e[0]:.3f}" for e in estimates),
+            "i_ly_last_epoch": " ".join(f"{e[1]:.3f}" for e in estimates),
+        }
         print(row, flush=True)
         rows.append(row)
     args.out.parent.mkdir(parents=True, exist_ok=True)

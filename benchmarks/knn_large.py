@@ -27,7 +27,9 @@ HERE = Path(__file__).parent
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--d", type=int, default=64, help="dimension of the searched space (e.g. the joint)")
     parser.add_argument("--k", type=int, default=5)
@@ -45,7 +47,7 @@ def main() -> None:
     records = []
     for metric in ("euclidean", "chebyshev"):
         wall0, cpu0 = time.perf_counter(), time.process_time()
-        for i, (start, block) in enumerate(_distance_blocks(z, metric, args.block_bytes, exact=False)):
+        for i, (_, block) in enumerate(_distance_blocks(z, metric, args.block_bytes, exact=False)):
             torch.topk(block, args.k + 1, dim=1, largest=False)
             if i + 1 == timed:
                 break
@@ -53,13 +55,24 @@ def main() -> None:
             torch.cuda.synchronize()
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         scale = n_blocks / timed
-        records.append({"n": args.n, "d": args.d, "k": args.k, "metric": metric, "device": device,
-                        "threads": torch.get_num_threads(), "rows_per_block": rows, "blocks_timed": timed,
-                        "blocks_total": n_blocks, "seconds_timed": round(wall, 3),
-                        "cpu_seconds_timed": round(cpu, 3),
-                        "seconds_full_extrapolated": round(wall * scale, 1),
-                        "cpu_seconds_full_extrapolated": round(cpu * scale, 1),
-                        "load_1min": round(os.getloadavg()[0], 2)})
+        records.append(
+            {
+                "n": args.n,
+                "d": args.d,
+                "k": args.k,
+                "metric": metric,
+                "device": device,
+                "threads": torch.get_num_threads(),
+                "rows_per_block": rows,
+                "blocks_timed": timed,
+                "blocks_total": n_blocks,
+                "seconds_timed": round(wall, 3),
+                "cpu_seconds_timed": round(cpu, 3),
+                "seconds_full_extrapolated": round(wall * scale, 1),
+                "cpu_seconds_full_extrapolated": round(cpu * scale, 1),
+                "load_1min": round(os.getloadavg()[0], 2),
+            }
+        )
         print(records[-1], flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", newline="") as handle:

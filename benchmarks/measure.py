@@ -38,7 +38,7 @@ class _RssPeak:
             self.peak = max(self.peak, self.process.memory_info().rss)
             time.sleep(self.period_s)
 
-    def __enter__(self) -> "_RssPeak":
+    def __enter__(self) -> _RssPeak:
         self._thread.start()
         return self
 

@@ -36,7 +36,7 @@ def main(path: str, repeats: int) -> None:
     x, y = data["x"], data["y"]
     for name, kwargs in CONFIGS.items():
         estimator = KSGEnsembleFirstEstimator(**kwargs)
-        result = measure(lambda: float(estimator.estimate(x, y)), repeats)
+        result = measure(lambda est=estimator: float(est.estimate(x, y)), repeats)
         result["config"] = name
         print(json.dumps(result), flush=True)
 

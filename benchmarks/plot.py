@@ -1,6 +1,7 @@
 """Figure of the benchmark tables: seconds against n and d, and the error against the truth.
 
-    python benchmarks/plot.py [TABLE.csv ...]   # default: results/estimators*.csv -> results/estimators.{png,pdf}
+    python benchmarks/plot.py [TABLE.csv ...]
+        # default: results/estimators*.csv -> results/estimators.{png,pdf}
 
 Several tables (the grid and cells rerun alone) are combined; for a cell measured in one and
 skipped in another, the measurement wins.
@@ -21,7 +22,11 @@ HERE = Path(__file__).parent
 
 
 def label(row: pd.Series) -> str:
-    return row["estimator"] if row["implementation"] == "infoplane" else f"{row['implementation']} {row['estimator']}"
+    return (
+        row["estimator"]
+        if row["implementation"] == "infoplane"
+        else f"{row['implementation']} {row['estimator']}"
+    )
 
 
 def plot_benchmark(table: pd.DataFrame, d_fixed: int = 5, n_fixed: int = 10_000) -> plt.Figure:
@@ -33,22 +38,42 @@ def plot_benchmark(table: pd.DataFrame, d_fixed: int = 5, n_fixed: int = 10_000)
     colours = dict(zip(names, plt.get_cmap("tab20").colors, strict=False))
     for name, group in ok.groupby("label"):
         peer = group["implementation"].iloc[0] != "infoplane"
-        style = dict(linestyle="--" if peer else "-", marker="o", markersize=3, label=name, color=colours[name])
+        style = dict(
+            linestyle="--" if peer else "-", marker="o", markersize=3, label=name, color=colours[name]
+        )
         by_n = group[group["d"] == d_fixed].sort_values("n")
         axes[0].plot(by_n["n"], by_n["seconds"], **style)
         by_d = group[group["n"] == n_fixed].sort_values("d")
         axes[1].plot(by_d["d"], by_d["seconds"], **style)
         scored = by_d[by_d["abs_error"].notna()]
         axes[2].plot(scored["d"], scored["abs_error"], **style)
-    axes[0].set(xscale="log", yscale="log", xlabel="n", ylabel="wall seconds (median)",
-                title=f"time against n, d_x = d_y = {d_fixed}")
-    axes[1].set(xscale="log", yscale="log", xlabel="d = d_x = d_y", ylabel="wall seconds (median)",
-                title=f"time against d, n = {n_fixed:,}")
-    axes[2].set(xscale="log", yscale="log", xlabel="d = d_x = d_y", ylabel="|estimate - true MI| (nats)",
-                title=f"error, dense Gaussian (rho 0.5), n = {n_fixed:,}")
+    axes[0].set(
+        xscale="log",
+        yscale="log",
+        xlabel="n",
+        ylabel="wall seconds (median)",
+        title=f"time against n, d_x = d_y = {d_fixed}",
+    )
+    axes[1].set(
+        xscale="log",
+        yscale="log",
+        xlabel="d = d_x = d_y",
+        ylabel="wall seconds (median)",
+        title=f"time against d, n = {n_fixed:,}",
+    )
+    axes[2].set(
+        xscale="log",
+        yscale="log",
+        xlabel="d = d_x = d_y",
+        ylabel="|estimate - true MI| (nats)",
+        title=f"error, dense Gaussian (rho 0.5), n = {n_fixed:,}",
+    )
     load = table["load_1min"]
-    fig.suptitle(f"2-core CPU shared with other jobs: 1-min load average {load.min():.0f}-{load.max():.0f} "
-                 "during the run (dashed: peer libraries)", fontsize=9)
+    fig.suptitle(
+        f"2-core CPU shared with other jobs: 1-min load average {load.min():.0f}-{load.max():.0f} "
+        "during the run (dashed: peer libraries)",
+        fontsize=9,
+    )
     handles, labels = axes[1].get_legend_handles_labels()
     fig.legend(handles, labels, loc="center right", fontsize=8)
     fig.tight_layout(rect=(0, 0, 0.83, 1))

@@ -45,33 +45,72 @@ from infoplane.synthetic import build_task  # noqa: E402
 
 HERE = Path(__file__).parent
 #: Parameters for estimators that have no usable default; the others run with their defaults.
-PARAMS: dict[str, dict[str, Any]] = {"kde-upper": {"noise_variance": 0.1}, "kde-lower": {"noise_variance": 0.1},
-                                     "sp": {"beta": 0.1}}
+PARAMS: dict[str, dict[str, Any]] = {
+    "kde-upper": {"noise_variance": 0.1},
+    "kde-lower": {"noise_variance": 0.1},
+    "sp": {"beta": 0.1},
+}
 #: Bounds and SP estimate I(X; h(X) + noise), not I(X;Y) of the samples: timed, no error reported.
 NO_TRUTH = {"kde-upper", "kde-lower", "sp"}
 #: For discrete codes only: on continuous samples every row is distinct and it returns log n.
 SKIP = {"discrete"}
-COLUMNS = ["n", "d", "true_mi", "implementation", "estimator", "estimate", "abs_error", "seconds",
-           "seconds_min", "cpu_seconds", "repeats", "peak_traced_mb", "peak_rss_mb", "threads",
-           "backend", "load_1min", "status"]
+COLUMNS = [
+    "n",
+    "d",
+    "true_mi",
+    "implementation",
+    "estimator",
+    "estimate",
+    "abs_error",
+    "seconds",
+    "seconds_min",
+    "cpu_seconds",
+    "repeats",
+    "peak_traced_mb",
+    "peak_rss_mb",
+    "threads",
+    "backend",
+    "load_1min",
+    "status",
+]
 
 
-def row(n: int, d: int, truth: float, implementation: str, estimator: str, result: dict[str, Any] | None,
-        repeats: int, backend: str, status: str = "ok") -> dict[str, Any]:
+def row(
+    n: int,
+    d: int,
+    truth: float,
+    implementation: str,
+    estimator: str,
+    result: dict[str, Any] | None,
+    repeats: int,
+    backend: str,
+    status: str = "ok",
+) -> dict[str, Any]:
     scored = estimator not in NO_TRUTH
-    out: dict[str, Any] = {"n": n, "d": d, "true_mi": round(truth, 6) if scored else "",
-                           "implementation": implementation,
-                           "estimator": estimator, "repeats": repeats, "threads": threads(),
-                           "backend": backend, "load_1min": round(os.getloadavg()[0], 2),
-                           "status": status}
+    out: dict[str, Any] = {
+        "n": n,
+        "d": d,
+        "true_mi": round(truth, 6) if scored else "",
+        "implementation": implementation,
+        "estimator": estimator,
+        "repeats": repeats,
+        "threads": threads(),
+        "backend": backend,
+        "load_1min": round(os.getloadavg()[0], 2),
+        "status": status,
+    }
     if result is not None:
-        out.update({
-            "estimate": round(result["value"], 6),
-            "abs_error": round(abs(result["value"] - truth), 6) if scored else "",
-            "seconds": round(result["seconds"], 4), "seconds_min": round(result["seconds_min"], 4),
-            "cpu_seconds": round(result["cpu_seconds"], 4),
-            "peak_traced_mb": round(result["peak_traced_mb"], 2), "peak_rss_mb": round(result["peak_rss_mb"], 2),
-        })
+        out.update(
+            {
+                "estimate": round(result["value"], 6),
+                "abs_error": round(abs(result["value"] - truth), 6) if scored else "",
+                "seconds": round(result["seconds"], 4),
+                "seconds_min": round(result["seconds_min"], 4),
+                "cpu_seconds": round(result["cpu_seconds"], 4),
+                "peak_traced_mb": round(result["peak_traced_mb"], 2),
+                "peak_rss_mb": round(result["peak_rss_mb"], 2),
+            }
+        )
     return out
 
 
@@ -89,8 +128,12 @@ def run_bmi(python: str, x: np.ndarray, y: np.ndarray, repeats: int) -> list[dic
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "samples.npz"
         np.savez(path, x=x, y=y)
-        done = subprocess.run([python, str(HERE / "peer_bmi.py"), str(path), str(repeats)],
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [python, str(HERE / "peer_bmi.py"), str(path), str(repeats)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
 
 
@@ -98,20 +141,28 @@ def run_sklearn(x: np.ndarray, y: np.ndarray, repeats: int) -> dict[str, Any]:
     """scikit-learn's KSG-1 (1-D x and y only), with k = 5 like infoplane's ``ksg``."""
     from sklearn.feature_selection import mutual_info_regression
 
-    return measure(lambda: float(mutual_info_regression(x, y[:, 0], n_neighbors=5, random_state=0)[0]),
-                   repeats)
+    return measure(
+        lambda: float(mutual_info_regression(x, y[:, 0], n_neighbors=5, random_state=0)[0]), repeats
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--d", type=int, nargs="+", default=[1, 2, 5, 10, 50, 64], help="d_x = d_y")
     parser.add_argument("--estimators", nargs="+", default=None, help="default: every registered one")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per cell (median reported)")
     parser.add_argument("--budget", type=float, default=60.0, help="skip cells predicted slower (s)")
-    parser.add_argument("--peer-python", default=str(HERE.parent / ".venv-bench" / "bin" / "python"),
-                        help="Python of the venv with bmi; 'none' skips bmi")
-    parser.add_argument("--bmi-max-n", type=int, default=10_000, help="bmi sorts n x n distances: O(n^2 log n)")
+    parser.add_argument(
+        "--peer-python",
+        default=str(HERE.parent / ".venv-bench" / "bin" / "python"),
+        help="Python of the venv with bmi; 'none' skips bmi",
+    )
+    parser.add_argument(
+        "--bmi-max-n", type=int, default=10_000, help="bmi sorts n x n distances: O(n^2 log n)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "estimators.csv")
     args = parser.parse_args(argv)
@@ -134,9 +185,25 @@ def main(argv: list[str] | None = None) -> None:
         def emit(record: dict[str, Any]) -> None:
             writer.writerow(record)
             handle.flush()
-            print(json.dumps({k: record.get(k) for k in ("n", "d", "implementation", "estimator", "estimate",
-                                                           "true_mi", "seconds", "cpu_seconds", "status")}),
-                  flush=True)
+            print(
+                json.dumps(
+                    {
+                        k: record.get(k)
+                        for k in (
+                            "n",
+                            "d",
+                            "implementation",
+                            "estimator",
+                            "estimate",
+                            "true_mi",
+                            "seconds",
+                            "cpu_seconds",
+                            "status",
+                        )
+                    }
+                ),
+                flush=True,
+            )
 
         for d in args.d:
             task = build_task("gaussian-dense", dim_x=d, dim_y=d)
@@ -146,24 +213,57 @@ def main(argv: list[str] | None = None) -> None:
                 for name in names:
                     key = (name, d)
                     if too_slow(key, n):
-                        emit(row(n, d, truth, "infoplane", name, None, 0, backend_of(name, n, d),
-                                 f"skipped: predicted > {args.budget:g} s"))
+                        emit(
+                            row(
+                                n,
+                                d,
+                                truth,
+                                "infoplane",
+                                name,
+                                None,
+                                0,
+                                backend_of(name, n, d),
+                                f"skipped: predicted > {args.budget:g} s",
+                            )
+                        )
                         continue
                     try:
-                        result = measure(lambda: build(name, **PARAMS.get(name, {})).estimate(x, y), args.repeats)
+                        estimator = build(name, **PARAMS.get(name, {}))
+                        result = measure(lambda est=estimator, a=x, b=y: est.estimate(a, b), args.repeats)
                     except ValueError as err:  # e.g. wkl's weights need k >= the joint dimension
                         emit(row(n, d, truth, "infoplane", name, None, 0, "-", f"error: {err}"))
                         continue
                     last[key] = (n, result["seconds"])
                     emit(row(n, d, truth, "infoplane", name, result, args.repeats, backend_of(name, n, d)))
                 if d == 1:
-                    emit(row(n, d, truth, "sklearn", "mutual_info_regression", run_sklearn(x, y, args.repeats),
-                             args.repeats, "kdtree"))
+                    emit(
+                        row(
+                            n,
+                            d,
+                            truth,
+                            "sklearn",
+                            "mutual_info_regression",
+                            run_sklearn(x, y, args.repeats),
+                            args.repeats,
+                            "kdtree",
+                        )
+                    )
                 if args.peer_python != "none":
                     if n > args.bmi_max_n or too_slow(("bmi", d), n):
                         for config in ("ksg-chebyshev-k5", "ksg-default"):
-                            emit(row(n, d, truth, "bmi", config, None, 0, "brute",
-                                     f"skipped: n > {args.bmi_max_n} or predicted > {args.budget:g} s"))
+                            emit(
+                                row(
+                                    n,
+                                    d,
+                                    truth,
+                                    "bmi",
+                                    config,
+                                    None,
+                                    0,
+                                    "brute",
+                                    f"skipped: n > {args.bmi_max_n} or predicted > {args.budget:g} s",
+                                )
+                            )
                         continue
                     for result in run_bmi(args.peer_python, x, y, args.repeats):
                         last[("bmi", d)] = (n, result["seconds"])

@@ -53,8 +53,8 @@ def limit_threads(n: int) -> Iterator[int]:
     """
     if n < 1:
         raise ValueError(f"limit_threads: n must be >= 1, got {n}")
-    from threadpoolctl import threadpool_limits
     import torch
+    from threadpoolctl import threadpool_limits
 
     n = min(int(n), available_cores())
     token = _THREADS.set(n)

@@ -157,7 +157,9 @@ def count_within(
     radii = np.asarray(radii, dtype=np.float64)
     n, d = z.shape
     if radii.shape != (n,) or np.any(radii < 0) or not np.all(np.isfinite(radii)):
-        raise ValueError(f"count_within: radii must be {n} finite non-negative values, got shape {radii.shape}")
+        raise ValueError(
+            f"count_within: radii must be {n} finite non-negative values, got shape {radii.shape}"
+        )
     # Both backends count distance <= r; the largest float below r turns that into < r.
     reach = np.nextafter(radii, 0) if strict else radii
     backend, choice, device = _resolve(n, d, metric)
