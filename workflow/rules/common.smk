@@ -10,6 +10,8 @@
 #     gpu = GPUs one job uses (training rules only). Profiles map them to the machine:
 #     profiles/default caps nothing but cores; profiles/slurm turns mem_mb -> --mem,
 #     runtime -> --time, gpu -> --gpus (and a GPU partition, see there).
+#   * many tiny jobs (one MI estimate each) declare `group: "estimates"`; profiles/slurm submits
+#     them in bundles (group-components) instead of one sbatch each.
 #   * aggregation, figure and report steps are cheap: list them in a `localrules:` directive at the
 #     end of the rule file (they run on the submitting node under a cluster executor, not queued).
 #   * the experiment's final files (tables, metrics, figures) go into REPORT_INPUTS, its claims

@@ -39,6 +39,8 @@ rule estimate_gaussian:
         flags=lookup(dpath="{estimator}", within=ESTIMATOR_FLAGS, default=""),
     log:
         "logs/estimate_gaussian/d-{dim}_mi-{mi}_seed-{seed}.{estimator}.log",
+    group:
+        "estimates"
     threads: 1
     resources:
         **RES_ESTIMATE,
