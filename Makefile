@@ -30,12 +30,14 @@ reproduce: install data
 	dvc repro
 
 # DVC restores files with fresh mtimes, in no particular order, so Snakemake would see outputs
-# older than their inputs and rerun finished work. `--touch` marks the pulled outputs as up to
-# date in DAG order (it runs no job); it is only right when the pull restored one consistent
-# state, which is what dvc.lock guarantees.
+# older than their inputs and redo finished work; and a fresh clone has no .snakemake/metadata,
+# so Snakemake could not see a later params change for the pulled outputs. `--touch --forceall`
+# runs no job: it marks every pulled output up to date in DAG order and records each job's
+# params (files that were not pulled, e.g. activations, are left alone). It is right only after
+# a pull, which restores one consistent state: the one dvc.lock and params.yaml describe.
 pull: install
-	dvc pull --allow-missing   # activations and samples (push: false) are not on the remote
-	snakemake --touch --cores 1 all
+	dvc pull --allow-missing   # activations (push: false) are not on the remote
+	snakemake --touch --forceall --cores 1 all
 
 push: install
 	dvc push

@@ -8,7 +8,7 @@ of the pipeline can be run alone; each reads and writes the files named on its c
     infoplane plot validation --table table.csv --out fig.pdf --out fig.png
     infoplane data fetch --data-root ../shared/datasets --dest data/raw
     infoplane check-params params.yaml
-    infoplane report --claims paper/claims.yaml --params params.yaml --out paper/report.md --html paper/report.html
+    infoplane report --claims paper/claims.yaml --out paper/report.md --html paper/report.html
 
 Bad input ends in one line on stderr and exit status 2, never a traceback.
 """
@@ -193,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_plot)
 
     # pipeline: data, params, report (issue 6)
-    p = sub.add_parser("data", help="raw datasets: copy them from the data root into the project and check them")
+    p = sub.add_parser("data", help="raw datasets: copy them from the data root into the project, checked")
     data_sub = p.add_subparsers(dest="data_command", required=True)
     p = data_sub.add_parser("fetch", help="copy MNIST/raw and SZT/var_u.mat, verifying published checksums")
     p.add_argument("--data-root", default=None,
@@ -212,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--claims", type=Path, default=Path("paper/claims.yaml"))
     p.add_argument("--params", type=Path, default=Path("params.yaml"))
     p.add_argument("--schema", type=Path, default=Path("workflow/schemas/params.schema.yaml"))
-    p.add_argument("--root", type=Path, default=Path("."), help="project root the result paths are relative to")
+    p.add_argument("--root", type=Path, default=Path("."), help="root that result paths are relative to")
     p.add_argument("--out", type=Path, default=Path("paper/report.md"), help="Markdown report")
     p.add_argument("--html", type=Path, help="also write the report as HTML here")
     p.set_defaults(func=cmd_report)

@@ -82,7 +82,9 @@ def load_schema(path: str | Path = SCHEMA) -> dict[str, Any]:
     return yaml.safe_load(Path(path).read_text())
 
 
-def require_valid(config: Mapping[str, Any], schema_path: str | Path = SCHEMA, source: str = "params.yaml") -> None:
+def require_valid(
+    config: Mapping[str, Any], schema_path: str | Path = SCHEMA, source: str = "params.yaml"
+) -> None:
     """Raise ValueError listing every problem of ``config`` (message names each bad key).
 
     Raises:

@@ -242,7 +242,8 @@ def _claim_section(v: Verdict, params: Mapping[str, Any], root: Path, out_dir: P
     if c.get("note"):
         lines.append(f"- Note: {c['note'].strip()}")
     if section is not None:
-        lines.append(f"- Parameters (`{c['experiment']}` at this scale): `{json.dumps(section, sort_keys=True)}`")
+        settings = json.dumps(section, sort_keys=True)
+        lines.append(f"- Parameters (`{c['experiment']}` at this scale): `{settings}`")
     for figure in c.get("figures", []):
         path = root / figure
         if path.exists():
@@ -259,7 +260,8 @@ def _relative(path: Path, start: Path) -> str:
 HTML_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>infoplane replication report</title>
 <style>
-body {{ font-family: system-ui, sans-serif; max-width: 62rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; }}
+body {{ font-family: system-ui, sans-serif; max-width: 62rem; margin: 2rem auto; padding: 0 1rem;
+        line-height: 1.45; }}
 table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: .25rem .5rem; }}
 img {{ max-width: 100%; }} code {{ background: #f4f4f4; padding: 0 .2rem; }}
 </style></head><body>

@@ -16,7 +16,10 @@ SCHEMA = {
         "train": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {"epochs": {"type": "integer", "minimum": 1}, "lr": {"type": "number", "exclusiveMinimum": 0}},
+            "properties": {
+                "epochs": {"type": "integer", "minimum": 1},
+                "lr": {"type": "number", "exclusiveMinimum": 0},
+            },
         },
         "scales": {"type": "object", "properties": {"paper": {"type": "object"}}},
     },
@@ -65,6 +68,7 @@ def test_overlay_merges_dicts_and_replaces_the_rest_without_touching_the_base() 
 
 
 def test_scaled_applies_the_named_scale_only() -> None:
-    config = {"scale": "paper", "train": {"epochs": 3, "lr": 0.1}, "scales": {"paper": {"train": {"epochs": 300}}}}
+    config = {"scale": "paper", "train": {"epochs": 3, "lr": 0.1},
+              "scales": {"paper": {"train": {"epochs": 300}}}}
     assert scaled(config)["train"] == {"epochs": 300, "lr": 0.1}
     assert scaled({**config, "scale": "quick"})["train"] == {"epochs": 3, "lr": 0.1}

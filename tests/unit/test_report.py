@@ -52,8 +52,8 @@ def test_statuses(results: Path) -> None:
         claim("fails", {"metric": "results/metrics/exp.json", "key": "ksg.mae"}, {"<": 0.01}),
         claim("no_key", {"metric": "results/metrics/exp.json", "key": "wkl.mae"}, {"<": 1}),
         claim("not_number", {"metric": "results/metrics/exp.json", "key": "bad"}, {"<": 1}),
-        claim("no_rows", {"table": "results/table.csv", "query": "estimator == 'x'", "expr": "mi_true", "agg": "mean"},
-              {"<": 1}),
+        claim("no_rows", {"table": "results/table.csv", "query": "estimator == 'x'", "expr": "mi_true",
+                          "agg": "mean"}, {"<": 1}),
         claim("no_column", {"table": "results/table.csv", "expr": "i_xl", "agg": "mean"}, {"<": 1}),
         claim("absent", {"metric": "results/metrics/other.json", "key": "a"}, {"between": [0, 1]}),
     ]
@@ -70,14 +70,16 @@ def test_criteria() -> None:
 
 def test_claims_file_errors_name_the_claim(tmp_path: Path) -> None:
     path = tmp_path / "claims.yaml"
-    path.write_text(yaml.safe_dump({"papers": {"p": "P"}, "claims": [claim("c1", {"metric": "m.json"}, {"<": 1})]}))
+    bad_measure = claim("c1", {"metric": "m.json"}, {"<": 1})
+    path.write_text(yaml.safe_dump({"papers": {"p": "P"}, "claims": [bad_measure]}))
     with pytest.raises(ValueError, match="claim c1: a metric measure"):
         load_claims(path)
     path.write_text(yaml.safe_dump({"papers": {"p": "P"}, "claims": [
         claim("c2", {"metric": "m.json", "key": "k"}, {"~": 1})]}))
     with pytest.raises(ValueError, match="claim c2: criterion"):
         load_claims(path)
-    path.write_text(yaml.safe_dump({"papers": {}, "claims": [claim("c3", {"metric": "m.json", "key": "k"}, {"<": 1})]}))
+    unknown_paper = claim("c3", {"metric": "m.json", "key": "k"}, {"<": 1})
+    path.write_text(yaml.safe_dump({"papers": {}, "claims": [unknown_paper]}))
     with pytest.raises(ValueError, match="claim c3: paper 'p'"):
         load_claims(path)
 

@@ -15,12 +15,15 @@ import pytest
 from workflow_helpers import REPO, run
 
 SNAKEFILE = r'''
+configfile: "params.yaml"
+
 rule all:
     input: "results/metrics/summary.json", "results/tables/table.csv"
 
 rule sample:
     output: "results/samples/x.txt"
-    shell: "seq 1 1000 > {output}; echo sample >> runs.log"
+    params: n=config["n"]
+    shell: "seq 1 {params.n} > {output}; echo sample >> runs.log"
 
 rule tabulate:
     input: "results/samples/x.txt"
@@ -30,7 +33,9 @@ rule tabulate:
 rule summarise:
     input: "results/tables/table.csv"
     output: "results/metrics/summary.json"
-    shell: "tail -n +2 {input} | awk -F, '{{s+=$2}} END {{printf \"{{\\\"total\\\": %d}}\\n\", s}}' > {output}; echo summarise >> runs.log"
+    shell:
+        "tail -n +2 {input} | awk -F, '{{s+=$2}} END {{printf \"{{\\\"total\\\": %d}}\\n\", s}}' > {output};"
+        " echo summarise >> runs.log"
 '''
 
 DVC_YAML = """
@@ -102,10 +107,17 @@ def test_push_pull_restores_identical_outputs_and_snakemake_redoes_nothing(tiny:
     os.utime(tiny / "results/metrics/summary.json", (past, past))
     assert "summarise" in run(["snakemake", "-n"], tiny).stdout
 
-    run(["snakemake", "--touch", "--cores", "1"], tiny)
+    run(["snakemake", "--touch", "--forceall", "--cores", "1"], tiny)  # what `make pull` runs
     assert "Nothing to be done" in run(["snakemake", "-n"], tiny).stdout
     assert not (tiny / "runs.log").exists()  # no job ran since the pull
     assert digests(tiny, ["results/tables", "results/metrics"]) == before
+
+    # --forceall also recorded each job's params, so a later change is still seen (plain --touch
+    # records nothing for jobs it need not touch, and the change would pass unnoticed).
+    (tiny / "params.yaml").write_text("n: 10\n")
+    plan = run(["snakemake", "-n"], tiny).stdout
+    assert "Params have changed" in plan and all(rule in plan for rule in ("sample", "tabulate", "summarise"))
+    (tiny / "params.yaml").write_text("n: 1000\n")
     # DVC itself sees every pulled output unchanged; only the never-pushed samples are missing.
     status = run(["dvc", "status"], tiny).stdout.split()
     assert status == ["reproduce:", "changed", "outs:", "not", "in", "cache:", "results/samples"], status

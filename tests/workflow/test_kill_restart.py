@@ -28,7 +28,9 @@ rule first:
 rule slow:
     input: "first.txt"
     output: "slow.txt"
-    shell: "echo slow >> runs.log; head -n 50 {input} > {output}; touch started; sleep $SLOW_SECONDS; tail -n 50 {input} >> {output}"
+    shell:
+        "echo slow >> runs.log; head -n 50 {input} > {output}; touch started;"
+        " sleep $SLOW_SECONDS; tail -n 50 {input} >> {output}"
 
 rule last:
     input: "slow.txt"

@@ -22,7 +22,8 @@ def job_counts(dry_run_output: str) -> dict[str, int]:
 
 
 def test_lint_is_clean(project: Path) -> None:
-    assert "Congratulations, your workflow is in a good condition!" in run(["snakemake", "--lint"], project).stdout
+    lint = run(["snakemake", "--lint"], project).stdout
+    assert "Congratulations, your workflow is in a good condition!" in lint
 
 
 def test_dry_run_at_default_params_plans_every_job(project: Path) -> None:

@@ -13,7 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 REPO = Path(__file__).resolve().parents[2]
 PROJECT_FILES = ["Snakefile", "params.yaml", "workflow", "profiles", "paper/claims.yaml", "environment.yml"]
 
