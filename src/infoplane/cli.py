@@ -32,7 +32,14 @@ def parse_params(items: list[str] | None) -> dict[str, Any]:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise ValueError(f"--param expects KEY=VALUE, got {item!r}")
-        params[key.strip()] = yaml.safe_load(value)
+        parsed = yaml.safe_load(value)
+        if isinstance(parsed, str):
+            # YAML 1.1 reads "1e-3" (no dot) as text; numbers typed on a command line are numbers.
+            try:
+                parsed = float(parsed)
+            except ValueError:
+                pass
+        params[key.strip()] = parsed
     return params
 
 
@@ -79,6 +86,8 @@ def cmd_estimate(args: argparse.Namespace) -> None:
     from infoplane.estimators import build
     from infoplane.records import estimate_record
 
+    # Check the estimator and its parameters before reading any data.
+    estimator = build(args.estimator, **parse_params(args.param))
     meta: dict[str, Any] = {}
     if args.samples is not None:
         if args.x is not None or args.y is not None:
@@ -96,7 +105,6 @@ def cmd_estimate(args: argparse.Namespace) -> None:
             y = y.astype(np.int64)
     else:
         raise ValueError("give --samples FILE.npz, or both --x and --y")
-    estimator = build(args.estimator, **parse_params(args.param))
     write_json({**meta, **estimate_record(estimator, x, y)}, args.out)
 
 

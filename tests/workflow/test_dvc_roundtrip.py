@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from workflow_helpers import REPO, run
+
+from .workflow_helpers import REPO, run
 
 SNAKEFILE = r'''
 configfile: "params.yaml"

@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from workflow_helpers import REPO, run, tool_env
+
+from .workflow_helpers import REPO, run, tool_env
 
 # first -> slow -> last. Each job appends its name to runs.log, so a redone job shows up twice.
 # `slow` writes half its output, then waits for the test to kill the run.

@@ -7,23 +7,24 @@ from typing import Any
 
 import pytest
 import yaml
-from workflow_helpers import REPO, run
 
 from infoplane.config import check_params, load_schema, scaled
+
+from .workflow_helpers import REPO, run
 
 SCHEMA = REPO / "workflow/schemas/params.schema.yaml"
 
 
-def test_broken_params_fail_at_start_naming_each_key(project: Path) -> None:
+def test_broken_params_fail_at_start_naming_each_key(workflow_copy: Path) -> None:
     """params.yaml with a misspelt section, a misspelt key and a negative count: one run, all named."""
-    config = yaml.safe_load((project / "params.yaml").read_text())
+    config = yaml.safe_load((workflow_copy / "params.yaml").read_text())
     section = config["validation_gaussian"]
     section["seed"] = section.pop("seeds")  # misspelt key
     section["n"] = -5  # a negative count
     config["estimator"] = config.pop("estimators")  # misspelt section
-    (project / "params.yaml").write_text(yaml.safe_dump(config))
+    (workflow_copy / "params.yaml").write_text(yaml.safe_dump(config))
 
-    result = run(["snakemake", "-n"], project, check=False)
+    result = run(["snakemake", "-n"], workflow_copy, check=False)
     output = result.stdout
     assert result.returncode != 0
     for named in [

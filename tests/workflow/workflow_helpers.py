@@ -1,8 +1,8 @@
 """Workflow-test helpers: a temporary copy of the project, and Snakemake / DVC run as subprocesses.
 
 The copies hold only what the workflow reads (Snakefile, workflow/, params.yaml, profiles/,
-paper/claims.yaml); the `infoplane` CLI that rules call is the installed package, so a test never
-writes results into the checkout it runs from.
+paper/claims.yaml, and tests/workflow for its overlays); the `infoplane` CLI that rules call is the
+installed package, so a test never writes results into the checkout it runs from.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-PROJECT_FILES = ["Snakefile", "params.yaml", "workflow", "profiles", "paper/claims.yaml", "environment.yml"]
+PROJECT_FILES = ["Snakefile", "params.yaml", "workflow", "profiles", "experiments", "paper/claims.yaml",
+                 "environment.yml", "tests/workflow"]
 
 
 def tool_env() -> dict[str, str]:
@@ -47,7 +48,7 @@ def copy_project(dest: Path) -> Path:
         source, target = REPO / name, dest / name
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
-            shutil.copytree(source, target)
-        else:
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        elif source.exists():
             shutil.copy2(source, target)
     return dest
