@@ -12,6 +12,7 @@ configfile: "params.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/validation.smk"
+include: "workflow/rules/butakov.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -24,4 +25,5 @@ rule all:
     default_target: True
     input:
         rules.validation_gaussian.input,
+        rules.butakov_mnist.input,
         rules.report.output,

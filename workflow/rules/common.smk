@@ -18,10 +18,12 @@
 #     into paper/claims.yaml, its target into `rule all` (Snakefile).
 #   * raw data: read data/raw through the RAW_* inputs below (wrapped in ancient(): DVC restores
 #     files with new mtimes, which must not rerun training) and pass --data-root RAW_ROOT.
-#   * outputs: results/<stage>/... (tables, records), results/activations/... (large, re-creatable,
-#     not pushed to the DVC remote), results/metrics/<name>.json (DVC metrics), figures/<name>.{pdf,png}.
+#   * outputs: results/<stage>/... (tables, records), results/runs/<experiment>/seed-<seed>/...
+#     (checkpoints, activations: large, re-creatable, not pushed to the DVC remote),
+#     results/metrics/<name>.json (DVC metrics), figures/<name>.{pdf,png}.
 #     A new top-level folder under results/ must be listed in dvc.yaml's `outs`.
 import json
+import os
 from pathlib import Path
 
 from infoplane.config import require_valid, scaled
@@ -83,3 +85,23 @@ ESTIMATOR_FLAGS = {name: estimator_flags(name) for name in P["estimators"]}
 def fmt(value):
     """A number as it appears in file names: 2.0 -> '2', 0.5 -> '0.5'."""
     return f"{value:g}"
+
+
+# --- Butakov information-plane experiments (workflow/rules/butakov.smk) ---------------------
+
+
+def bk_common(dataset):
+    """The CLI flags every Butakov step shares: experiment file, scale, overrides, data root, device."""
+    cfg = P["butakov"][dataset]
+    sets = " ".join(f"--set {key}={json.dumps(value)}" for key, value in (cfg.get("set") or {}).items())
+    return (f"--experiment {cfg['experiment']} --scale {P['scale']} {sets} --data-root {P['data_root']}"
+            f" --device {cfg.get('device', 'auto')} --no-progress")
+
+
+def bk_seed_files(pattern):
+    return lambda wildcards: expand(pattern, dataset=wildcards.dataset, seed=P["butakov"][wildcards.dataset]["seeds"])
+
+
+def bk_histories(wildcards, input):
+    """The history.csv beside each run's summary.json."""
+    return [os.path.join(os.path.dirname(p), "history.csv") for p in input.runs]
