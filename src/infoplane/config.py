@@ -77,6 +77,32 @@ def check_params(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[s
     return sorted(set(problems))  # by key path, so related problems sit together
 
 
+# Settings that must be positive wherever they appear in an experiment file (name -> minimum).
+POSITIVE_SETTINGS = {"epochs": 1, "batch_size": 1}
+
+
+def check_settings(settings: Mapping[str, Any], where: str) -> list[str]:
+    """Problems of an experiment's settings (nested dicts): every ``epochs`` / ``batch_size``
+    below 1 and every ``lr`` not above 0, named by dotted key and prefixed by ``where``."""
+    problems = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                walk(value, f"{path}.{key}" if path else str(key))
+            return
+        leaf = path.rsplit(".", 1)[-1]
+        if isinstance(node, bool) or not isinstance(node, int | float):
+            return
+        if leaf in POSITIVE_SETTINGS and node < POSITIVE_SETTINGS[leaf]:
+            problems.append(f"{where}: {path} = {node!r}: must be >= {POSITIVE_SETTINGS[leaf]}")
+        elif leaf == "lr" and node <= 0:
+            problems.append(f"{where}: {path} = {node!r}: must be > 0")
+
+    walk(settings, "")
+    return problems
+
+
 def load_schema(path: str | Path = SCHEMA) -> dict[str, Any]:
     """The schema of params.yaml (YAML or JSON)."""
     return yaml.safe_load(Path(path).read_text())

@@ -81,3 +81,18 @@ def test_the_shipped_params_are_valid_at_both_scales(scale: str) -> None:
     config["scale"] = scale
     assert check_params(config, load_schema(SCHEMA)) == []
     assert scaled(config)["scale"] == scale
+
+
+def test_negative_epoch_count_of_an_experiment_fails_at_start(workflow_copy: Path) -> None:
+    """Training settings live in experiments/*.yaml, overridden from params.yaml's `set`: a negative
+    epoch count there also stops the run before any job, naming the key."""
+    config = yaml.safe_load((workflow_copy / "params.yaml").read_text())
+    if "butakov" not in config:
+        pytest.skip("no training experiment in params.yaml on this branch")
+    config["butakov"]["mnist"]["set"] = {"train.epochs": -3}
+    (workflow_copy / "params.yaml").write_text(yaml.safe_dump(config))
+    result = run(["snakemake", "-n"], workflow_copy, check=False)
+    assert result.returncode != 0
+    assert "butakov.mnist (experiments/butakov_mnist.yaml" in result.stdout
+    assert "train.epochs = -3: must be >= 1" in result.stdout
+    assert "Job stats" not in result.stdout

@@ -90,6 +90,28 @@ def fmt(value):
 # --- Butakov information-plane experiments (workflow/rules/butakov.smk) ---------------------
 
 
+def check_butakov_settings():
+    """Load every Butakov experiment file at this scale with its overrides (a misspelt override
+    fails here, at start) and check its counts (a negative epoch count fails naming the key)."""
+    from infoplane.config import check_settings
+    from infoplane.experiment import load_experiment
+
+    problems = []
+    for dataset, cfg in P.get("butakov", {}).items():
+        where = f"butakov.{dataset} ({cfg['experiment']}, scale {P['scale']}, set {cfg.get('set') or {}})"
+        try:
+            settings = load_experiment(cfg["experiment"], P["scale"], cfg.get("set") or {})
+        except ValueError as err:
+            problems.append(f"{where}: {err}")
+            continue
+        problems += check_settings(settings, where)
+    if problems:
+        raise ValueError("invalid experiment settings:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+check_butakov_settings()
+
+
 def bk_common(dataset):
     """The CLI flags every Butakov step shares: experiment file, scale, overrides, data root, device."""
     cfg = P["butakov"][dataset]
