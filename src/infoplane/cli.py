@@ -9,6 +9,9 @@ of the pipeline can be run alone; each reads and writes the files named on its c
         --param x=ae.pt --param y=ae.pt
     infoplane aggregate records/*.json --out table.csv --metrics metrics.json
     infoplane plot validation --table table.csv --out fig.pdf --out fig.png
+    infoplane data fetch --data-root ../shared/datasets --dest data/raw
+    infoplane check-params params.yaml
+    infoplane report --claims paper/claims.yaml --out paper/report.md --html paper/report.html
 
     # The information-plane experiments (Butakov et al.): train, compress X, analyse, combine, plot
     infoplane train-autoencoder --experiment experiments/butakov_mnist.yaml --scale quick --out ae.pt
@@ -371,6 +374,37 @@ def add_experiment_parsers(sub: argparse._SubParsersAction) -> None:
 # --- end of information-plane experiments -------------------------------------------------
 
 
+# --- pipeline: data, params, report (issue 6) -------------------------------------------
+
+
+def cmd_data_fetch(args: argparse.Namespace) -> None:
+    from infoplane.data import data_root
+    from infoplane.data.fetch import fetch
+
+    configured = args.data_root
+    if configured is None and args.params.exists():  # the data root that params.yaml names
+        configured = (yaml.safe_load(args.params.read_text()) or {}).get("data_root")
+    copied = fetch(data_root(configured), args.dest, args.file)
+    print(json.dumps({"copied": copied, "dest": str(args.dest)}))
+
+
+def cmd_check_params(args: argparse.Namespace) -> None:
+    from infoplane.config import load_params
+
+    params = load_params(args.params, args.schema)
+    print(f"{args.params}: valid (scale {params['scale']})", file=sys.stderr)
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    from infoplane.config import load_params
+    from infoplane.report import write_report
+
+    params = load_params(args.params, args.schema)
+    verdicts = write_report(args.claims, params, args.root, args.out, args.html)
+    for v in verdicts:
+        print(f"{v.claim['id']}: {v.status}", file=sys.stderr)
+
+
 # --- parser ------------------------------------------------------------------------------
 
 
@@ -417,6 +451,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_plot)
 
     add_compression_parsers(sub)
+    # pipeline: data, params, report (issue 6)
+    p = sub.add_parser("data", help="raw datasets: copy them from the data root into the project, checked")
+    data_sub = p.add_subparsers(dest="data_command", required=True)
+    p = data_sub.add_parser("fetch", help="copy MNIST/raw and SZT/var_u.mat, verifying published checksums")
+    p.add_argument("--data-root", default=None,
+                   help="source folder (default: $INFOPLANE_DATA_ROOT, else data_root of --params)")
+    p.add_argument("--params", type=Path, default=Path("params.yaml"), help="where data_root is read from")
+    p.add_argument("--dest", type=Path, default=Path("data/raw"), help="destination (default data/raw)")
+    p.add_argument("--file", action="append", help="one file relative to the root (repeatable; default all)")
+    p.set_defaults(func=cmd_data_fetch)
+
+    p = sub.add_parser("check-params", help="check params.yaml against its schema; name every bad key")
+    p.add_argument("params", type=Path, nargs="?", default=Path("params.yaml"))
+    p.add_argument("--schema", type=Path, default=Path("workflow/schemas/params.schema.yaml"))
+    p.set_defaults(func=cmd_check_params)
+
+    p = sub.add_parser("report", help="render the replication report from the result tables and figures")
+    p.add_argument("--claims", type=Path, default=Path("paper/claims.yaml"))
+    p.add_argument("--params", type=Path, default=Path("params.yaml"))
+    p.add_argument("--schema", type=Path, default=Path("workflow/schemas/params.schema.yaml"))
+    p.add_argument("--root", type=Path, default=Path("."), help="root that result paths are relative to")
+    p.add_argument("--out", type=Path, default=Path("paper/report.md"), help="Markdown report")
+    p.add_argument("--html", type=Path, help="also write the report as HTML here")
+    p.set_defaults(func=cmd_report)
     add_experiment_parsers(sub)
     return parser
 

@@ -32,4 +32,4 @@ def test_unknown_key_in_butakov_section_fails(tmp_path):
     bad.write_text("butakov:\n  mnist:\n    experiment: experiments/butakov_mnist.yaml\n    seeds: [0]\n"
                    "    sed: [1]\n")
     done = dry_run("butakov_mnist", "--configfile", str(bad))
-    assert done.returncode != 0 and "'sed' was unexpected" in done.stdout + done.stderr
+    assert done.returncode != 0 and "butakov.mnist.sed: unknown key" in done.stdout + done.stderr

@@ -37,6 +37,10 @@ rule train_image_autoencoder:
     threads: 1  # so that on two cores it trains beside the first seed's network
     log:
         "logs/butakov/train_image_autoencoder_{dataset}.log",
+    resources:
+        **RES_TRAIN,
+    conda:
+        ENV
     shell:
         "infoplane train-autoencoder {params.common} --threads {threads} --out {output} > {log} 2>&1"
 
@@ -54,6 +58,10 @@ rule train_butakov:
     threads: 1
     log:
         "logs/butakov/train_{dataset}_seed-{seed}.log",
+    resources:
+        **RES_TRAIN,
+    conda:
+        ENV
     shell:
         "infoplane train {params.common} --threads {threads} --seed {wildcards.seed}"
         " --run-dir {params.run_dir} > {log} 2>&1"
@@ -67,10 +75,14 @@ rule analyse_butakov:
         "results/runs/butakov_{dataset}/seed-{seed}/mi.csv",
     params:
         common=lambda wildcards: bk_common(wildcards.dataset),
-        run_dir="results/runs/butakov_{dataset}/seed-{seed}",
+        run_dir=subpath(input.run, parent=True),
     threads: 1
     log:
         "logs/butakov/analyse_{dataset}_seed-{seed}.log",
+    resources:
+        **RES_ANALYSE,
+    conda:
+        ENV
     shell:
         "OMP_NUM_THREADS={threads} infoplane analyse {params.common} --threads {threads}"
         " --seed {wildcards.seed} --run-dir {params.run_dir} --autoencoder {input.autoencoder}"
@@ -90,6 +102,11 @@ rule combine_butakov:
         histories=bk_histories,
     log:
         "logs/butakov/combine_{dataset}.log",
+    threads: 1
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
     shell:
         "infoplane combine {input.tables} --out {output.table} --aggregated {output.aggregated}"
         " --history {params.histories} --history-out {output.history} --metrics {output.metrics} > {log} 2>&1"
@@ -108,8 +125,23 @@ rule plot_butakov:
         title=lambda wildcards: f"Butakov et al. (2024), {wildcards.dataset}, {P['scale']} scale",
     log:
         "logs/butakov/plot_{dataset}.log",
+    threads: 1
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
     shell:
         "(infoplane plot infoplane --table {input.aggregated} --out {output.plane_pdf} --out {output.plane_png}"
         " --title '{params.title}'"
         " && infoplane plot mi-epoch --table {input.aggregated} --history {input.history}"
         " --out {output.epoch_pdf} --out {output.epoch_png} --title '{params.title}') > {log} 2>&1"
+
+
+REPORT_INPUTS += [*rules.butakov_mnist.input, "results/metrics/butakov_mnist.json"]
+
+
+localrules:
+    butakov_mnist,
+    butakov_cifar10,
+    combine_butakov,
+    plot_butakov,
