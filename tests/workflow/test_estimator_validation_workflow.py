@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from .conftest import REPO, snakemake
+from .conftest import snakemake
+from .workflow_helpers import REPO
 
 
 def tiny_config() -> dict:
