@@ -6,57 +6,9 @@
 #   bmi:    sample each case -> estimate with each method -> the same table -> an overview figure
 # Table: results/estimator_validation.csv; metrics: results/metrics/estimator_validation.json.
 
-import shlex
-
-from infoplane.estimators import available as _available_estimators
-
 EV = P["estimator_validation"]
 EV_IMG = EV["images"]
 EV_BMI = EV["bmi"]
-EV_DIR = "results/estimator_validation"
-_REGISTERED = set(_available_estimators())
-
-
-def _registered(method):
-    """Methods whose estimator is not registered in this checkout (e.g. `mine` before the
-    neural estimators land) are skipped rather than failing the run."""
-    return method["estimator"] in _REGISTERED
-
-
-def _image_records():
-    return [
-        f"{EV_DIR}/images/{family}/mi-{fmt(mi)}/seed-{seed}.{name}.json"
-        for family in EV_IMG["families"]
-        for name, method in EV_IMG["methods"].items()
-        if _registered(method)
-        for mi in method.get("mi", EV_IMG["mi"])
-        for seed in EV["seeds"]
-    ]
-
-
-def _bmi_records():
-    return [
-        f"{EV_DIR}/bmi/{case}/seed-{seed}.{name}.json"
-        for case, spec in EV_BMI["cases"].items()
-        for name in spec.get("methods", list(EV_BMI["methods"]))
-        if _registered(EV_BMI["methods"][name])
-        for seed in EV["seeds"]
-    ]
-
-
-def _flags(flag, params):
-    """`--param key=value` words, values as JSON (read back as YAML), quoted for the shell."""
-    return " ".join(f"{flag} " + shlex.quote(f"{key}={json.dumps(value)}") for key, value in params.items())
-
-
-def _task_flags(spec):
-    return _flags("--param", spec.get("params", {}))
-
-
-def _method_flags(method, extra=None):
-    """--param flags: the shared estimator section, the method's own params, then `extra`."""
-    return _flags("--param", {**P["estimators"].get(method["estimator"], {}), **method.get("params", {}),
-                              **(extra or {})})
 
 
 rule estimator_validation:
@@ -70,13 +22,18 @@ rule estimator_validation:
 
 rule sample_known_mi_image:
     output:
-        EV_DIR + "/images/{family}/mi-{mi}/seed-{seed}.npz",
+        "results/estimator_validation/images/{family}/mi-{mi}/seed-{seed}.npz",
     params:
         task=lambda w: EV_IMG["families"][w.family]["task"],
         flags=lambda w: _task_flags(EV_IMG["families"][w.family]),
         n=EV["n"],
     log:
         "logs/sample_known_mi_image/{family}_mi-{mi}_seed-{seed}.log",
+    threads: 1
+    resources:
+        **RES_SAMPLE,
+    conda:
+        ENV
     shell:
         "infoplane sample --task {params.task} {params.flags} --param mi={wildcards.mi} --n {params.n}"
         " --seed {wildcards.seed} --family {wildcards.family} --out {output} > {log} 2>&1"
@@ -98,6 +55,10 @@ rule fit_compressor_images:
     priority: 10  # the longest jobs: start them first
     log:
         "logs/fit_compressor_images/{family}.{kind}.log",
+    resources:
+        **RES_ESTIMATE,
+    conda:
+        ENV
     shell:
         # The marginal of an image does not depend on the MI, so mi=0 images train the encoder
         # that serves X and Y at every grid point; its seeds are disjoint from the grid's.
@@ -106,33 +67,20 @@ rule fit_compressor_images:
         " --threads {threads} --progress --out {output.model} --report {output.report} > {log} 2>&1"
 
 
-def _image_inputs(w):
-    on = EV_IMG["methods"][w.method]["input"]
-    inputs = {"samples": f"{EV_DIR}/images/{w.family}/mi-{w.mi}/seed-{w.seed}.npz"}
-    if on in ("ae", "pca"):
-        inputs["compressor"] = f"results/compressors/{w.family}.{on}.pt"
-    return inputs
-
-
-def _image_flags(w, input):
-    method = EV_IMG["methods"][w.method]
-    on = method["input"]
-    if on in ("ae", "pca"):
-        inner = _method_flags(method, {"x": input.compressor, "y": input.compressor})
-        return f"--estimator compressed --param estimator={method['estimator']} {inner}"
-    variables = "latent" if on == "latent" else "observed"
-    return f"--variables {variables} --estimator {method['estimator']} {_method_flags(method)}"
-
-
 rule estimate_known_mi_image:
     input:
         unpack(_image_inputs),
     output:
-        EV_DIR + "/images/{family}/mi-{mi}/seed-{seed}.{method}.json",
+        "results/estimator_validation/images/{family}/mi-{mi}/seed-{seed}.{method}.json",
     params:
         flags=_image_flags,
     log:
         "logs/estimate_known_mi_image/{family}_mi-{mi}_seed-{seed}.{method}.log",
+    threads: 1
+    resources:
+        **RES_ESTIMATE,
+    conda:
+        ENV
     shell:
         "infoplane estimate --samples {input.samples} {params.flags} --label {wildcards.method}"
         " --out {output} > {log} 2>&1"
@@ -140,13 +88,18 @@ rule estimate_known_mi_image:
 
 rule sample_known_mi_vector:
     output:
-        EV_DIR + "/bmi/{case}/seed-{seed}.npz",
+        "results/estimator_validation/bmi/{case}/seed-{seed}.npz",
     params:
         task=lambda w: EV_BMI["cases"][w.case]["task"],
         flags=lambda w: _task_flags(EV_BMI["cases"][w.case]),
         n=lambda w: EV_BMI["cases"][w.case].get("n", EV["n"]),
     log:
         "logs/sample_known_mi_vector/{case}_seed-{seed}.log",
+    threads: 1
+    resources:
+        **RES_SAMPLE,
+    conda:
+        ENV
     shell:
         "infoplane sample --task {params.task} {params.flags} --n {params.n} --seed {wildcards.seed}"
         " --family {wildcards.case} --out {output} > {log} 2>&1"
@@ -154,14 +107,19 @@ rule sample_known_mi_vector:
 
 rule estimate_known_mi_vector:
     input:
-        EV_DIR + "/bmi/{case}/seed-{seed}.npz",
+        "results/estimator_validation/bmi/{case}/seed-{seed}.npz",
     output:
-        EV_DIR + "/bmi/{case}/seed-{seed}.{method}.json",
+        "results/estimator_validation/bmi/{case}/seed-{seed}.{method}.json",
     params:
         estimator=lambda w: EV_BMI["methods"][w.method]["estimator"],
         flags=lambda w: _method_flags(EV_BMI["methods"][w.method]),
     log:
         "logs/estimate_known_mi_vector/{case}_seed-{seed}.{method}.log",
+    threads: 1
+    resources:
+        **RES_ESTIMATE,
+    conda:
+        ENV
     shell:
         "infoplane estimate --samples {input} --estimator {params.estimator} {params.flags}"
         " --label {wildcards.method} --out {output} > {log} 2>&1"
@@ -171,9 +129,14 @@ rule aggregate_known_mi_images:
     input:
         _image_records(),
     output:
-        EV_DIR + "/images.csv",
+        "results/estimator_validation/images.csv",
     log:
         "logs/aggregate_known_mi_images.log",
+    threads: 1
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
     shell:
         "infoplane aggregate {input} --out {output} > {log} 2>&1"
 
@@ -182,9 +145,14 @@ rule aggregate_known_mi_vectors:
     input:
         _bmi_records(),
     output:
-        EV_DIR + "/bmi.csv",
+        "results/estimator_validation/bmi.csv",
     log:
         "logs/aggregate_known_mi_vectors.log",
+    threads: 1
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
     shell:
         "infoplane aggregate {input} --out {output} > {log} 2>&1"
 
@@ -198,6 +166,11 @@ rule aggregate_estimator_validation:
         metrics="results/metrics/estimator_validation.json",
     log:
         "logs/aggregate_estimator_validation.log",
+    threads: 1
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
     shell:
         "infoplane aggregate {input} --out {output.table} --by-family --metrics {output.metrics} > {log} 2>&1"
 
@@ -212,6 +185,11 @@ rule plot_known_mi_images:
         title=f"Known-MI images (n = {EV['n']}); band: min-max over {len(EV['seeds'])} seeds",
     log:
         "logs/plot_known_mi_images.log",
+    threads: 1
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
     shell:
         "infoplane plot known-mi --table {input} --out {output.pdf} --out {output.png}"
         " --title '{params.title}' > {log} 2>&1"
@@ -227,6 +205,11 @@ rule plot_known_mi_benchmark:
         title=f"bmi-style tasks; bar: min-max over {len(EV['seeds'])} seeds",
     log:
         "logs/plot_known_mi_benchmark.log",
+    threads: 1
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
     shell:
         "infoplane plot benchmark --table {input} --out {output.pdf} --out {output.png}"
         " --title '{params.title}' > {log} 2>&1"
