@@ -10,9 +10,11 @@ configfile: "params.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/validation.smk"
+include: "workflow/rules/baselines.smk"
 
 
 rule all:
     default_target: True
     input:
         rules.validation_gaussian.input,
+        rules.baselines.input,

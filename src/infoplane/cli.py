@@ -120,6 +120,23 @@ def cmd_plot(args: argparse.Namespace) -> None:
         plots.plot_estimator_validation(table, args.out, title=args.title)
 
 
+# --- baselines (issue 5): `infoplane baseline ...`, implemented in infoplane.baselines.commands ---
+
+
+def cmd_baseline(args: argparse.Namespace) -> None:
+    args.baseline_func(args)
+
+
+def add_baseline_parsers(sub: argparse._SubParsersAction) -> None:
+    from infoplane.baselines.commands import add_parsers  # argparse only; heavy imports stay in the commands
+
+    add_parsers(sub)
+    sub.choices["baseline"].set_defaults(func=cmd_baseline)
+
+
+# --- end baselines ---------------------------------------------------------------------------
+
+
 # --- parser ------------------------------------------------------------------------------
 
 
@@ -157,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, action="append", required=True, help="figure path (repeatable)")
     p.add_argument("--title", default="")
     p.set_defaults(func=cmd_plot)
+
+    add_baseline_parsers(sub)  # baselines (issue 5)
     return parser
 
 
