@@ -69,7 +69,7 @@ def test_mnist_networks():
     assert saxe_mnist_mlp("relu").widths == (784, 1024, 20, 20, 20, 10)
     bottleneck = bottleneck2_mlp(bits=8)
     assert bottleneck.widths == (784, 16, 8, 4, 2, 10) and bottleneck.activation == "relu"
-    assert bottleneck(torch.rand(3, 784)).shape == (3, 10)
+    assert bottleneck(torch.rand(3, 1, 28, 28)).shape == (3, 10)  # images flatten
 
 
 def test_bad_settings_are_named():

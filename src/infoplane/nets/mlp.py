@@ -152,7 +152,11 @@ class MLP(nn.Module):
             _init_linear(block.linear, init, generator)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Log class probabilities, (n, widths[-1]) (clamped at log 1e-12 for quantised zeros)."""
+        """Log class probabilities, (n, widths[-1]) (clamped at log 1e-12 for quantised zeros).
+
+        ``x``: (n, widths[0]) or any (n, ...) that flattens to it (images).
+        """
+        x = x.flatten(1)
         for block in self.layers:
             x = block(x)
         return torch.log(x.clamp_min(1e-12))
@@ -164,6 +168,7 @@ class MLP(nn.Module):
 
     def layer_outputs(self, x: torch.Tensor) -> list[torch.Tensor]:
         """T_1 .. T_L for inputs ``x`` (n, widths[0]): a list of (n, widths[l]) tensors."""
+        x = x.flatten(1)
         outputs = []
         for block in self.layers:
             x = block(x)
