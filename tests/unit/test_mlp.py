@@ -60,7 +60,7 @@ def test_noise_is_on_in_eval_and_off_in_the_output_layer():
     torch.manual_seed(0)
     first = net.layer_outputs(x)
     second = net.layer_outputs(x)
-    diff = (first[0] - second[0]).std()
+    diff = (first[0] - second[0]).detach().std()
     assert float(diff) == pytest.approx(0.1 * math.sqrt(2), rel=0.05)
     assert net.layers[-1].noise.scale == 0.0
 
