@@ -76,6 +76,8 @@ def cmd_estimate(args: argparse.Namespace) -> None:
     from infoplane.estimators import build
     from infoplane.records import estimate_record
 
+    # Check the estimator and its parameters before reading any data.
+    estimator = build(args.estimator, **parse_params(args.param))
     meta: dict[str, Any] = {}
     if args.samples is not None:
         if args.x is not None or args.y is not None:
@@ -93,7 +95,6 @@ def cmd_estimate(args: argparse.Namespace) -> None:
             y = y.astype(np.int64)
     else:
         raise ValueError("give --samples FILE.npz, or both --x and --y")
-    estimator = build(args.estimator, **parse_params(args.param))
     write_json({**meta, **estimate_record(estimator, x, y)}, args.out)
 
 

@@ -6,7 +6,16 @@
 Importing a family module registers its estimators; add new families to the imports below.
 """
 
-from infoplane.estimators import knn_entropy, ksg  # noqa: F401  (register the families)
+from infoplane.estimators import (  # noqa: F401  (register the families)
+    binning,
+    discrete,
+    gaussian,
+    kde,
+    kde_bounds,
+    knn_entropy,
+    ksg,
+    sp,
+)
 from infoplane.estimators.base import Estimate, MIEstimator
 from infoplane.estimators.registry import available, build, register
 

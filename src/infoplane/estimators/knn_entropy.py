@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import digamma, gammaln
+from scipy.special import digamma, gammaln, polygamma
 
 from infoplane.estimators.base import (
     Estimate,
@@ -38,25 +38,44 @@ def log_unit_ball_volume(d: int) -> float:
     return 0.5 * d * math.log(math.pi) - float(gammaln(1 + 0.5 * d))
 
 
-def bsy_weights(k: int, d: int) -> np.ndarray:
-    """Berrett-Samworth-Yuan weights of the weighted KL entropy estimator.
+#: Largest weight norm accepted; beyond it the estimator's variance is useless (see bsy_weights).
+MAX_WEIGHT_NORM = 100.0
 
-    The weights solve, in the minimum-norm least-squares sense,
+
+def bsy_weights(k: int, d: int, scheme: str = "minvar") -> np.ndarray:
+    """Weights of the weighted KL entropy estimator (Berrett, Samworth & Yuan 2019).
+
+    Both schemes satisfy the bias-cancelling constraints
         sum_j w_j = 1,
-        sum_j w_j Gamma(j + 2l/d) / Gamma(j) = 0   for l = 1 .. floor(d/4),
-    with w_j non-zero only for j in {floor(k/d), floor(2k/d), ..., k} minus 0.
+        sum_j w_j Gamma(j + 2l/d) / Gamma(j) = 0   for l = 1 .. floor(d/4).
+
+    ``scheme="bsy"``: the minimum-norm solution on BSY's support {floor(k/d), floor(2k/d),
+    ..., k} minus 0, as in Butakov et al.'s code. ``scheme="minvar"`` (default): the
+    minimum-variance solution on all of 1..k. Locally the scaled volumes n V_d rho_(j)^d behave
+    like the arrival times Gamma_j of a unit Poisson process, and Cov(log Gamma_j, log Gamma_m)
+    = trigamma(max(j, m)) (Gamma_j / Gamma_m is Beta-distributed and independent of Gamma_m),
+    so the variance of sum_j w_j log rho_(j) is w' C w with C_jm = trigamma(max(j, m)). On the
+    dense 5x5 Gaussian at n = 10,000 and k = 40 this cut the seed-to-seed spread of the MI
+    estimate from 0.044 to 0.017 nats (10 seeds). With no constraint beyond the first (d < 4)
+    the minimum-variance weights are those of plain KL with the k-th neighbour.
 
     Returns:
         (k,) weights; w[j - 1] multiplies the term of the j-th neighbour.
 
     Raises:
-        ValueError: when the support has fewer indices than there are constraints; the
+        ValueError: when the support has fewer indices than there are constraints (the
             least-squares weights would then violate them and the estimate would be badly
-            biased (k = 1 on a 5x5 Gaussian gives 2.4 nats against a truth of 0.59).
+            biased: k = 1 on a 5x5 Gaussian gives 2.4 nats against a truth of 0.59), or when
+            the weights' norm exceeds ``MAX_WEIGHT_NORM`` (high dimension).
     """
     n_constraints = 1 + d // 4
-    support = np.unique([(j * k) // d for j in range(1, d + 1)])
-    support = support[support > 0]
+    if scheme == "bsy":
+        support = np.unique([(j * k) // d for j in range(1, d + 1)])
+        support = support[support > 0]
+    elif scheme == "minvar":
+        support = np.arange(1, k + 1)
+    else:
+        raise ValueError(f"wkl: unknown weight scheme {scheme!r}; use 'minvar' or 'bsy'")
     if len(support) < n_constraints:
         raise ValueError(
             f"wkl: k = {k} gives {len(support)} admissible neighbour indices in dimension {d}, "
@@ -68,10 +87,26 @@ def bsy_weights(k: int, d: int) -> np.ndarray:
     )
     target = np.zeros(n_constraints)
     target[0] = 1.0
-    w_support, *_ = np.linalg.lstsq(constraints, target, rcond=None)
+    if scheme == "bsy":
+        w_support, *_ = np.linalg.lstsq(constraints, target, rcond=None)
+    else:
+        cov = polygamma(1, np.maximum.outer(support, support).astype(float))
+        cov_inv_at = np.linalg.solve(cov, constraints.T)
+        w_support = cov_inv_at @ np.linalg.solve(constraints @ cov_inv_at, target)
+        # The constraint rows (j^(2l/d)-like) are nearly collinear in high d; one minimum-norm
+        # correction step restores the constraints to machine precision.
+        w_support += np.linalg.lstsq(constraints, target - constraints @ w_support, rcond=None)[0]
     residual = np.linalg.norm(constraints @ w_support - target)
-    if residual > 1e-6:
-        raise ValueError(f"wkl: weight constraints unsolvable for k = {k}, d = {d} (residual {residual:.2e})")
+    norm = np.linalg.norm(w_support)
+    if residual > 1e-6 or norm > MAX_WEIGHT_NORM:
+        # In high dimension the constraints ask for extrapolation over j^(2l/d), which are
+        # nearly collinear: the weights explode (norm ~1.6e4 at d = 20, k = 40) and so does
+        # the variance (errors of tens of nats measured). Refuse rather than mislead.
+        raise ValueError(
+            f"wkl: dimension {d} is too high for the weighted estimator with k = {k} "
+            f"(weight norm {norm:.3g}, constraint residual {residual:.1e}); compress the "
+            "variables to a few dimensions first (pca, autoencoder) or use ksg / kl"
+        )
     weights = np.zeros(k)
     weights[support - 1] = w_support
     return weights
@@ -99,14 +134,14 @@ def whiten(z: np.ndarray) -> tuple[np.ndarray, float]:
     return whitened, 0.5 * float(np.sum(np.log(eigval)))
 
 
-def knn_entropy_terms(z: np.ndarray, k: int, weighted: bool) -> np.ndarray:
+def knn_entropy_terms(z: np.ndarray, k: int, weights: str | None) -> np.ndarray:
     """Per-sample terms whose mean is the (weighted) KL entropy estimate, after whitening.
 
     Args:
         z: (n, d) samples, at least k + 1 of them.
         k: number of neighbours.
-        weighted: use the Berrett-Samworth-Yuan weights (``wkl``) rather than the k-th
-            neighbour alone (``kl``).
+        weights: ``None`` for plain KL (the k-th neighbour alone), or a weight scheme of
+            :func:`bsy_weights` (``"minvar"``, ``"bsy"``) for the weighted estimator.
 
     Returns:
         (n,) terms in nats.
@@ -121,16 +156,16 @@ def knn_entropy_terms(z: np.ndarray, k: int, weighted: bool) -> np.ndarray:
             f"{ties} samples have an exact duplicate; kNN entropy is undefined on tied data. "
             "Add small noise (parameter noise=1e-6) or use a discrete estimator"
         )
-    if weighted:
-        weights = bsy_weights(k, d)
+    if weights is None:
+        w = np.zeros(k)
+        w[-1] = 1.0
     else:
-        weights = np.zeros(k)
-        weights[-1] = 1.0
-    used = np.flatnonzero(weights)
+        w = bsy_weights(k, d, weights)
+    used = np.flatnonzero(w)
     j = used + 1
     # term_j(i) = d log rho_(j),i + log V_d + psi(n) - psi(j), summed over j with weights.
     per_j = d * np.log(dist[:, used]) + (log_unit_ball_volume(d) + digamma(n) - digamma(j))
-    return per_j @ weights[used] + half_logdet
+    return per_j @ w[used] + half_logdet
 
 
 class KNNEntropyMI(MIEstimator):
@@ -144,7 +179,7 @@ class KNNEntropyMI(MIEstimator):
         seed: seed of that noise.
     """
 
-    weighted: bool = False
+    weights: str | None = None
 
     def __init__(self, k: int = 5, noise: float = 0.0, seed: int = 0) -> None:
         super().__init__(k=k, noise=noise, seed=seed)
@@ -158,7 +193,7 @@ class KNNEntropyMI(MIEstimator):
 
     def entropy_terms(self, z: np.ndarray) -> np.ndarray:
         """(n,) per-sample entropy terms of samples ``z`` of shape (n, d), in nats."""
-        return knn_entropy_terms(z, self.k, self.weighted)
+        return knn_entropy_terms(z, self.k, self.weights)
 
     def estimate_with_interval(self, x: np.ndarray, y: np.ndarray) -> Estimate:
         rng = np.random.default_rng(self.seed)
@@ -185,7 +220,6 @@ class KLMutualInformation(KNNEntropyMI):
     """MI from plain Kozachenko-Leonenko entropies (k-th neighbour, whitened)."""
 
     name = "kl"
-    weighted = False
 
 
 @register("wkl")
@@ -193,5 +227,13 @@ class WeightedKLMutualInformation(KNNEntropyMI):
     """MI from weighted Kozachenko-Leonenko entropies (Berrett-Samworth-Yuan weights)."""
 
     name = "wkl"
-    weighted = True
+
+    def __init__(self, k: int = 40, weights: str = "minvar", noise: float = 0.0, seed: int = 0) -> None:
+        # k = 40 rather than the paper's 5: in joint dimension 10 the bias-cancelling weights
+        # at k = 5 spread about 0.12 nats from seed to seed at n = 10,000, at k = 40 (minvar)
+        # 0.017. Pass k=5, weights="bsy" to match Butakov et al.'s code.
+        bsy_weights(k, 1, weights)  # validates the scheme name before any data is seen
+        super().__init__(k=k, noise=noise, seed=seed)
+        self._params["weights"] = weights
+        self.weights = weights
 

@@ -1,0 +1,48 @@
+"""The Gaussian validation slice: dry run on the default config, tiny real run with values."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from .conftest import snakemake
+
+
+def test_dry_run_default_params(workflow_copy: Path) -> None:
+    result = snakemake(workflow_copy, "-n", "--quiet", "rules")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "estimate_gaussian" in result.stdout + result.stderr
+
+
+def test_tiny_run_writes_table_metrics_and_figure(workflow_copy: Path) -> None:
+    # Targets before --configfile, which takes every following word as a file.
+    result = snakemake(workflow_copy, "validation_gaussian", "-c2",
+                       "--configfile", "tests/workflow/params.tiny.yaml")
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = pd.read_csv(workflow_copy / "results/estimators/validation_gaussian.csv")
+    assert len(table) == 4  # 2 MI values x 1 dim x 1 seed x 2 estimators
+    assert set(table["estimator"]) == {"ksg", "wkl"}
+    # 1-D Gaussians at n = 1000: both estimators are within 0.1 nats of the truth.
+    assert (table["mi_estimate"] - table["mi_true"]).abs().max() < 0.1
+    metrics = json.loads((workflow_copy / "results/metrics/estimator_validation_gaussian.json").read_text())
+    assert metrics["ksg"]["records"] == 2 and metrics["ksg"]["mae"] < 0.1
+    for suffix in ("pdf", "png"):
+        assert (workflow_copy / f"figures/estimator_validation_gaussian.{suffix}").stat().st_size > 5000
+    # Nothing left to do afterwards.
+    again = snakemake(workflow_copy, "validation_gaussian", "-n",
+                      "--configfile", "tests/workflow/params.tiny.yaml")
+    assert again.returncode == 0
+    assert "Nothing to be done" in again.stdout + again.stderr
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    ("validation_gaussian:\n  n: -5\n", "validation_gaussian"),
+    ("validation_gausian:\n  n: 5\n", "validation_gausian"),
+])
+def test_bad_params_fail_at_start(workflow_copy: Path, edit: str, message: str) -> None:
+    bad = workflow_copy / "bad.yaml"
+    bad.write_text(edit)
+    result = snakemake(workflow_copy, "-n", "--configfile", "bad.yaml")
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
