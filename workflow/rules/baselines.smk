@@ -3,6 +3,8 @@
 # noisy network) -> summary over seeds + sanity flags -> figures. Targets: szt_binning, saxe_kde,
 # lorenzen_quantized, goldfeld_sp (and baselines for all four).
 
+import shlex
+
 BL = P["baselines"]
 BL_PLANES = ["szt_binning", "saxe_kde", "lorenzen_quantized"]  # estimated from stored activations
 BL_ALL = BL_PLANES + ["goldfeld_sp"]
@@ -16,7 +18,13 @@ wildcard_constraints:
 def bl_run_config(wildcards):
     """The SZTRun settings of one run as JSON: the experiment's `run` with the variant on top."""
     spec = BL[wildcards.experiment]
-    return json.dumps({**spec["run"], **spec["variants"][wildcards.variant]})
+    return json.dumps({**spec["run"], **spec["variants"][wildcards.variant]})  # no quotes inside: schema enums
+
+
+def bl_json(section):
+    """A params function: the experiment's ``section`` as one shell-quoted JSON word (panel titles
+    are free text)."""
+    return lambda wildcards: shlex.quote(json.dumps(BL[wildcards.experiment][section]))
 
 
 def bl_tables(experiment):
@@ -150,12 +158,12 @@ rule plot_baseline_plane:
         pdf="figures/{experiment}_plane.pdf",
         png="figures/{experiment}_plane.png",
     params:
-        panels=lambda wildcards: json.dumps(BL[wildcards.experiment]["panels"]),
+        panels=bl_json("panels"),
         root=P["data_root"],
     log:
         "logs/plot_baseline_plane/{experiment}.log",
     shell:
-        "infoplane baseline plot plane --table {input.table} --ib {input.ib} --panels '{params.panels}'"
+        "infoplane baseline plot plane --table {input.table} --ib {input.ib} --panels {params.panels}"
         " --title 'SZT 12-bit task: {wildcards.experiment}' --data-root {params.root}"
         " --out {output.pdf} --out {output.png} > {log} 2>&1"
 
@@ -167,11 +175,11 @@ rule plot_baseline_epochs:
         pdf="figures/{experiment}_epochs.pdf",
         png="figures/{experiment}_epochs.png",
     params:
-        panels=lambda wildcards: json.dumps(BL[wildcards.experiment]["panels"]),
+        panels=bl_json("panels"),
     log:
         "logs/plot_baseline_epochs/{experiment}.log",
     shell:
-        "infoplane baseline plot epochs --table {input} --panels '{params.panels}'"
+        "infoplane baseline plot epochs --table {input} --panels {params.panels}"
         " --title 'SZT 12-bit task: {wildcards.experiment}' --out {output.pdf} --out {output.png} > {log} 2>&1"
 
 

@@ -79,7 +79,7 @@ def plot_information_planes(
     if mappable is not None:
         fig.colorbar(mappable, ax=axes[0].tolist(), label="epoch + 1", pad=0.01)
     if title:
-        fig.suptitle(title, fontsize=10)
+        fig.suptitle(title, fontsize=10, y=1.06)
     save(fig, outputs)
 
 
