@@ -29,7 +29,14 @@ def parse_params(items: list[str] | None) -> dict[str, Any]:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise ValueError(f"--param expects KEY=VALUE, got {item!r}")
-        params[key.strip()] = yaml.safe_load(value)
+        parsed = yaml.safe_load(value)
+        if isinstance(parsed, str):
+            # YAML 1.1 reads "1e-3" (no dot) as text; numbers typed on a command line are numbers.
+            try:
+                parsed = float(parsed)
+            except ValueError:
+                pass
+        params[key.strip()] = parsed
     return params
 
 
