@@ -118,7 +118,9 @@ def ib_sweep(
         # anneal: perturb the previous solution so that clusters can split at a phase transition
         log_q = log_q + 0.01 * rng.standard_normal(log_q.shape)
         log_q -= logsumexp(log_q, axis=1, keepdims=True)
-        for step in range(1, max_iter + 1):
+        step = 0
+        while step < max_iter:
+            step += 1
             new = _update(log_q, p_x, p_y_x, log_p_y_x, neg_h_y_x, beta, method)
             moved = float(np.max(np.abs(np.exp(new) - np.exp(log_q))))
             log_q = new

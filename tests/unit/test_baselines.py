@@ -48,7 +48,8 @@ def test_exact_quantised_mi_equals_a_brute_force_count(activation, bits):
         symbols = [tuple(row) for row in t.tolist()]
         h_t = brute_force_entropy(symbols)
         h_t_given_y = sum(
-            np.mean(y == label) * brute_force_entropy([s for s, yy in zip(symbols, y, strict=True) if yy == label])
+            np.mean(y == label) * brute_force_entropy(
+                [s for s, yy in zip(symbols, y, strict=True) if yy == label])
             for label in (0, 1)
         )
         assert exact.estimate(t, x) == pytest.approx(h_t, abs=1e-12)

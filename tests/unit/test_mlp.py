@@ -44,7 +44,8 @@ def test_quantised_layers_take_at_most_2_to_the_bits_values_per_neuron(activatio
         assert codes.min() >= 0 and codes.max() <= 2**bits - 1
         for column in t.T:
             assert len(torch.unique(column)) <= 2**bits
-        torch.testing.assert_close(block.quant.lo + codes * (block.quant.hi - block.quant.lo) / (2**bits - 1), t)
+        step = (block.quant.hi - block.quant.lo) / (2**bits - 1)
+        torch.testing.assert_close(block.quant.lo + codes * step, t)
 
 
 def test_straight_through_gradient_reaches_the_first_layer():

@@ -1,7 +1,8 @@
 """The ``infoplane baseline ...`` subcommands (parsers in :mod:`infoplane.cli`).
 
     infoplane baseline train     --config '{"activation": "tanh", "epochs": 1000}' --seed 0 --out RUN_DIR
-    infoplane baseline planes    --run-dir RUN_DIR --analyses '{"szt": {"estimator": "binning", "scheme": "szt"}}'
+    infoplane baseline planes    --run-dir RUN_DIR
+                                 --analyses '{"szt": {"estimator": "binning", "scheme": "szt"}}'
                                  --experiment szt_binning --variant tanh --seed 0 --out mi.csv
     infoplane baseline sp        --run-dir RUN_DIR --beta 0.1 --variant tanh --seed 0 --out mi.csv
                                  [--scatter-out scatter.csv --scatter-layer 5 --scatter-epochs 0 100 1000]
@@ -76,15 +77,18 @@ def cmd_sp(args: argparse.Namespace) -> None:
     for epoch in epochs:
         model = load_model(run, args.run_dir, epoch)
         rows = noisy_net_planes(model, inputs, labels, run.noise_std, n_cond=args.n_cond,
-                                cond_inputs=args.cond_inputs or None, n_mc=args.n_mc, seed=args.seed * 1000 + epoch)
+                                cond_inputs=args.cond_inputs or None, n_mc=args.n_mc,
+                                seed=args.seed * 1000 + epoch)
         parts.append(rows.assign(epoch=epoch, test_acc=float(history.loc[epoch, "test_acc"])))
         if args.scatter_out is not None and epoch in scatter_epochs:
             generator = torch.Generator().manual_seed(args.seed)
             s = propagate(model, torch.as_tensor(inputs), generator)[args.scatter_layer - 1]
             t = (s + run.noise_std * torch.randn(s.shape, generator=generator)).numpy()
             if t.shape[1] != 3:
-                raise ValueError(f"--scatter-layer {args.scatter_layer} has {t.shape[1]} neurons; choose a 3-neuron layer")
-            scatter.append(pd.DataFrame({"epoch": epoch, "label": labels, "t1": t[:, 0], "t2": t[:, 1], "t3": t[:, 2]}))
+                raise ValueError(f"--scatter-layer {args.scatter_layer} has {t.shape[1]} neurons; "
+                                 "choose a 3-neuron layer")
+            scatter.append(pd.DataFrame({"epoch": epoch, "label": labels,
+                                         "t1": t[:, 0], "t2": t[:, 1], "t3": t[:, 2]}))
     table = pd.concat(parts, ignore_index=True).assign(
         experiment=args.experiment, variant=args.variant, seed=args.seed, estimator="sp")
     _write_csv(table[MI_COLUMNS], args.out)
@@ -115,7 +119,8 @@ def cmd_ib_curve(args: argparse.Namespace) -> None:
     for method in ("ib", "dual"):
         used = joint if method == "ib" else smoothed(joint, args.epsilon)
         curve = ib_sweep(used, betas, n_clusters=args.clusters, method=method, seed=args.seed)
-        parts.append(pd.DataFrame({"method": method, "beta": curve.beta, "i_xt": curve.i_xt, "i_ty": curve.i_ty,
+        parts.append(pd.DataFrame({"method": method, "beta": curve.beta,
+                                   "i_xt": curve.i_xt, "i_ty": curve.i_ty,
                                    "iterations": curve.iterations,
                                    "label_smoothing": 0.0 if method == "ib" else args.epsilon}))
     _write_csv(pd.concat(parts, ignore_index=True), args.out)
@@ -138,7 +143,8 @@ def cmd_summarise(args: argparse.Namespace) -> None:
     args.flags.parent.mkdir(parents=True, exist_ok=True)
     args.flags.write_text(json.dumps(flags, indent=2, sort_keys=True) + "\n")
     if not flags["ok"]:
-        raise ValueError(f"{flags['violations']} estimates break I(X;T) <= H(X) or I(T;Y) <= H(Y); see {args.flags}")
+        raise ValueError(f"{flags['violations']} estimates break I(X;T) <= H(X) or I(T;Y) <= H(Y); "
+                         f"see {args.flags}")
 
 
 def cmd_plot(args: argparse.Namespace) -> None:
@@ -171,7 +177,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--data-root", default=None, help="dataset root (INFOPLANE_DATA_ROOT overrides)")
 
     p = inner.add_parser("train", help="train one SZT network, capturing every layer on all 4096 inputs")
-    p.add_argument("--config", required=True, help="SZTRun settings as JSON (activation, bits, noise_std, ...)")
+    p.add_argument("--config", required=True, help="SZTRun settings as JSON (activation, bits, ...)")
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--out", type=Path, required=True, help="run directory")
     p.add_argument("--threads", type=int, default=1)
@@ -181,7 +187,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
     p = inner.add_parser("planes", help="I(X;T), I(T;Y) per epoch and layer of a run, by registry estimators")
     p.add_argument("--run-dir", type=Path, required=True)
-    p.add_argument("--analyses", required=True, help='JSON: {"name": {"estimator": "binning", "scheme": "szt"}}')
+    p.add_argument("--analyses", required=True,
+                   help='JSON: {"name": {"estimator": "binning", "scheme": "szt"}}')
     p.add_argument("--experiment", required=True)
     p.add_argument("--variant", required=True)
     p.add_argument("--seed", type=int, required=True)
@@ -226,7 +233,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     common(p)
     p.set_defaults(baseline_func=cmd_ib_curve)
 
-    p = inner.add_parser("summarise", help="aggregate MI tables over seeds; sanity flags (fails on a violation)")
+    p = inner.add_parser("summarise", help="aggregate MI tables over seeds; sanity flags (fail on violation)")
     p.add_argument("tables", type=Path, nargs="+")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--flags", type=Path, required=True)

@@ -111,8 +111,10 @@ def noisy_net_planes(
             h_cond, h_cond_half = 0.5 * d * math.log(2 * math.pi * math.e * beta**2), 0.0
         else:
             samples = conditional[layer - 1].double().numpy().reshape(len(chosen), n_cond, d)
-            per_input = np.array([gaussian_mixture_entropy(c, beta, n_mc=n_mc, seed=seed + 7919 * layer + i).mi
-                                  for i, c in enumerate(samples)])
+            per_input = np.array([
+                gaussian_mixture_entropy(c, beta, n_mc=n_mc, seed=seed + 7919 * layer + i).mi
+                for i, c in enumerate(samples)
+            ])
             h_cond = float(per_input.mean())
             h_cond_half = 1.96 * float(per_input.std()) / math.sqrt(len(per_input))
         i_xl = h_t.mi - h_cond

@@ -67,7 +67,8 @@ def run_planes(
     for epoch in epochs if epochs is not None else captured_epochs(run_dir):
         acts, stored_labels = load_activations(run_dir, epoch)
         if not np.array_equal(stored_labels, labels):
-            raise ValueError(f"activations of epoch {epoch} in {run_dir} are not aligned with its evaluation set")
+            raise ValueError(f"activations of epoch {epoch} in {run_dir} are not aligned with its "
+                             "evaluation set")
         for layer_index, layer in enumerate(sorted(acts, key=_layer_order), start=1):
             t = acts[layer]
             for name, estimator in estimators.items():
@@ -96,5 +97,6 @@ def parse_analyses(text: str) -> dict[str, dict[str, Any]]:
     except json.JSONDecodeError as err:
         raise ValueError(f"--analyses is not valid JSON: {err}") from None
     if not isinstance(analyses, dict) or not all(isinstance(v, dict) for v in analyses.values()):
-        raise ValueError('--analyses must map names to estimator specs, e.g. {"szt": {"estimator": "binning"}}')
+        raise ValueError('--analyses must map names to estimator specs, '
+                         'e.g. {"szt": {"estimator": "binning"}}')
     return analyses

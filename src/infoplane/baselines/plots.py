@@ -67,7 +67,8 @@ def plot_information_planes(
             ax.plot(x, y, color="0.6", lw=0.6, zorder=1)
             mappable = ax.scatter(x, y, c=g["epoch"] + 1, cmap=cmap, norm=norm, s=14, zorder=2,
                                   marker=LAYER_MARKERS[(layer - 1) % len(LAYER_MARKERS)], edgecolors="none")
-            ax.annotate(f"T{layer}", (x.iloc[-1], y.iloc[-1]), textcoords="offset points", xytext=(3, -9), fontsize=7)
+            ax.annotate(f"T{layer}", (x.iloc[-1], y.iloc[-1]), textcoords="offset points", xytext=(3, -9),
+                        fontsize=7)
         seeds = int(rows["seeds"].max())
         ax.set_title(f"{panel_title}\n(mean over {seeds} seed{'s' if seeds > 1 else ''})", fontsize=9)
         ax.set_xlim(0, h_x_bits * 1.03)
@@ -101,7 +102,8 @@ def plot_mi_over_epochs(
             for row, key in enumerate(("i_xl", "i_ly")):
                 ax = axes[row][col]
                 ax.plot(g["epoch"] + 1, g[f"{key}_mean"] * BITS, color=color, lw=1.2, label=f"T{layer}")
-                ax.fill_between(g["epoch"] + 1, g[f"{key}_min"] * BITS, g[f"{key}_max"] * BITS, color=color, alpha=0.2)
+                ax.fill_between(g["epoch"] + 1, g[f"{key}_min"] * BITS, g[f"{key}_max"] * BITS,
+                                color=color, alpha=0.2)
         axes[0][col].set_title(panel_title, fontsize=9)
         axes[1][col].set_xlabel("epoch + 1")
         for row in range(2):
@@ -110,7 +112,8 @@ def plot_mi_over_epochs(
     axes[0][0].set_ylabel("I(X;T) (bits)")
     axes[1][0].set_ylabel("I(T;Y) (bits)")
     axes[0][-1].legend(fontsize=7, loc="lower left")
-    fig.suptitle((title + "\n" if title else "") + "line: mean over seeds; band: min-max over seeds", fontsize=9)
+    note = "line: mean over seeds; band: min-max over seeds"
+    fig.suptitle((title + "\n" if title else "") + note, fontsize=9)
     save(fig, outputs)
 
 

@@ -65,7 +65,8 @@ def final_epoch_summary(aggregated: pd.DataFrame) -> pd.DataFrame:
         peak = g["i_xl_mean"].max()
         rows.append({
             "variant": variant, "estimator": estimator, "layer": layer, "last_epoch": int(last["epoch"]),
-            "i_xl_last_bits": last["i_xl_mean"] / math.log(2), "i_ly_last_bits": last["i_ly_mean"] / math.log(2),
+            "i_xl_last_bits": last["i_xl_mean"] / math.log(2),
+            "i_ly_last_bits": last["i_ly_mean"] / math.log(2),
             "i_xl_peak_bits": peak / math.log(2),
             "peak_epoch": int(g.loc[g["i_xl_mean"].idxmax(), "epoch"]),
             "compression_bits": (peak - last["i_xl_mean"]) / math.log(2),

@@ -53,7 +53,7 @@ class SZTRun:
     seed: int = 0
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "SZTRun":
+    def from_dict(cls, values: dict[str, Any]) -> SZTRun:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
@@ -61,7 +61,8 @@ class SZTRun:
         return cls(**values)
 
     def build_model(self) -> MLP:
-        return szt_mlp(self.activation, bits=self.bits, noise_std=self.noise_std, init=self.init, seed=self.seed)
+        return szt_mlp(self.activation, bits=self.bits, noise_std=self.noise_std, init=self.init,
+                       seed=self.seed)
 
 
 def weights_path(run_dir: str | os.PathLike[str], epoch: int) -> Path:

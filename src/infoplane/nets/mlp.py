@@ -88,7 +88,8 @@ class Block(nn.Module):
         elif activation == "relu":
             self.quant = FakeQuant(bits)
         else:
-            raise ValueError(f"no quantisation range for activation {activation!r}; use tanh, relu or softmax")
+            raise ValueError(f"no quantisation range for activation {activation!r}; "
+                             "use tanh, relu or softmax")
 
     def clean(self, t_prev: torch.Tensor) -> torch.Tensor:
         """S_l = quant(activation(W t_prev + b)), before the noise. (n, d_in) -> (n, d_out)."""
