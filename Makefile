@@ -1,14 +1,18 @@
-# Two commands for a newcomer:
-#   make reproduce   install, then regenerate every figure at the scale params.yaml names
-#   make test        install, then run the test suite (what CI runs)
+# Commands for a newcomer (each installs into .venv first):
+#   make reproduce   fetch and check the raw data, then regenerate every figure and the report
+#                    at the scale params.yaml names (DVC stage `reproduce` runs Snakemake)
+#   make test        run the test suite (what CI runs)
+# and for versioned results (see docs/running.md):
+#   make data        copy the raw datasets from the data root, check their checksums, `dvc add`
+#   make pull        fetch results from the DVC remote, then tell Snakemake they are up to date
+#   make push        send results (not activations or samples) to the DVC remote
 # The virtual environment lives in .venv; torch >= 2.14 comes from the package registry.
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
-CORES ?= 2
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: install reproduce test test-slow lint clean
+.PHONY: install data reproduce pull push test test-slow lint clean
 
 install: $(VENV)/.installed
 
@@ -18,8 +22,25 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
-reproduce: install
-	snakemake --cores $(CORES)
+data: install
+	infoplane data fetch
+	dvc add --quiet data/raw
+
+reproduce: install data
+	dvc repro
+
+# DVC restores files with fresh mtimes, in no particular order, so Snakemake would see outputs
+# older than their inputs and redo finished work; and a fresh clone has no .snakemake/metadata,
+# so Snakemake could not see a later params change for the pulled outputs. `--touch --forceall`
+# runs no job: it marks every pulled output up to date in DAG order and records each job's
+# params (files that were not pulled, e.g. activations, are left alone). It is right only after
+# a pull, which restores one consistent state: the one dvc.lock and params.yaml describe.
+pull: install
+	dvc pull --allow-missing   # activations (push: false) are not on the remote
+	snakemake --touch --forceall --cores 1 all
+
+push: install
+	dvc push
 
 test: install
 	$(PY) -m pytest -m "not slow" -q

@@ -1,5 +1,6 @@
-# infoplane: one command regenerates every figure. Rules call the `infoplane` CLI, so every
-# step also runs alone. Parameters: params.yaml (validated at start). Machines: profiles/.
+# infoplane: one command regenerates every figure and the replication report. Rules call the
+# `infoplane` CLI, so every step also runs alone. Parameters: params.yaml (checked at start).
+# Machines: profiles/default (this one, loaded automatically), profiles/slurm (a cluster).
 from snakemake.utils import min_version
 
 min_version("8.0")
@@ -9,8 +10,16 @@ configfile: "params.yaml"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
 include: "workflow/rules/validation.smk"
 include: "workflow/rules/baselines.smk"
+include: "workflow/rules/butakov.smk"
+include: "workflow/rules/report.smk"
+
+
+localrules:
+    all,
+    fetch_data,
 
 
 rule all:
@@ -18,3 +27,5 @@ rule all:
     input:
         rules.validation_gaussian.input,
         rules.baselines.input,
+        rules.butakov_mnist.input,
+        rules.report.output,

@@ -6,6 +6,17 @@ of the pipeline can be run alone; each reads and writes the files named on its c
     infoplane estimate  --samples s.npz --estimator wkl --out record.json
     infoplane aggregate records/*.json --out table.csv --metrics metrics.json
     infoplane plot validation --table table.csv --out fig.pdf --out fig.png
+    infoplane data fetch --data-root ../shared/datasets --dest data/raw
+    infoplane check-params params.yaml
+    infoplane report --claims paper/claims.yaml --out paper/report.md --html paper/report.html
+
+    # The information-plane experiments (Butakov et al.): train, compress X, analyse, combine, plot
+    infoplane train-autoencoder --experiment experiments/butakov_mnist.yaml --scale quick --out ae.pt
+    infoplane train    --experiment experiments/butakov_mnist.yaml --scale quick --seed 0 --run-dir RUN
+    infoplane analyse  --experiment experiments/butakov_mnist.yaml --scale quick --seed 0 --run-dir RUN \
+                       --autoencoder ae.pt --out RUN/mi.csv
+    infoplane combine  RUN0/mi.csv RUN1/mi.csv --out all.csv --aggregated mean.csv --history hist.csv
+    infoplane plot infoplane --table mean.csv --history hist.csv --out fig.pdf
 
 Bad input ends in one line on stderr and exit status 2, never a traceback.
 """
@@ -126,6 +137,211 @@ def cmd_plot(args: argparse.Namespace) -> None:
     table = pd.read_csv(args.table)
     if args.kind == "validation":
         plots.plot_estimator_validation(table, args.out, title=args.title)
+    elif args.kind in ("infoplane", "mi-epoch"):  # information-plane experiments
+        history = None
+        if args.history is not None:
+            if not args.history.exists():
+                raise ValueError(f"history table {args.history} does not exist")
+            history = pd.read_csv(args.history)
+        if args.kind == "infoplane":
+            plots.plot_information_plane(table, args.out, title=args.title)
+        else:
+            if history is None:
+                raise ValueError("plot mi-epoch needs --history (the joined training histories)")
+            plots.plot_mi_epoch(table, history, args.out, title=args.title)
+
+
+# --- information-plane experiments (train, analyse, combine) ------------------------------
+
+
+def _experiment(args: argparse.Namespace) -> dict[str, Any]:
+    from infoplane.experiment import load_experiment
+
+    return load_experiment(args.experiment, args.scale, parse_params(args.set))
+
+
+def _data_root(args: argparse.Namespace):
+    from infoplane.data import data_root
+
+    return data_root(args.data_root)
+
+
+def cmd_train_autoencoder(args: argparse.Namespace) -> None:
+    import torch
+
+    from infoplane.data.images import load_images
+    from infoplane.experiment import build_autoencoder
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    settings = _experiment(args)
+    images, _ = load_images(settings["dataset"], _data_root(args), train=True)
+    train_size = settings["autoencoder"].get("train_size")
+    if train_size:
+        images = images[:train_size]
+    compressor = build_autoencoder(settings, device=args.device, progress=not args.no_progress).fit(images)
+    test, _ = load_images(settings["dataset"], _data_root(args), train=False)
+    spread = compressor.transform(test[:2000]).std(axis=0)
+    if spread.min() < 1e-4:  # a saturated latent makes every later kNN estimate degenerate
+        raise ValueError(f"the autoencoder collapsed (latent std {spread.round(6).tolist()} on test images); "
+                         "lower autoencoder.lr or raise autoencoder.epochs")
+    compressor.save(args.out)
+    write_json({"out": str(args.out), "train_images": len(images), "final_l1": compressor.history[-1],
+                "test_mse": compressor.reconstruction_error(test[:2000]), "latent_std": spread.tolist(),
+                **compressor.settings}, None)
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from infoplane.experiment import build_data, build_network, train_config
+    from infoplane.train import seeded, train
+
+    settings = _experiment(args)
+    config = train_config(settings, args.seed, device=args.device, threads=args.threads,
+                          progress=not args.no_progress)
+    data = build_data(settings, _data_root(args))
+    model = seeded(build_network, args.seed, settings=settings)
+    metadata = {"experiment": settings["name"], "scale": settings["scale"], "settings": settings}
+    history = train(model, data, config, args.run_dir, metadata=metadata)
+    last = history.iloc[-1]
+    write_json({"run_dir": str(args.run_dir), "epochs": int(last["epoch"]),
+                "test_acc": float(last["test_acc"]), "test_loss": float(last["test_loss"])}, None)
+
+
+def cmd_analyse(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from infoplane.analysis import analyse_run
+    from infoplane.compression.image_autoencoder import ImageAutoencoderCompressor
+    from infoplane.experiment import analysis_configs
+    from infoplane.train import load_eval_set
+
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    settings = _experiment(args)
+    compressor = ImageAutoencoderCompressor.load(args.autoencoder, device=args.device)
+    inputs, _, _ = load_eval_set(args.run_dir)
+    x_codes = compressor.transform(inputs)
+    tables = [analyse_run(args.run_dir, x_codes, config, settings["name"], args.seed,
+                          f"ae:{compressor.latent_dim}", progress=not args.no_progress)
+              for config in analysis_configs(settings)]
+    table = pd.concat(tables, ignore_index=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_name(args.out.name + ".tmp")
+    table.to_csv(tmp, index=False)
+    tmp.replace(args.out)
+    print(f"{len(table)} rows -> {args.out}", file=sys.stderr)
+
+
+def cmd_combine(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from infoplane.analysis import aggregate_seeds, compression_summary, flag_counts
+
+    tables = []
+    for path in args.tables:
+        if not path.exists():
+            raise ValueError(f"MI table {path} does not exist")
+        tables.append(pd.read_csv(path, keep_default_na=False, na_values=[""]))
+    table = pd.concat(tables, ignore_index=True)
+    table["flags"] = table["flags"].fillna("")
+    aggregated = aggregate_seeds(table)
+    outputs = {args.out: table, args.aggregated: aggregated}
+    histories = []
+    for path in args.history or []:  # RUN/history.csv; the seed is read from the run's config
+        run_config = json.loads((path.parent / "config.json").read_text())
+        histories.append(pd.read_csv(path).assign(seed=run_config["train"]["seed"]))
+    if histories:
+        outputs[args.history_out] = pd.concat(histories, ignore_index=True)
+    for path, frame in outputs.items():
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            frame.to_csv(path, index=False)
+    if args.metrics is not None:
+        final = {}
+        for frame in histories:
+            last = frame.iloc[-1]
+            final[f"seed-{int(last['seed'])}"] = {
+                "epoch": int(last["epoch"]), "test_acc": float(last["test_acc"]),
+                "test_loss": float(last["test_loss"]),
+            }
+        write_json({"rows": len(table), "flags": flag_counts(table), "final": final,
+                    "i_xl_peak_and_drop": compression_summary(aggregated)}, args.metrics)
+
+
+def _add_experiment_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--experiment", type=Path, required=True, help="experiments/*.yaml")
+    p.add_argument("--scale", choices=["quick", "paper"], default="quick")
+    p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help="override a setting (repeatable)")
+    p.add_argument("--data-root", help="dataset root (INFOPLANE_DATA_ROOT overrides it)")
+    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    p.add_argument("--threads", type=int, help="torch CPU threads")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def add_experiment_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train-autoencoder", help="train the X autoencoder of an experiment's dataset")
+    _add_experiment_args(p)
+    p.add_argument("--out", type=Path, required=True, help="output .pt")
+    p.set_defaults(func=cmd_train_autoencoder)
+
+    p = sub.add_parser("train", help="train one seed of an experiment, storing activations (resumes)")
+    _add_experiment_args(p)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--run-dir", type=Path, required=True, help="output directory of the run")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("analyse", help="I(X;L) and I(L;Y) per stored epoch and layer of one run")
+    _add_experiment_args(p)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--run-dir", type=Path, required=True)
+    p.add_argument("--autoencoder", type=Path, required=True, help="X compressor from train-autoencoder")
+    p.add_argument("--out", type=Path, required=True, help="the run's MI table (.csv)")
+    p.set_defaults(func=cmd_analyse)
+
+    p = sub.add_parser("combine", help="join per-run MI tables; aggregate over seeds; join histories")
+    p.add_argument("tables", type=Path, nargs="+", help="per-run MI tables")
+    p.add_argument("--out", type=Path, required=True, help="all runs' rows (.csv)")
+    p.add_argument("--aggregated", type=Path, required=True, help="mean and band over seeds (.csv)")
+    p.add_argument("--history", type=Path, nargs="*", help="the runs' history.csv files")
+    p.add_argument("--history-out", type=Path, help="joined histories with a seed column (.csv)")
+    p.add_argument("--metrics", type=Path, help="flag counts and final accuracy (.json)")
+    p.set_defaults(func=cmd_combine)
+
+
+# --- end of information-plane experiments -------------------------------------------------
+
+
+# --- pipeline: data, params, report (issue 6) -------------------------------------------
+
+
+def cmd_data_fetch(args: argparse.Namespace) -> None:
+    from infoplane.data import data_root
+    from infoplane.data.fetch import fetch
+
+    configured = args.data_root
+    if configured is None and args.params.exists():  # the data root that params.yaml names
+        configured = (yaml.safe_load(args.params.read_text()) or {}).get("data_root")
+    copied = fetch(data_root(configured), args.dest, args.file)
+    print(json.dumps({"copied": copied, "dest": str(args.dest)}))
+
+
+def cmd_check_params(args: argparse.Namespace) -> None:
+    from infoplane.config import load_params
+
+    params = load_params(args.params, args.schema)
+    print(f"{args.params}: valid (scale {params['scale']})", file=sys.stderr)
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    from infoplane.config import load_params
+    from infoplane.report import write_report
+
+    params = load_params(args.params, args.schema)
+    verdicts = write_report(args.claims, params, args.root, args.out, args.html)
+    for v in verdicts:
+        print(f"{v.claim['id']}: {v.status}", file=sys.stderr)
 
 
 # --- baselines (issue 5): `infoplane baseline ...`, implemented in infoplane.baselines.commands ---
@@ -177,13 +393,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_aggregate)
 
     p = sub.add_parser("plot", help="render a figure from a table")
-    p.add_argument("kind", choices=["validation"])
+    p.add_argument("kind", choices=["validation", "infoplane", "mi-epoch"])
     p.add_argument("--table", type=Path, required=True)
     p.add_argument("--out", type=Path, action="append", required=True, help="figure path (repeatable)")
     p.add_argument("--title", default="")
+    p.add_argument("--history", type=Path, help="training histories (infoplane experiments)")
     p.set_defaults(func=cmd_plot)
 
     add_baseline_parsers(sub)  # baselines (issue 5)
+    # pipeline: data, params, report (issue 6)
+    p = sub.add_parser("data", help="raw datasets: copy them from the data root into the project, checked")
+    data_sub = p.add_subparsers(dest="data_command", required=True)
+    p = data_sub.add_parser("fetch", help="copy MNIST/raw and SZT/var_u.mat, verifying published checksums")
+    p.add_argument("--data-root", default=None,
+                   help="source folder (default: $INFOPLANE_DATA_ROOT, else data_root of --params)")
+    p.add_argument("--params", type=Path, default=Path("params.yaml"), help="where data_root is read from")
+    p.add_argument("--dest", type=Path, default=Path("data/raw"), help="destination (default data/raw)")
+    p.add_argument("--file", action="append", help="one file relative to the root (repeatable; default all)")
+    p.set_defaults(func=cmd_data_fetch)
+
+    p = sub.add_parser("check-params", help="check params.yaml against its schema; name every bad key")
+    p.add_argument("params", type=Path, nargs="?", default=Path("params.yaml"))
+    p.add_argument("--schema", type=Path, default=Path("workflow/schemas/params.schema.yaml"))
+    p.set_defaults(func=cmd_check_params)
+
+    p = sub.add_parser("report", help="render the replication report from the result tables and figures")
+    p.add_argument("--claims", type=Path, default=Path("paper/claims.yaml"))
+    p.add_argument("--params", type=Path, default=Path("params.yaml"))
+    p.add_argument("--schema", type=Path, default=Path("workflow/schemas/params.schema.yaml"))
+    p.add_argument("--root", type=Path, default=Path("."), help="root that result paths are relative to")
+    p.add_argument("--out", type=Path, default=Path("paper/report.md"), help="Markdown report")
+    p.add_argument("--html", type=Path, help="also write the report as HTML here")
+    p.set_defaults(func=cmd_report)
+    add_experiment_parsers(sub)
     return parser
 
 

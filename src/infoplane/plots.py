@@ -54,3 +54,113 @@ def plot_estimator_validation(table: pd.DataFrame, outputs: list[Path], title: s
     if title:
         fig.suptitle(title)
     save(fig, outputs)
+
+
+# --- information planes (Butakov et al. and the experiments it answers) ------------------------
+
+_PROJECTION_NOTE = "MI of compressed variables (X: {x}; L: PCA to {p} dims), nats"
+
+
+def _panels(table: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Layers in their stored order, and the PCA modes present."""
+    layers = list(dict.fromkeys(table["layer"]))
+    fits = list(dict.fromkeys(table["pca_fit"])) if "pca_fit" in table else [""]
+    return layers, fits
+
+
+def plot_information_plane(table: pd.DataFrame, outputs: list[Path], title: str = "") -> None:
+    """The information plane of every layer: I(L;Y) against I(X;L), trajectory over epochs.
+
+    Args:
+        table: the MI table aggregated over seeds (``infoplane combine --aggregated``):
+            ``layer``, ``epoch``, ``i_xl``, ``i_ly`` and their ``_lo`` / ``_hi`` band, optional
+            ``pca_fit`` (one row of panels per mode) and ``h_y``.
+        outputs: figure paths.
+        title: figure title.
+
+    Points are the mean over seeds, coloured by epoch; grey bars span the band (every seed's
+    interval); red rings mark points with sanity flags. The dotted line is ln 10 = H(Y) for ten
+    balanced classes.
+    """
+    import numpy as np
+
+    layers, fits = _panels(table)
+    fig, axes = plt.subplots(len(fits), len(layers), figsize=(3.2 * len(layers), 3.3 * len(fits)),
+                             squeeze=False, layout="constrained")
+    norm = plt.Normalize(table["epoch"].min(), table["epoch"].max())
+    for r, fit in enumerate(fits):
+        for c, layer in enumerate(layers):
+            ax = axes[r][c]
+            rows = table[(table["layer"] == layer) & ((table["pca_fit"] == fit) if fit else True)]
+            rows = rows.sort_values("epoch")
+            ax.errorbar(rows["i_xl"], rows["i_ly"],
+                        xerr=[rows["i_xl"] - rows["i_xl_lo"], rows["i_xl_hi"] - rows["i_xl"]],
+                        yerr=[rows["i_ly"] - rows["i_ly_lo"], rows["i_ly_hi"] - rows["i_ly"]],
+                        fmt="none", ecolor="0.8", lw=0.6, zorder=1)
+            ax.plot(rows["i_xl"], rows["i_ly"], color="0.5", lw=0.6, zorder=2)
+            points = ax.scatter(rows["i_xl"], rows["i_ly"], c=rows["epoch"], cmap="viridis", norm=norm,
+                                s=12, zorder=3)
+            if "flags" in rows:  # impossible values stay visible, ringed in red
+                bad = rows[rows["flags"].fillna("").astype(str).str.len() > 0]
+                ax.scatter(bad["i_xl"], bad["i_ly"], s=40, facecolors="none", edgecolors="red", lw=0.8,
+                           zorder=4)
+            ax.axhline(np.log(10), color="k", ls=":", lw=0.8)
+            ax.set_title(f"{layer}" + (f" ({fit} PCA)" if fit and len(fits) > 1 else ""), fontsize=10)
+            ax.set_xlabel("I(X;L) (nats)")
+            ax.grid(alpha=0.3)
+        axes[r][0].set_ylabel("I(L;Y) (nats)")
+    fig.colorbar(points, ax=axes.ravel().tolist(), label="epoch", shrink=0.8)
+    flagged = table["flags"].fillna("").astype(str).str.len().gt(0).sum() if "flags" in table else 0
+    note = _PROJECTION_NOTE.format(x=table["x_compression"].iloc[0] if "x_compression" in table else "?",
+                                   p=int(table["pca_dim"].max()) if "pca_dim" in table else 4)
+    if flagged:
+        note += f"; red rings: {flagged} points with sanity flags (the table's flags column)"
+    fig.suptitle((title + "\n" if title else "") + note, fontsize=10)
+    save(fig, outputs)
+
+
+def plot_mi_epoch(table: pd.DataFrame, history: pd.DataFrame, outputs: list[Path], title: str = "") -> None:
+    """I(X;L) and I(L;Y) of every layer against epoch, beside the training and test loss.
+
+    Args:
+        table: the aggregated MI table (as :func:`plot_information_plane`); the first PCA
+            mode present is drawn (per-epoch when both are).
+        history: joined training histories: ``seed``, ``epoch``, ``train_loss``,
+            ``test_loss``, ``test_acc``.
+        outputs: figure paths.
+        title: figure title.
+
+    Lines are means over seeds, bands the aggregated band; the loss panel shows the mean over
+    seeds and test accuracy on a second axis.
+    """
+    _, fits = _panels(table)
+    if fits != [""]:
+        table = table[table["pca_fit"] == ("per-epoch" if "per-epoch" in fits else fits[0])]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.3), layout="constrained")
+    for key, ax, label in (("i_xl", axes[0], "I(X;L) (nats)"), ("i_ly", axes[1], "I(L;Y) (nats)")):
+        for layer, rows in table.groupby("layer", sort=False):
+            rows = rows.sort_values("epoch")
+            (line,) = ax.plot(rows["epoch"], rows[key], marker="o", ms=2, label=layer)
+            ax.fill_between(rows["epoch"], rows[f"{key}_lo"], rows[f"{key}_hi"], color=line.get_color(),
+                            alpha=0.2)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    axes[1].legend(fontsize=8)
+    mean = history.groupby("epoch")[["train_loss", "test_loss", "test_acc"]].mean().reset_index()
+    axes[2].plot(mean["epoch"], mean["train_loss"], label="train loss (noise, dropout on)")
+    axes[2].plot(mean["epoch"], mean["test_loss"], label="test loss")
+    axes[2].set_xlabel("epoch")
+    axes[2].set_ylabel("loss (nats per sample)")
+    axes[2].grid(alpha=0.3)
+    acc = axes[2].twinx()
+    acc.plot(mean["epoch"], mean["test_acc"], color="k", ls="--", lw=1, label="test accuracy")
+    acc.set_ylabel("test accuracy")
+    lines = axes[2].get_legend_handles_labels()
+    more = acc.get_legend_handles_labels()
+    axes[2].legend(lines[0] + more[0], lines[1] + more[1], fontsize=8)
+    n_seeds = history["seed"].nunique()
+    note = f"mean over {n_seeds} seed(s); bands: every seed's interval"
+    fig.suptitle((title + "\n" if title else "") + note,
+                 fontsize=10)
+    save(fig, outputs)

@@ -22,6 +22,11 @@ RECORD_COLUMNS = [
 ]
 
 
+def _dimension(a: np.ndarray) -> int:
+    """Values per sample: 1 for (n,), d for (n, d), C*H*W for images (n, C, H, W)."""
+    return int(np.prod(np.shape(a)[1:], dtype=np.int64))
+
+
 def estimate_record(estimator: MIEstimator, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     """Run ``estimator`` on (x, y) and describe the result.
 
@@ -36,8 +41,8 @@ def estimate_record(estimator: MIEstimator, x: np.ndarray, y: np.ndarray) -> dic
         "estimator": estimator.name,
         "estimator_params": estimator.params(),
         "n": int(len(x)),
-        "dim_x": int(x.shape[1]) if np.ndim(x) == 2 else 1,
-        "dim_y": int(y.shape[1]) if np.ndim(y) == 2 else 1,
+        "dim_x": _dimension(x),
+        "dim_y": _dimension(y),
         "mi_estimate": result.mi,
         "ci_lo": result.lo,
         "ci_hi": result.hi,

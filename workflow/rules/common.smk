@@ -1,33 +1,129 @@
-# Shared by every rule file: config validation, the scale overlay, and small helpers.
-import copy
+# Shared by all rule files, included first by the Snakefile. It checks params.yaml, builds the
+# scale overlay P and holds the conventions each rule follows; read it before writing a rule file.
+#
+# Conventions (keep them so that the profiles and the DVC stage keep working).
+#   * shell: calls the `infoplane` CLI; config arrives through params: (never read P inside shell:).
+#   * conda: ENV  (one environment for every rule; see environment.yml).
+#   * log: logs/<rule name>/<wildcards>.log
+#   * threads: and resources: from the presets below, e.g. `resources: **RES_ESTIMATE`.
+#     mem_mb = peak memory of one job in MB, runtime = wall-clock minutes at the *paper* scale,
+#     gpu = GPUs one job uses (training rules only). Profiles map them to the machine:
+#     profiles/default caps nothing but cores; profiles/slurm turns mem_mb -> --mem,
+#     runtime -> --time, gpu -> --gpus (and a GPU partition, see there).
+#   * many tiny jobs (one MI estimate each) declare `group: "estimates"`; profiles/slurm submits
+#     them in bundles (group-components) instead of one sbatch each.
+#   * aggregation, figure and report steps are cheap: list them in a `localrules:` directive at the
+#     end of the rule file (they run on the submitting node under a cluster executor, not queued).
+#   * the experiment's final files (tables, metrics, figures) go into REPORT_INPUTS, its claims
+#     into paper/claims.yaml, its target into `rule all` (Snakefile).
+#   * raw data: read data/raw through the RAW_* inputs below (wrapped in ancient(): DVC restores
+#     files with new mtimes, which must not rerun training) and pass --data-root RAW_ROOT.
+#   * outputs: results/<stage>/... (tables, records), results/runs/<experiment>/seed-<seed>/...
+#     (checkpoints, activations: large, re-creatable, not pushed to the DVC remote),
+#     results/metrics/<name>.json (DVC metrics), figures/<name>.{pdf,png}.
+#     A new top-level folder under results/ must be listed in dvc.yaml's `outs`.
 import json
+import os
+from pathlib import Path
+
+from infoplane.config import require_valid, scaled
 
 from snakemake.utils import validate
 
+# Check before anything else, with one line per bad key (snakemake's own validate prints the
+# whole schema and buries the key); then validate() fills schema defaults.
+require_valid(
+    config,
+    Path(workflow.basedir) / "workflow" / "schemas" / "params.schema.yaml",
+    source="the config (params.yaml plus any --configfile or --config)",
+)
 validate(config, "../schemas/params.schema.yaml")
 
+# The config at its scale: `scale: paper` applies the `scales.paper` section over the quick values.
+P = scaled(config)
 
-def _overlay(base, overrides):
-    """Deep-merge ``overrides`` into a copy of ``base`` (dicts merge, everything else replaces)."""
-    merged = copy.deepcopy(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _overlay(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+# The one software environment of every rule (used with `--sdm conda`).
+ENV = "../../environment.yml"
+
+# Resource presets (see the conventions above). Threads stay 1 for numpy/torch CPU steps unless a
+# rule truly parallelises; the runtime is generous because a missed --time kills the job.
+RES_SMALL = {"mem_mb": 1000, "runtime": 10}  # aggregation, tables, figures, report
+RES_SAMPLE = {"mem_mb": 1000, "runtime": 10}  # drawing synthetic samples
+RES_ESTIMATE = {"mem_mb": 4000, "runtime": 60}  # one MI estimate (kNN, KDE, binning)
+RES_TRAIN = {"mem_mb": 16000, "runtime": 480, "gpu": 1}  # training a network (+ activations)
+RES_ANALYSE = {"mem_mb": 8000, "runtime": 240}  # per-epoch MI of one run's activations
+
+# Result files the report reads (tables, metrics, figures): each experiment's file adds its own,
+# e.g. `REPORT_INPUTS += rules.validation_gaussian.input`, so `rule report` runs after them.
+REPORT_INPUTS = []
+
+# Raw datasets, copied from the data root and checked by `infoplane data fetch`, tracked by DVC
+# (data/raw.dvc). Rules take these as inputs and pass --data-root RAW_ROOT to the CLI.
+RAW_ROOT = "data/raw"  # the data root that rules pass on to the CLI
+RAW_MNIST = [
+    ancient(f"data/raw/MNIST/raw/{name}")
+    for name in (
+        "train-images-idx3-ubyte",
+        "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte",
+    )
+]
+RAW_SZT = ancient("data/raw/SZT/var_u.mat")
 
 
-# The scale switch: `scale: paper` applies the `scales.paper` section over the quick values.
-P = _overlay(config, config.get("scales", {}).get(config["scale"], {}))
-
-
-def estimator_params(name):
+def estimator_flags(name):
     """The CLI's --param flags for estimator ``name`` (from the `estimators` section)."""
     params = P["estimators"].get(name, {})
     return " ".join(f"--param {key}={json.dumps(value)}" for key, value in params.items())
 
 
+# Estimator name -> its CLI flags; rules pick theirs with lookup(dpath="{estimator}", within=...).
+ESTIMATOR_FLAGS = {name: estimator_flags(name) for name in P["estimators"]}
+
+
 def fmt(value):
     """A number as it appears in file names: 2.0 -> '2', 0.5 -> '0.5'."""
     return f"{value:g}"
+
+
+# --- Butakov information-plane experiments (workflow/rules/butakov.smk) ---------------------
+
+
+def check_butakov_settings():
+    """Load every Butakov experiment file at this scale with its overrides (a misspelt override
+    fails here, at start) and check its counts (a negative epoch count fails naming the key)."""
+    from infoplane.config import check_settings
+    from infoplane.experiment import load_experiment
+
+    problems = []
+    for dataset, cfg in P.get("butakov", {}).items():
+        where = f"butakov.{dataset} ({cfg['experiment']}, scale {P['scale']}, set {cfg.get('set') or {}})"
+        try:
+            settings = load_experiment(cfg["experiment"], P["scale"], cfg.get("set") or {})
+        except ValueError as err:
+            problems.append(f"{where}: {err}")
+            continue
+        problems += check_settings(settings, where)
+    if problems:
+        raise ValueError("invalid experiment settings:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+check_butakov_settings()
+
+
+def bk_common(dataset):
+    """The CLI flags every Butakov step shares: experiment file, scale, overrides, data root, device."""
+    cfg = P["butakov"][dataset]
+    sets = " ".join(f"--set {key}={json.dumps(value)}" for key, value in (cfg.get("set") or {}).items())
+    return (f"--experiment {cfg['experiment']} --scale {P['scale']} {sets} --data-root {P['data_root']}"
+            f" --device {cfg.get('device', 'auto')} --no-progress")
+
+
+def bk_seed_files(pattern):
+    return lambda wildcards: expand(pattern, dataset=wildcards.dataset, seed=P["butakov"][wildcards.dataset]["seeds"])
+
+
+def bk_histories(wildcards, input):
+    """The history.csv beside each run's summary.json."""
+    return [os.path.join(os.path.dirname(p), "history.csv") for p in input.runs]

@@ -2,7 +2,6 @@
 # sample -> estimate (one record per estimator) -> aggregate (table + metrics) -> plot.
 
 VG = P["validation_gaussian"]
-VG_DIR = "results/synthetic/gaussian"
 
 
 rule validation_gaussian:
@@ -14,12 +13,17 @@ rule validation_gaussian:
 
 rule sample_gaussian:
     output:
-        VG_DIR + "/d-{dim}_mi-{mi}/seed-{seed}.npz",
+        "results/synthetic/gaussian/d-{dim}_mi-{mi}/seed-{seed}.npz",
     params:
         task=VG["task"],
         n=VG["n"],
     log:
         "logs/sample_gaussian/d-{dim}_mi-{mi}_seed-{seed}.log",
+    threads: 1
+    resources:
+        **RES_SAMPLE,
+    conda:
+        ENV
     shell:
         "infoplane sample --task {params.task} --param dim_x={wildcards.dim} --param dim_y={wildcards.dim}"
         " --param mi={wildcards.mi} --n {params.n} --seed {wildcards.seed} --out {output} > {log} 2>&1"
@@ -27,13 +31,21 @@ rule sample_gaussian:
 
 rule estimate_gaussian:
     input:
-        VG_DIR + "/d-{dim}_mi-{mi}/seed-{seed}.npz",
+        "results/synthetic/gaussian/d-{dim}_mi-{mi}/seed-{seed}.npz",
     output:
-        VG_DIR + "/d-{dim}_mi-{mi}/seed-{seed}.{estimator}.json",
+        "results/synthetic/gaussian/d-{dim}_mi-{mi}/seed-{seed}.{estimator}.json",
     params:
-        flags=lambda wildcards: estimator_params(wildcards.estimator),
+        # Only this estimator's settings, so changing one estimator reruns only its jobs.
+        flags=lookup(dpath="{estimator}", within=ESTIMATOR_FLAGS, default=""),
     log:
         "logs/estimate_gaussian/d-{dim}_mi-{mi}_seed-{seed}.{estimator}.log",
+    group:
+        "estimates"
+    threads: 1
+    resources:
+        **RES_ESTIMATE,
+    conda:
+        ENV
     shell:
         "infoplane estimate --samples {input} --estimator {wildcards.estimator} {params.flags}"
         " --out {output} > {log} 2>&1"
@@ -42,7 +54,7 @@ rule estimate_gaussian:
 rule aggregate_gaussian:
     input:
         expand(
-            VG_DIR + "/d-{dim}_mi-{mi}/seed-{seed}.{estimator}.json",
+            "results/synthetic/gaussian/d-{dim}_mi-{mi}/seed-{seed}.{estimator}.json",
             dim=VG["dims"],
             mi=[fmt(m) for m in VG["mi"]],
             seed=VG["seeds"],
@@ -53,6 +65,11 @@ rule aggregate_gaussian:
         metrics="results/metrics/estimator_validation_gaussian.json",
     log:
         "logs/aggregate_gaussian.log",
+    threads: 1
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
     shell:
         "infoplane aggregate {input} --out {output.table} --metrics {output.metrics} > {log} 2>&1"
 
@@ -67,6 +84,20 @@ rule plot_validation_gaussian:
         title=f"kNN estimators on correlated Gaussians (n = {VG['n']}), band: min-max over seeds",
     log:
         "logs/plot_validation_gaussian.log",
+    threads: 1
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
     shell:
         "infoplane plot validation --table {input} --out {output.pdf} --out {output.png}"
         " --title '{params.title}' > {log} 2>&1"
+
+
+REPORT_INPUTS += [*rules.validation_gaussian.input, "results/estimators/validation_gaussian.csv"]
+
+
+localrules:
+    validation_gaussian,
+    aggregate_gaussian,
+    plot_validation_gaussian,

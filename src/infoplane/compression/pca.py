@@ -22,7 +22,7 @@ class PCACompressor:
         self.latent_dim, self.seed = int(latent_dim), int(seed)
         self._pca: PCA | None = None
 
-    def fit(self, x: np.ndarray) -> "PCACompressor":
+    def fit(self, x: np.ndarray) -> PCACompressor:
         """Fit on (n, ...) samples (trailing axes are flattened)."""
         flat = as_samples(np.reshape(x, (len(x), -1)), "pca input")
         self._pca = PCA(n_components=min(self.latent_dim, flat.shape[1]), random_state=self.seed).fit(flat)

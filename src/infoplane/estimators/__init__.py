@@ -14,6 +14,7 @@ from infoplane.estimators import (  # noqa: F401  (register the families)
     kde_bounds,
     knn_entropy,
     ksg,
+    neural,  # mine, infonce, nwj; imports torch only when estimating
     sp,
 )
 from infoplane.estimators.base import Estimate, MIEstimator

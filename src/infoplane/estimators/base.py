@@ -33,7 +33,7 @@ class Estimate:
     method: str = "pointwise"
 
     @classmethod
-    def from_terms(cls, terms: np.ndarray, offset: float = 0.0) -> "Estimate":
+    def from_terms(cls, terms: np.ndarray, offset: float = 0.0) -> Estimate:
         """Estimate = mean(terms) + offset, interval = mean +- z * std / sqrt(n).
 
         Args:
@@ -45,7 +45,7 @@ class Estimate:
         return cls(mean, mean - half, mean + half, "pointwise")
 
     @classmethod
-    def from_entropy_terms(cls, parts: list[tuple[float, Estimate]]) -> "Estimate":
+    def from_entropy_terms(cls, parts: list[tuple[float, Estimate]]) -> Estimate:
         """Combine entropy estimates as sum(sign * H) with half-widths added in quadrature.
 
         Butakov et al. sum the standard errors of the entropy terms; adding in quadrature

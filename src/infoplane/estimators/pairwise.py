@@ -11,15 +11,19 @@ the same pass (the squared distances of a block are computed once), which makes 
 maximum-likelihood bandwidth search cost one pass instead of one per grid point.
 
 Computation runs in torch, on CUDA when present unless ``device`` says otherwise; results come
-back as NumPy float64.
+back as NumPy float64. torch is imported inside the functions, so that importing the
+estimator registry (which every CLI process does) does not load it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 #: Elements of one (chunk x n) block when ``chunk`` is chosen automatically: 2^22 float64
 #: values are 32 MiB, and a block lives in about three buffers at a time.
@@ -28,6 +32,8 @@ AUTO_BLOCK_ELEMENTS = 2**22
 
 def resolve_device(device: str | torch.device | None = None) -> torch.device:
     """``None`` or ``"auto"``: CUDA when available, else the CPU; anything else as given."""
+    import torch
+
     if device is None or device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
@@ -54,7 +60,7 @@ def gaussian_logsumexp(
     leave_one_out: bool = False,
     chunk: int | None = None,
     device: str | torch.device | None = None,
-    dtype: torch.dtype = torch.float64,
+    dtype: torch.dtype | None = None,
 ) -> np.ndarray:
     """Per query, log sum_j exp(-||q_i - c_j||^2 / (2 s^2)) for each scale s.
 
@@ -66,7 +72,7 @@ def gaussian_logsumexp(
             leave-one-out sums of KDE. With n = 1 every sum is empty and the result is -inf.
         chunk: query rows per block; ``None`` picks about 4M values per block.
         device: torch device; ``None`` means CUDA when available, else the CPU.
-        dtype: torch dtype of the arithmetic (float64 by default: distances are formed as
+        dtype: torch dtype of the arithmetic (None: float64; distances are formed as
             ||q||^2 + ||c||^2 - 2 q.c, which loses digits in float32 for close points).
 
     Returns:
@@ -86,7 +92,10 @@ def gaussian_logsumexp(
         raise ValueError(f"scales must be positive and finite, got {scales}")
     m, n = len(queries), len(centres)
     chunk = auto_chunk(n) if chunk is None else int(chunk)
+    import torch
+
     dev = resolve_device(device)
+    dtype = torch.float64 if dtype is None else dtype
 
     # Distances are translation invariant; centring keeps ||q||^2 + ||c||^2 - 2 q.c accurate.
     origin = centres.mean(axis=0) if n else 0.0

@@ -7,7 +7,8 @@ dim_y=2, mi=1.0)``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import numpy as np
 

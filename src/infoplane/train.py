@@ -1,0 +1,459 @@
+"""A generic training loop that records layer activations for information-plane analysis.
+
+Any ``nn.Module`` classifier, any in-memory data, one call::
+
+    from infoplane.train import TensorData, TrainConfig, train
+
+    data = TensorData(train_x, train_y, test_x, test_y, eval_x, eval_y)
+    config = TrainConfig(epochs=30, batch_size=1024, lr=1e-3, seed=0,
+                         layers=("L1", "L2"), capture_epochs=(0, 1, 2, 5, 10, 30))
+    history = train(model, data, config, run_dir="results/runs/my_run/seed-0")
+
+What ``train`` writes under ``run_dir`` (the layout is part of the API; analysis reads it):
+
+    config.json                  the TrainConfig and the model's repr (written once)
+    eval_set.npz                 the evaluation set, once: ``inputs`` (n, ...) float32,
+                                 ``labels`` (n,) int64, ``index`` (n,) rows in its source
+    activations/epoch-0003.npz   compressed; one array per captured layer, named as the
+                                 layer, (n, d) flattened, ``activation_dtype`` (float16 by
+                                 default, stored centred with its float32 column means under
+                                 "<layer>__mean"; read with ``load_activations``), row i =
+                                 eval row i; plus ``labels`` (n,) again so that a reader can
+                                 assert the rows are aligned
+    history.csv                  one row per epoch: epoch, train_loss, train_acc, test_loss,
+                                 test_acc, seconds (wall), cpu_seconds (this process, all
+                                 threads; a load-independent cost); epoch 0 = before training
+    checkpoint.pt                the latest epoch: model, optimizer, RNG states, epoch
+    summary.json                 written last: final accuracy, epochs, files (the "done" mark)
+
+Resuming: calling ``train`` again with the same config on the same ``run_dir`` continues
+after the last checkpointed epoch and ends with exactly the numbers an uninterrupted run
+gives (on the CPU): the checkpoint holds the model, the optimizer, torch's global RNG (noise,
+dropout) and the generator of the batch order. A checkpoint made by a different config is
+refused rather than silently mixed.
+
+Conventions: ``train_loss`` is the mean loss over the epoch's mini-batches in training mode
+(noise and dropout on), so it costs nothing extra; ``test_loss`` and the activations are
+computed in ``eval()`` mode (dropout off; noise layers decide themselves, see
+``infoplane.nets.noise``). Losses in nats per sample.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+#: Called after every finished (and checkpointed) epoch with the epoch and its history row.
+Callback = Callable[[int, dict[str, float]], None]
+
+HISTORY_COLUMNS = ["epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds", "cpu_seconds"]
+
+
+@dataclass(frozen=True)
+class TensorData:
+    """In-memory data for :func:`train`.
+
+    Attributes:
+        train_x, train_y: training inputs (n_train, ...) float and labels (n_train,) int64.
+        test_x, test_y: held-out set for the test loss and accuracy of every epoch.
+        eval_x, eval_y: the fixed evaluation set whose activations are captured, in a fixed
+            row order that every stored file keeps.
+        eval_index: (n_eval,) rows of the evaluation set in its source dataset (stored with
+            it so a reader can trace every row back); ``arange`` when not given.
+    """
+
+    train_x: torch.Tensor
+    train_y: torch.Tensor
+    test_x: torch.Tensor
+    test_y: torch.Tensor
+    eval_x: torch.Tensor
+    eval_y: torch.Tensor
+    eval_index: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("train", "test", "eval"):
+            x, y = getattr(self, f"{name}_x"), getattr(self, f"{name}_y")
+            if len(x) != len(y):
+                raise ValueError(f"{name}_x has {len(x)} rows but {name}_y has {len(y)}")
+            if y.ndim != 1:
+                raise ValueError(f"{name}_y must be a 1-D label tensor, got shape {tuple(y.shape)}")
+        if self.eval_index is not None and len(self.eval_index) != len(self.eval_x):
+            raise ValueError("eval_index must have one entry per evaluation row")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that determines a training run (and so its checkpoint's identity).
+
+    Attributes:
+        epochs: number of training epochs.
+        batch_size: mini-batch size; the last, smaller batch of an epoch is kept.
+        lr: learning rate.
+        optimizer: ``"adam"`` or ``"sgd"``.
+        optimizer_params: extra keyword arguments of the optimizer (momentum, weight_decay...).
+        loss: ``"nll"`` when the model outputs log-probabilities, ``"cross_entropy"`` when it
+            outputs logits.
+        seed: seeds the initial weights, the batch order, noise and dropout.
+        device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``; not part of the
+            run's identity, so a run may resume on another device (numbers then differ).
+        layers: names of submodules (``model.get_submodule(name)``) whose outputs are captured.
+        capture_epochs: epochs after which the layers are captured on the evaluation set;
+            0 means before training.
+        activation_dtype: ``"float16"`` (half the disk; stored centred, rounding <= 2^-11
+            relative to each value's deviation from its column mean) or ``"float32"``.
+        eval_batch_size: batch size of the evaluation passes (memory only, not results).
+        threads: torch CPU threads (None: leave torch's default).
+        progress: show a tqdm progress bar with loss and accuracy.
+    """
+
+    epochs: int
+    batch_size: int
+    lr: float
+    optimizer: str = "adam"
+    optimizer_params: dict[str, Any] = field(default_factory=dict)
+    loss: str = "nll"
+    seed: int = 0
+    device: str = "auto"
+    layers: tuple[str, ...] = ()
+    capture_epochs: tuple[int, ...] = ()
+    activation_dtype: str = "float16"
+    eval_batch_size: int = 2000
+    threads: int | None = None
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.epochs < 0 or self.batch_size < 1 or self.lr <= 0:
+            raise ValueError("epochs must be >= 0, batch_size >= 1 and lr > 0")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; use one of {sorted(OPTIMIZERS)}")
+        if self.loss not in LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r}; use one of {sorted(LOSSES)}")
+        if self.activation_dtype not in ("float16", "float32"):
+            raise ValueError("activation_dtype must be 'float16' or 'float32'")
+        bad = [e for e in self.capture_epochs if not 0 <= e <= self.epochs]
+        if bad:
+            raise ValueError(f"capture_epochs {bad} are outside 0..{self.epochs}")
+        object.__setattr__(self, "layers", tuple(self.layers))
+        object.__setattr__(self, "capture_epochs", tuple(sorted(set(int(e) for e in self.capture_epochs))))
+
+    def identity(self) -> str:
+        """A hash of the fields that change the numbers (not device, threads, progress)."""
+        fields = dataclasses.asdict(self)
+        for key in ("device", "threads", "progress", "eval_batch_size"):
+            fields.pop(key)
+        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
+
+
+OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+LOSSES: dict[str, Callable[[], nn.Module]] = {"nll": nn.NLLLoss, "cross_entropy": nn.CrossEntropyLoss}
+
+
+def capture_schedule(
+    epochs: int, every: int | None = None, log_points: int = 0, dense_until: int = 0
+) -> list[int]:
+    """Epochs at which to capture activations: 0 and the last epoch always, plus
+
+    Args:
+        every: every ``every``-th epoch (1 = every epoch).
+        log_points: about this many log-spaced epochs in 1..epochs (dense early, where
+            the information plane moves fastest).
+        dense_until: every epoch in 1..dense_until.
+
+    Returns:
+        sorted distinct epochs in 0..epochs.
+    """
+    chosen = {0, epochs}
+    if every:
+        chosen.update(range(every, epochs + 1, every))
+    if log_points and epochs >= 1:
+        chosen.update(np.unique(np.round(np.geomspace(1, epochs, log_points)).astype(int)).tolist())
+    chosen.update(range(1, min(dense_until, epochs) + 1))
+    return sorted(chosen)
+
+
+def resolve_device(device: str) -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; otherwise the named device."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} requested but CUDA is not available; use device=auto or cpu")
+    return torch.device(device)
+
+
+def _batches(n: int, size: int) -> list[slice]:
+    return [slice(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: nn.Module, batch_size: int,
+             device: torch.device) -> tuple[float, float]:
+    """Mean loss (nats per sample) and accuracy of ``model`` in eval mode on (x, y)."""
+    model.eval()
+    total_loss, correct = 0.0, 0
+    for rows in _batches(len(x), batch_size):
+        xb, yb = x[rows].to(device), y[rows].to(device)
+        out = model(xb)
+        total_loss += float(loss_fn(out, yb)) * len(yb)
+        correct += int((out.argmax(dim=1) == yb).sum())
+    return total_loss / max(len(x), 1), correct / max(len(x), 1)
+
+
+@torch.no_grad()
+def capture_activations(model: nn.Module, x: torch.Tensor, layers: Sequence[str], batch_size: int,
+                        device: torch.device) -> dict[str, np.ndarray]:
+    """Outputs of the named submodules on ``x`` in eval mode, via forward hooks.
+
+    Args:
+        model: the network; ``layers`` name its submodules.
+        x: (n, ...) inputs, processed in row order (never shuffled).
+        layers: submodule names.
+        batch_size: rows per forward pass.
+
+    Returns:
+        layer name -> (n, d) float32 array, row i from input row i, d the flattened output size.
+    """
+    model.eval()
+    outputs: dict[str, list[torch.Tensor]] = {name: [] for name in layers}
+    handles = []
+    for name in layers:
+        try:
+            module = model.get_submodule(name)
+        except AttributeError:
+            raise ValueError(f"the model has no submodule {name!r} to capture") from None
+        hook = lambda _m, _inp, out, name=name: outputs[name].append(out.detach().flatten(1).float().cpu())
+        handles.append(module.register_forward_hook(hook))
+    try:
+        for rows in _batches(len(x), batch_size):
+            model(x[rows].to(device))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return {name: torch.cat(parts).numpy() for name, parts in outputs.items()}
+
+
+def _atomic_save_npz(path: Path, **arrays: np.ndarray) -> None:
+    tmp = path.with_name(path.stem + ".tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    tmp.replace(path)
+
+
+#: Suffix of the stored column means of a float16 layer (``"L1" + MEAN_SUFFIX``).
+MEAN_SUFFIX = "__mean"
+
+
+def _write_activations(path: Path, acts: dict[str, np.ndarray], labels: np.ndarray, dtype: str) -> None:
+    """Store each layer as ``dtype``; float16 layers are stored centred, with float32 column means.
+
+    Centring matters: float16 keeps 11 significant bits, so a coordinate that sits near 2.3 with
+    a spread of 1e-3 across samples (a log-softmax output early in training, or relative noise
+    sigma = 1e-3 on it) would round many samples to the same value and create exact ties that
+    kNN estimators cannot handle. Stored as deviations from the column mean, the precision is
+    relative to the spread across samples instead of the magnitude.
+    """
+    stored: dict[str, np.ndarray] = {}
+    for name, a in acts.items():
+        if dtype == "float16":
+            mean = a.mean(axis=0, dtype=np.float64).astype(np.float32)
+            stored[name], stored[name + MEAN_SUFFIX] = (a - mean).astype(np.float16), mean
+        else:
+            stored[name] = a.astype(dtype)
+        if not np.all(np.isfinite(stored[name])):
+            raise ValueError(
+                f"layer {name} has values that are not finite in {dtype} (overflow or NaN); "
+                "use activation_dtype float32 or check the training"
+            )
+    _atomic_save_npz(path, labels=labels, **stored)
+
+
+def activation_path(run_dir: str | Path, epoch: int) -> Path:
+    """Where :func:`train` stores the activations of ``epoch``."""
+    return Path(run_dir) / "activations" / f"epoch-{epoch:04d}.npz"
+
+
+def _rng_state(generator: torch.Generator) -> dict[str, Any]:
+    state = {"torch": torch.get_rng_state(), "batches": generator.get_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict[str, Any], generator: torch.Generator) -> None:
+    torch.set_rng_state(state["torch"])
+    generator.set_state(state["batches"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def train(
+    model: nn.Module,
+    data: TensorData,
+    config: TrainConfig,
+    run_dir: str | Path,
+    callbacks: Sequence[Callback] = (),
+    metadata: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Train ``model`` on ``data``, capturing activations and checkpointing every epoch.
+
+    Build the model with :func:`seeded` (or after ``torch.manual_seed``) so that its initial
+    weights, too, follow from the seed. When ``run_dir`` holds a checkpoint of the same
+    config, training resumes from it; a finished run only rewrites summary.json.
+
+    Args:
+        model: classifier returning (n, n_classes) log-probabilities or logits (see loss).
+        data: training, test and evaluation tensors.
+        config: the run's settings.
+        run_dir: output directory (created); layout in the module docstring.
+        callbacks: called as ``callback(epoch, row)`` after each epoch is checkpointed.
+        metadata: extra JSON-serialisable facts stored in config.json (e.g. experiment name).
+
+    Returns:
+        the history table (columns ``HISTORY_COLUMNS``), one row per epoch from 0.
+    """
+    from tqdm.auto import tqdm
+
+    run_dir = Path(run_dir)
+    (run_dir / "activations").mkdir(parents=True, exist_ok=True)
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    device = resolve_device(config.device)
+    model.to(device)
+    loss_fn = LOSSES[config.loss]()
+    optimizer = OPTIMIZERS[config.optimizer](model.parameters(), lr=config.lr, **config.optimizer_params)
+    generator = torch.Generator().manual_seed(config.seed)
+    labels = data.eval_y.cpu().numpy().astype(np.int64)
+
+    checkpoint_path = run_dir / "checkpoint.pt"
+    history: list[dict[str, float]] = []
+    start_epoch = 0
+    if checkpoint_path.exists():
+        state = torch.load(checkpoint_path, map_location=device, weights_only=False)
+        if state["identity"] != config.identity():
+            raise ValueError(
+                f"{checkpoint_path} was made by a different training config; delete {run_dir} "
+                "to start afresh or restore the config to resume"
+            )
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        _set_rng_state(state["rng"], generator)
+        history = state["history"]
+        start_epoch = state["epoch"] + 1
+    else:
+        torch.manual_seed(config.seed)
+        _write_config(run_dir, model, config, metadata)
+        index = data.eval_index if data.eval_index is not None else np.arange(len(labels))
+        _atomic_save_npz(run_dir / "eval_set.npz", inputs=data.eval_x.cpu().numpy().astype(np.float32),
+                         labels=labels, index=np.asarray(index, dtype=np.int64))
+
+    bar = tqdm(range(start_epoch, config.epochs + 1), initial=start_epoch, total=config.epochs + 1,
+               desc=run_dir.name, unit="epoch", disable=not config.progress, dynamic_ncols=True)
+    for epoch in bar:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        train_loss = train_acc = math.nan
+        if epoch > 0:
+            train_loss, train_acc = _train_epoch(model, data, config, loss_fn, optimizer, generator, device)
+        test_loss, test_acc = evaluate(
+            model, data.test_x, data.test_y, loss_fn, config.eval_batch_size, device
+        )
+        if epoch in config.capture_epochs:
+            acts = capture_activations(model, data.eval_x, config.layers, config.eval_batch_size, device)
+            _write_activations(activation_path(run_dir, epoch), acts, labels, config.activation_dtype)
+        row = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss,
+               "test_acc": test_acc, "seconds": time.perf_counter() - started,
+               "cpu_seconds": time.process_time() - cpu_started}
+        history.append(row)
+        torch.save({"epoch": epoch, "identity": config.identity(), "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(), "rng": _rng_state(generator), "history": history},
+                   run_dir / "checkpoint.tmp")
+        (run_dir / "checkpoint.tmp").replace(checkpoint_path)
+        pd.DataFrame(history, columns=HISTORY_COLUMNS).to_csv(run_dir / "history.csv", index=False)
+        bar.set_postfix(loss=f"{train_loss:.4f}", test_loss=f"{test_loss:.4f}", test_acc=f"{test_acc:.4f}")
+        for callback in callbacks:
+            callback(epoch, row)
+    bar.close()
+
+    table = pd.DataFrame(history, columns=HISTORY_COLUMNS)
+    final = history[-1] if history else {}
+    summary = {"epochs": config.epochs, "final_test_acc": final.get("test_acc"),
+               "final_test_loss": final.get("test_loss"), "final_train_loss": final.get("train_loss"),
+               "captured_epochs": list(config.capture_epochs), "layers": list(config.layers),
+               "train_seconds": float(table["seconds"].sum()), "device": str(device)}
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    return table
+
+
+def _train_epoch(model: nn.Module, data: TensorData, config: TrainConfig, loss_fn: nn.Module,
+                 optimizer: torch.optim.Optimizer, generator: torch.Generator,
+                 device: torch.device) -> tuple[float, float]:
+    """One pass over the training set in a fresh random order; mean loss and accuracy."""
+    model.train()
+    order = torch.randperm(len(data.train_x), generator=generator)
+    total_loss, correct = 0.0, 0
+    for rows in _batches(len(order), config.batch_size):
+        idx = order[rows]
+        xb, yb = data.train_x[idx].to(device), data.train_y[idx].to(device)
+        optimizer.zero_grad(set_to_none=True)
+        out = model(xb)
+        loss = loss_fn(out, yb)
+        loss.backward()
+        optimizer.step()
+        total_loss += float(loss.detach()) * len(idx)
+        correct += int((out.detach().argmax(dim=1) == yb).sum())
+    return total_loss / len(order), correct / len(order)
+
+
+def _write_config(
+    run_dir: Path, model: nn.Module, config: TrainConfig, metadata: dict[str, Any] | None
+) -> None:
+    record = {"train": dataclasses.asdict(config), "identity": config.identity(), "model": repr(model),
+              "metadata": metadata or {}}
+    (run_dir / "config.json").write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def seeded(builder: Callable[..., nn.Module], seed: int, **params: Any) -> nn.Module:
+    """Build a model with ``torch.manual_seed(seed)`` set first, so its initial weights are
+    a function of the seed alone."""
+    torch.manual_seed(seed)
+    return builder(**params)
+
+
+def load_activations(run_dir: str | Path, epoch: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The stored activations of ``epoch`` (layer -> (n, d) float32) and their labels (n,)."""
+    path = activation_path(run_dir, epoch)
+    if not path.exists():
+        raise ValueError(f"no activations for epoch {epoch} in {run_dir} ({path} missing)")
+    with np.load(path) as stored:
+        labels = stored["labels"]
+        names = [n for n in stored.files if n != "labels" and not n.endswith(MEAN_SUFFIX)]
+        acts = {}
+        for name in names:
+            acts[name] = stored[name].astype(np.float32)
+            if name + MEAN_SUFFIX in stored.files:
+                acts[name] += stored[name + MEAN_SUFFIX]
+    return acts, labels
+
+
+def load_eval_set(run_dir: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The stored evaluation set of a run: inputs (n, ...) float32, labels (n,), index (n,)."""
+    path = Path(run_dir) / "eval_set.npz"
+    if not path.exists():
+        raise ValueError(f"{path} is missing; run `infoplane train` for {run_dir} first")
+    with np.load(path) as stored:
+        return stored["inputs"], stored["labels"], stored["index"]
+
+
+def captured_epochs(run_dir: str | Path) -> list[int]:
+    """The epochs whose activations are stored under ``run_dir``, ascending."""
+    return sorted(int(p.stem.split("-")[1]) for p in (Path(run_dir) / "activations").glob("epoch-*.npz")
+                  if not p.stem.endswith(".tmp"))

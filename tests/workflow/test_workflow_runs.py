@@ -1,0 +1,43 @@
+"""The workflow as a whole: lint and the planned jobs at the default params (the tiny real run,
+its table and its report: test_validation_workflow.py)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from infoplane.config import scaled
+
+from .workflow_helpers import REPO, run
+
+
+def job_counts(dry_run_output: str) -> dict[str, int]:
+    """The 'Job stats' table of a dry run as {rule: count}."""
+    table = dry_run_output.split("Job stats:")[1].split("total")[0]
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.MULTILINE)}
+
+
+def test_lint_is_clean(workflow_copy: Path) -> None:
+    lint = run(["snakemake", "--lint"], workflow_copy).stdout
+    assert "Congratulations, your workflow is in a good condition!" in lint
+
+
+def test_dry_run_at_default_params_plans_every_job(workflow_copy: Path) -> None:
+    counts = job_counts(run(["snakemake", "-n"], workflow_copy).stdout)
+    vg = scaled(yaml.safe_load((REPO / "params.yaml").read_text()))["validation_gaussian"]
+    cells = len(vg["dims"]) * len(vg["mi"]) * len(vg["seeds"])
+    assert counts["sample_gaussian"] == cells
+    assert counts["estimate_gaussian"] == cells * len(vg["estimators"])
+    assert counts["report"] == 1 and counts["all"] == 1
+
+
+@pytest.mark.slow
+def test_rule_all_reaches_every_rule(workflow_copy: Path) -> None:
+    """Every rule but the data fetch (which no experiment consumes yet) is part of the default run."""
+    counts = job_counts(run(["snakemake", "-n"], workflow_copy).stdout)
+    output = run(["snakemake", "--list-rules"], workflow_copy).stdout
+    listed = [line.strip() for line in output.splitlines() if re.fullmatch(r"\w+", line.strip())]
+    assert set(listed) - set(counts) <= {"fetch_data", "validation_gaussian"}

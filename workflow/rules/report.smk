@@ -1,0 +1,27 @@
+# The replication report (paper/report.md and .html): every claim of paper/claims.yaml beside the
+# number measured for it, read from the result files at render time. Each experiment's rule file
+# adds its tables, metrics and figures to REPORT_INPUTS, so the report is rendered after them.
+
+
+rule report:
+    input:
+        claims="paper/claims.yaml",
+        params="params.yaml",
+        results=REPORT_INPUTS,
+    output:
+        markdown="paper/report.md",
+        html="paper/report.html",
+    log:
+        "logs/report.log",
+    threads: 1
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
+    shell:
+        "infoplane report --claims {input.claims} --params {input.params}"
+        " --out {output.markdown} --html {output.html} > {log} 2>&1"
+
+
+localrules:
+    report,
