@@ -3,41 +3,9 @@
 # noisy network) -> summary over seeds + sanity flags -> figures. Targets: szt_binning, saxe_kde,
 # lorenzen_quantized, goldfeld_sp (and baselines for all four).
 
-import shlex
-
-BL = P["baselines"]
-BL_PLANES = ["szt_binning", "saxe_kde", "lorenzen_quantized"]  # estimated from stored activations
-BL_ALL = BL_PLANES + ["goldfeld_sp"]
-
-
 wildcard_constraints:
     experiment="|".join(BL_ALL),
     seed=r"\d+",
-
-
-def bl_run_config(wildcards):
-    """The SZTRun settings of one run as JSON: the experiment's `run` with the variant on top."""
-    spec = BL[wildcards.experiment]
-    return json.dumps({**spec["run"], **spec["variants"][wildcards.variant]})  # no quotes inside: schema enums
-
-
-def bl_json(section):
-    """A params function: the experiment's ``section`` as one shell-quoted JSON word (panel titles
-    are free text)."""
-    return lambda wildcards: shlex.quote(json.dumps(BL[wildcards.experiment][section]))
-
-
-def bl_tables(experiment):
-    spec = BL[experiment]
-    return expand(
-        "results/mi/baselines/{experiment}/{variant}/seed-{seed}.csv",
-        experiment=experiment, variant=list(spec["variants"]), seed=spec["seeds"],
-    )
-
-
-def bl_figures(experiment):
-    return expand("figures/{experiment}_{kind}.{ext}", experiment=experiment, kind=["plane", "epochs"],
-                  ext=["pdf", "png"])
 
 
 rule baselines:
@@ -73,15 +41,21 @@ rule goldfeld_sp:
 
 
 rule train_szt_net:
+    input:
+        szt=RAW_SZT,
     output:
         directory("results/runs/{experiment}/{variant}/seed-{seed}"),
     params:
         config=bl_run_config,
-        root=P["data_root"],
+        root=bl_data_root,
     log:
         "logs/train_szt_net/{experiment}_{variant}_seed-{seed}.log",
+    resources:
+        **RES_TRAIN,
+    conda:
+        ENV
     shell:
-        "infoplane baseline train --config '{params.config}' --seed {wildcards.seed} --out {output}"
+        "infoplane baseline train --config {params.config} --seed {wildcards.seed} --out {output}"
         " --data-root {params.root} > {log} 2>&1"
 
 
@@ -93,11 +67,15 @@ rule estimate_szt_planes:
     wildcard_constraints:
         experiment="|".join(BL_PLANES),
     params:
-        analyses=lambda wildcards: json.dumps(BL[wildcards.experiment]["analyses"]),
+        analyses=bl_json("analyses"),
     log:
         "logs/estimate_szt_planes/{experiment}_{variant}_seed-{seed}.log",
+    resources:
+        **RES_ANALYSE,
+    conda:
+        ENV
     shell:
-        "OMP_NUM_THREADS=1 infoplane baseline planes --run-dir {input} --analyses '{params.analyses}'"
+        "OMP_NUM_THREADS=1 infoplane baseline planes --run-dir {input} --analyses {params.analyses}"
         " --experiment {wildcards.experiment} --variant {wildcards.variant} --seed {wildcards.seed}"
         " --out {output} > {log} 2>&1"
 
@@ -113,6 +91,10 @@ rule estimate_noisy_sp:
         layer=BL["goldfeld_sp"]["scatter_layer"],
     log:
         "logs/estimate_noisy_sp/{variant}_seed-{seed}.log",
+    resources:
+        **RES_ANALYSE,
+    conda:
+        ENV
     shell:
         "OMP_NUM_THREADS=1 infoplane baseline sp --run-dir {input} --variant {wildcards.variant}"
         " --seed {wildcards.seed} --n-cond {params.sp[n_cond]} --cond-inputs {params.sp[cond_inputs]}"
@@ -122,28 +104,39 @@ rule estimate_noisy_sp:
 
 rule summarise_baseline:
     input:
-        lambda wildcards: bl_tables(wildcards.experiment),
+        tables=bl_tables,
+        szt=RAW_SZT,
     output:
         table="results/baselines/{experiment}/summary.csv",
         finals="results/baselines/{experiment}/finals.csv",
         flags="results/metrics/baseline_{experiment}.json",
     params:
-        root=P["data_root"],
+        root=bl_data_root,
     log:
         "logs/summarise_baseline/{experiment}.log",
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
     shell:
-        "infoplane baseline summarise {input} --out {output.table} --finals {output.finals}"
+        "infoplane baseline summarise {input.tables} --out {output.table} --finals {output.finals}"
         " --flags {output.flags} --data-root {params.root} > {log} 2>&1"
 
 
 rule compute_ib_curve:
+    input:
+        szt=RAW_SZT,
     output:
         "results/baselines/ib_curve.csv",
     params:
         ib=BL["ib_curve"],
-        root=P["data_root"],
+        root=bl_data_root,
     log:
         "logs/compute_ib_curve.log",
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
     shell:
         "infoplane baseline ib-curve --beta-min {params.ib[beta_min]} --beta-max {params.ib[beta_max]}"
         " --n-betas {params.ib[n_betas]} --clusters {params.ib[clusters]} --epsilon {params.ib[epsilon]}"
@@ -154,14 +147,19 @@ rule plot_baseline_plane:
     input:
         table="results/baselines/{experiment}/summary.csv",
         ib="results/baselines/ib_curve.csv",
+        szt=RAW_SZT,
     output:
         pdf="figures/{experiment}_plane.pdf",
         png="figures/{experiment}_plane.png",
     params:
         panels=bl_json("panels"),
-        root=P["data_root"],
+        root=bl_data_root,
     log:
         "logs/plot_baseline_plane/{experiment}.log",
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
     shell:
         "infoplane baseline plot plane --table {input.table} --ib {input.ib} --panels {params.panels}"
         " --title 'SZT 12-bit task: {wildcards.experiment}' --data-root {params.root}"
@@ -178,6 +176,10 @@ rule plot_baseline_epochs:
         panels=bl_json("panels"),
     log:
         "logs/plot_baseline_epochs/{experiment}.log",
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
     shell:
         "infoplane baseline plot epochs --table {input} --panels {params.panels}"
         " --title 'SZT 12-bit task: {wildcards.experiment}' --out {output.pdf} --out {output.png} > {log} 2>&1"
@@ -190,6 +192,10 @@ rule compute_single_neuron:
         n=BL["goldfeld_sp"]["neuron"],
     log:
         "logs/compute_single_neuron.log",
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
     shell:
         "infoplane baseline neuron --beta {params.n[beta]} --w-min {params.n[w_min]} --w-max {params.n[w_max]}"
         " --n-weights {params.n[n_weights]} --n-samples {params.n[n_samples]} --n-mc {params.n[n_mc]}"
@@ -206,6 +212,10 @@ rule plot_single_neuron:
         beta=BL["goldfeld_sp"]["neuron"]["beta"],
     log:
         "logs/plot_single_neuron.log",
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
     shell:
         "infoplane baseline plot neuron --table {input} --beta {params.beta}"
         " --out {output.pdf} --out {output.png} > {log} 2>&1"
@@ -222,6 +232,23 @@ rule plot_layer_scatter:
         layer=BL["goldfeld_sp"]["scatter_layer"],
     log:
         "logs/plot_layer_scatter.log",
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
     shell:
         "infoplane baseline plot scatter --table {input} --title 'noisy tanh net, layer T{params.layer}'"
         " --out {output.pdf} --out {output.png} > {log} 2>&1"
+
+
+REPORT_INPUTS += [*rules.baselines.input, *expand("results/baselines/{e}/finals.csv", e=BL_ALL)]
+
+
+localrules:
+    summarise_baseline,
+    compute_ib_curve,
+    plot_baseline_plane,
+    plot_baseline_epochs,
+    compute_single_neuron,
+    plot_single_neuron,
+    plot_layer_scatter,
