@@ -13,6 +13,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/validation.smk"
 include: "workflow/rules/baselines.smk"
+include: "workflow/rules/estimators.smk"
 include: "workflow/rules/butakov.smk"
 include: "workflow/rules/report.smk"
 
@@ -27,5 +28,6 @@ rule all:
     input:
         rules.validation_gaussian.input,
         rules.baselines.input,
+        rules.estimator_validation.input,
         rules.butakov_mnist.input,
         rules.report.output,

@@ -41,8 +41,13 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=2, help="d_x = d_y of the Gaussian task")
     parser.add_argument("--images", type=int, default=0, help="render SIDE x SIDE Gaussian bumps")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
-    parser.add_argument("--param", action="append", default=[], metavar="KEY=JSON",
-                        help="estimator parameter, e.g. hidden=[400,400] (repeatable)")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=JSON",
+        help="estimator parameter, e.g. hidden=[400,400] (repeatable)",
+    )
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -61,9 +66,12 @@ def main() -> None:
                 est = estimator.estimate_with_interval(x, y)
                 seconds = time.perf_counter() - start
                 d = estimator.diagnostics or {}
-                print(f"{name:8s} true {mi:5.2f}  est {est.mi:6.3f}  [{est.lo:6.3f}, {est.hi:6.3f}]  "
-                      f"err {est.mi - mi:+6.3f}  {seconds:6.1f} s  epochs {d['epochs']} "
-                      f"(best {d['best_epoch']})  K {d['negatives']}  {est.method}", flush=True)
+                print(
+                    f"{name:8s} true {mi:5.2f}  est {est.mi:6.3f}  [{est.lo:6.3f}, {est.hi:6.3f}]  "
+                    f"err {est.mi - mi:+6.3f}  {seconds:6.1f} s  epochs {d['epochs']} "
+                    f"(best {d['best_epoch']})  K {d['negatives']}  {est.method}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ of the pipeline can be run alone; each reads and writes the files named on its c
     infoplane sample    --task gaussian-pairs --param dim_x=2 --param mi=1 --n 5000 --seed 0 --out s.npz
     infoplane estimate  --x X.npy --y Y.npy --estimator ksg --param k=5
     infoplane estimate  --samples s.npz --estimator wkl --out record.json
+    infoplane fit-compressor --task gaussian-bumps --param size=16 --spec ae:2 --out ae.pt
+    infoplane estimate  --samples s.npz --estimator compressed --param estimator=wkl \
+        --param x=ae.pt --param y=ae.pt
     infoplane aggregate records/*.json --out table.csv --metrics metrics.json
     infoplane plot validation --table table.csv --out fig.pdf --out fig.png
     infoplane data fetch --data-root ../shared/datasets --dest data/raw
@@ -77,16 +80,12 @@ def load_array(path: Path, what: str) -> np.ndarray:
 
 def cmd_sample(args: argparse.Namespace) -> None:
     from infoplane.synthetic import build_task
+    from infoplane.synthetic.store import save_samples
 
     params = parse_params(args.param)
     task = build_task(args.task, **params)
-    x, y = task.sample(args.n, args.seed)
-    meta = {"task": args.task, "task_params": params, "n": args.n, "seed": args.seed,
-            "mi_true": task.mutual_information}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(args.out.stem + ".tmp.npz")
-    np.savez(tmp, x=x, y=y, meta=json.dumps(meta))
-    tmp.replace(args.out)
+    meta = save_samples(args.out, task, args.n, args.seed,
+                        {"task": args.task, "task_params": params, "family": args.family or args.task})
     print(json.dumps({**meta, "out": str(args.out)}, sort_keys=True))
 
 
@@ -100,11 +99,10 @@ def cmd_estimate(args: argparse.Namespace) -> None:
     if args.samples is not None:
         if args.x is not None or args.y is not None:
             raise ValueError("give either --samples or --x and --y, not both")
-        if not args.samples.exists():
-            raise ValueError(f"samples file {args.samples} does not exist")
-        with np.load(args.samples, allow_pickle=False) as data:
-            x, y = data["x"], data["y"]
-            meta = json.loads(str(data["meta"])) if "meta" in data else {}
+        from infoplane.synthetic.store import load_samples
+
+        x, y, meta = load_samples(args.samples, args.variables)
+        meta["variables"] = args.variables
     elif args.x is not None and args.y is not None:
         x, y = load_array(args.x, "--x"), load_array(args.y, "--y")
         if y.ndim == 2 and y.shape[1] == 1 and args.discrete_y:
@@ -113,17 +111,19 @@ def cmd_estimate(args: argparse.Namespace) -> None:
             y = y.astype(np.int64)
     else:
         raise ValueError("give --samples FILE.npz, or both --x and --y")
-    write_json({**meta, **estimate_record(estimator, x, y)}, args.out)
+    record = {**meta, **estimate_record(estimator, x, y)}
+    record["label"] = args.label or record["estimator"]
+    write_json(record, args.out)
 
 
 def cmd_aggregate(args: argparse.Namespace) -> None:
-    from infoplane.records import error_summary, read_records
+    from infoplane.records import error_summary, family_summary, read_records
 
     table = read_records(args.records)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False)
     if args.metrics is not None:
-        write_json(error_summary(table), args.metrics)
+        write_json(family_summary(table) if args.by_family else error_summary(table), args.metrics)
     print(f"{len(table)} records -> {args.out}", file=sys.stderr)
 
 
@@ -137,6 +137,10 @@ def cmd_plot(args: argparse.Namespace) -> None:
     table = pd.read_csv(args.table)
     if args.kind == "validation":
         plots.plot_estimator_validation(table, args.out, title=args.title)
+    elif args.kind == "known-mi":
+        plots.plot_known_mi(table, args.out, title=args.title)
+    elif args.kind == "benchmark":
+        plots.plot_benchmark_tasks(table, args.out, title=args.title)
     elif args.kind in ("infoplane", "mi-epoch"):  # information-plane experiments
         history = None
         if args.history is not None:
@@ -149,6 +153,63 @@ def cmd_plot(args: argparse.Namespace) -> None:
             if history is None:
                 raise ValueError("plot mi-epoch needs --history (the joined training histories)")
             plots.plot_mi_epoch(table, history, args.out, title=args.title)
+
+
+# --- compression (synthetic-compression block) -------------------------------------------
+
+
+def cmd_fit_compressor(args: argparse.Namespace) -> None:
+    """Fit a compressor on samples drawn for it alone, report its error on a fresh test set."""
+    import torch
+
+    from infoplane.compression import make_compressor, save_compressor
+    from infoplane.synthetic import build_task
+
+    torch.set_num_threads(args.threads)
+    params = parse_params(args.param)
+    task = build_task(args.task, **params)
+    options = parse_params(args.option)
+    if args.progress and args.spec.startswith("ae:"):
+        options["progress"] = True
+    pick = {"x": lambda x, y: x, "y": lambda x, y: y, "both": lambda x, y: np.concatenate([x, y])}[args.side]
+    # Both sides together give n_fit samples; separate seeds keep fitting, test and estimation
+    # samples disjoint (the estimation grid uses its own seeds).
+    draws = 2 if args.side == "both" else 1
+    train = pick(*task.sample(args.n_fit // draws, args.seed))
+    test = pick(*task.sample(args.n_test // draws, args.seed + 1))
+    compressor = make_compressor(args.spec, seed=args.seed, **options).fit(train)
+    save_compressor(compressor, args.out)
+    report = {"task": args.task, "task_params": params, "spec": args.spec, "side": args.side,
+              "n_fit": len(train), "n_test": len(test), "seed": args.seed, "options": options,
+              "reconstruction_error_fit": compressor.reconstruction_error(train),
+              "reconstruction_error_test": compressor.reconstruction_error(test),
+              "out": str(args.out)}
+    history = getattr(compressor, "history", None)
+    if history:
+        report["final_training_loss"] = history[-1]
+    write_json(report, args.report)
+
+
+def add_compression_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("fit-compressor", help="fit a compressor (pca:K, ae:K) on fresh task samples, save it")
+    p.add_argument("--task", required=True, help="task whose samples train the compressor")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE", help="task parameter (repeatable)")
+    p.add_argument("--spec", required=True, help="compressor spec: pca:K or ae:K")
+    p.add_argument("--option", action="append", metavar="KEY=VALUE",
+                   help="autoencoder option, e.g. epochs=50 (repeatable)")
+    p.add_argument("--side", choices=["x", "y", "both"], default="both",
+                   help="fit on X, on Y, or on both stacked (one encoder for both; the default)")
+    p.add_argument("--n-fit", type=int, default=6000, help="fitting samples (default 6000)")
+    p.add_argument("--n-test", type=int, default=1000, help="test samples for the reported error")
+    p.add_argument("--seed", type=int, default=1000, help="seed of the samples and of the compressor")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    p.add_argument("--progress", action="store_true", help="show a progress bar while training")
+    p.add_argument("--out", type=Path, required=True, help="the fitted compressor (.pt)")
+    p.add_argument("--report", type=Path, help="also write the JSON report here")
+    p.set_defaults(func=cmd_fit_compressor)
+
+
+# --- end of the compression block ----------------------------------------------------------
 
 
 # --- information-plane experiments (train, analyse, combine) ------------------------------
@@ -373,14 +434,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="task parameter (repeatable)")
     p.add_argument("--n", type=int, required=True, help="number of samples")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", type=Path, required=True, help="output .npz (x, y, meta)")
+    p.add_argument("--family", help="task family recorded for the error summary (default: the task)")
+    p.add_argument("--out", type=Path, required=True, help="output .npz (x, y or their latents, meta)")
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("estimate", help="estimate I(X;Y) in nats; prints one JSON line")
     p.add_argument("--x", type=Path, help="X samples, (n, d_x) .npy/.csv")
     p.add_argument("--y", type=Path, help="Y samples, (n, d_y) .npy/.csv, or (n,) integer labels")
     p.add_argument("--samples", type=Path, help="an .npz written by `infoplane sample`")
+    p.add_argument("--variables", choices=["observed", "latent"], default="observed",
+                   help="with --samples: the observed x, y (default) or an image task's latents")
     p.add_argument("--discrete-y", action="store_true", help="read --y as integer labels")
+    p.add_argument("--label", help="name of this method in tables and figures (default: the estimator)")
     p.add_argument("--estimator", required=True, help="registry name, e.g. ksg, wkl")
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="estimator parameter (repeatable)")
     p.add_argument("--out", type=Path, help="also write the JSON record here")
@@ -390,10 +455,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("records", type=Path, nargs="+", help="record .json files")
     p.add_argument("--out", type=Path, required=True, help="output .csv")
     p.add_argument("--metrics", type=Path, help="also write per-estimator errors as JSON")
+    p.add_argument("--by-family", action="store_true",
+                   help="metrics per task family and method label (else per estimator)")
     p.set_defaults(func=cmd_aggregate)
 
     p = sub.add_parser("plot", help="render a figure from a table")
-    p.add_argument("kind", choices=["validation", "infoplane", "mi-epoch"])
+    p.add_argument("kind", choices=["validation", "known-mi", "benchmark", "infoplane", "mi-epoch"])
     p.add_argument("--table", type=Path, required=True)
     p.add_argument("--out", type=Path, action="append", required=True, help="figure path (repeatable)")
     p.add_argument("--title", default="")
@@ -401,6 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_plot)
 
     add_baseline_parsers(sub)  # baselines (issue 5)
+    add_compression_parsers(sub)
     # pipeline: data, params, report (issue 6)
     p = sub.add_parser("data", help="raw datasets: copy them from the data root into the project, checked")
     data_sub = p.add_subparsers(dest="data_command", required=True)

@@ -32,12 +32,14 @@ def estimate_record(estimator: MIEstimator, x: np.ndarray, y: np.ndarray) -> dic
 
     Returns:
         dict with ``estimator``, ``estimator_params``, ``n``, ``dim_x``, ``dim_y``,
-        ``mi_estimate``, ``ci_lo``, ``ci_hi`` (nats), ``ci_method`` and ``seconds``.
+        ``mi_estimate``, ``ci_lo``, ``ci_hi`` (nats), ``ci_method`` and ``seconds``, plus the
+        estimator's ``diagnostics`` when it has them (for example the compressors' errors).
     """
     start = time.perf_counter()
     result = estimator.estimate_with_interval(x, y)
     seconds = time.perf_counter() - start
     return {
+        **getattr(estimator, "diagnostics", {}),
         "estimator": estimator.name,
         "estimator_params": estimator.params(),
         "n": int(len(x)),
@@ -79,4 +81,28 @@ def error_summary(table: pd.DataFrame) -> dict[str, dict[str, float]]:
             "seconds": float(rows["seconds"].mean()),
             "records": int(len(rows)),
         }
+    return summary
+
+
+def family_summary(table: pd.DataFrame, split: float = 5.0) -> dict[str, dict[str, dict[str, float]]]:
+    """Per task family and method label: errors against the true MI (nats) and mean seconds.
+
+    ``mae`` is over every record; ``mae_low`` and ``mae_high`` split the records at
+    ``mi_true <= split`` and ``> split`` (the image benchmarks bend at high MI), absent when
+    that side has no records.
+    """
+    table = table.assign(family=table["family"] if "family" in table else table["task"],
+                         label=table["label"] if "label" in table else table["estimator"])
+    error = table["mi_estimate"] - table["mi_true"]
+    summary: dict[str, dict[str, dict[str, float]]] = {}
+    for (family, label), rows in table.groupby(["family", "label"]):
+        e = error[rows.index]
+        low = rows["mi_true"] <= split
+        entry = {"mae": float(e.abs().mean()), "bias": float(e.mean()),
+                 "seconds": float(rows["seconds"].mean()), "records": int(len(rows))}
+        if low.any():
+            entry["mae_low"] = float(e[low].abs().mean())
+        if (~low).any():
+            entry["mae_high"] = float(e[~low].abs().mean())
+        summary.setdefault(str(family), {})[str(label)] = entry
     return summary

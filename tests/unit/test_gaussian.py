@@ -55,3 +55,15 @@ def test_refuses_labels_and_singular_data():
         build("gaussian").estimate(x, np.zeros(100, dtype=int))
     with pytest.raises(ValueError, match="singular"):
         build("gaussian").estimate(np.column_stack([x[:, 0], x[:, 0]]), x)
+
+
+def test_bootstrap_interval_covers_truth_despite_upward_bias() -> None:
+    """On the sparse 25x25 task the plug-in is biased up by about d_x d_y / (2n) = 0.06 nats;
+    the reflected bootstrap interval corrects for it and covers the true 1.0217 nats."""
+    from infoplane.estimators import build
+    from infoplane.synthetic import build_task
+
+    task = build_task("gaussian-sparse", dim_x=25, dim_y=25)
+    for seed in range(3):
+        est = build("gaussian", seed=seed).estimate_with_interval(*task.sample(5000, seed))
+        assert est.lo < task.mutual_information < est.hi

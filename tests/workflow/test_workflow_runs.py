@@ -34,10 +34,19 @@ def test_dry_run_at_default_params_plans_every_job(workflow_copy: Path) -> None:
     assert counts["report"] == 1 and counts["all"] == 1
 
 
+# Rules that are entry points rather than steps: the per-experiment targets (`rule all` takes
+# their `.input`, so they never appear as jobs of the default run) and the data fetch, which no
+# experiment consumes yet. CIFAR-10 is not in the default run: its data are not offline.
+ENTRY_RULES = {
+    "fetch_data", "validation_gaussian", "estimator_validation", "butakov_mnist", "butakov_cifar10",
+    "szt_binning", "saxe_kde", "lorenzen_quantized", "goldfeld_sp",
+}
+
+
 @pytest.mark.slow
 def test_rule_all_reaches_every_rule(workflow_copy: Path) -> None:
-    """Every rule but the data fetch (which no experiment consumes yet) is part of the default run."""
+    """Every rule but the entry points is a job of the default run: no rule is orphaned."""
     counts = job_counts(run(["snakemake", "-n"], workflow_copy).stdout)
     output = run(["snakemake", "--list-rules"], workflow_copy).stdout
     listed = [line.strip() for line in output.splitlines() if re.fullmatch(r"\w+", line.strip())]
-    assert set(listed) - set(counts) <= {"fetch_data", "validation_gaussian"}
+    assert set(listed) - set(counts) <= ENTRY_RULES

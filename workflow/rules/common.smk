@@ -24,9 +24,11 @@
 #     A new top-level folder under results/ must be listed in dvc.yaml's `outs`.
 import json
 import os
+import shlex
 from pathlib import Path
 
 from infoplane.config import require_valid, scaled
+from infoplane.estimators import available as _available_estimators
 
 from snakemake.utils import validate
 
@@ -165,3 +167,66 @@ def bl_data_root(wildcards, input):
 def bl_figures(experiment):
     return expand("figures/{experiment}_{kind}.{ext}", experiment=experiment, kind=["plane", "epochs"],
                   ext=["pdf", "png"])
+# --- known-MI benchmarks (estimators.smk) ---------------------------------------------------
+
+_REGISTERED = set(_available_estimators())
+
+
+def _registered(method):
+    """Methods whose estimator is not registered in this checkout (e.g. `mine` before the
+    neural estimators land) are skipped rather than failing the run."""
+    return method["estimator"] in _REGISTERED
+
+
+def _image_records():
+    return [
+        f"results/estimator_validation/images/{family}/mi-{fmt(mi)}/seed-{seed}.{name}.json"
+        for family in P["estimator_validation"]["images"]["families"]
+        for name, method in P["estimator_validation"]["images"]["methods"].items()
+        if _registered(method)
+        for mi in method.get("mi", P["estimator_validation"]["images"]["mi"])
+        for seed in P["estimator_validation"]["seeds"]
+    ]
+
+
+def _bmi_records():
+    return [
+        f"results/estimator_validation/bmi/{case}/seed-{seed}.{name}.json"
+        for case, spec in P["estimator_validation"]["bmi"]["cases"].items()
+        for name in spec.get("methods", list(P["estimator_validation"]["bmi"]["methods"]))
+        if _registered(P["estimator_validation"]["bmi"]["methods"][name])
+        for seed in P["estimator_validation"]["seeds"]
+    ]
+
+
+def _flags(flag, params):
+    """`--param key=value` words, values as JSON (read back as YAML), quoted for the shell."""
+    return " ".join(f"{flag} {shlex.quote(f'{key}={json.dumps(value)}')}" for key, value in params.items())
+
+
+def _task_flags(spec):
+    return _flags("--param", spec.get("params", {}))
+
+
+def _method_flags(method, extra=None):
+    """--param flags: the shared estimator section, the method's own params, then `extra`."""
+    return _flags("--param", {**P["estimators"].get(method["estimator"], {}), **method.get("params", {}),
+                              **(extra or {})})
+
+
+def _image_inputs(w):
+    on = P["estimator_validation"]["images"]["methods"][w.method]["input"]
+    inputs = {"samples": f"results/estimator_validation/images/{w.family}/mi-{w.mi}/seed-{w.seed}.npz"}
+    if on in ("ae", "pca"):
+        inputs["compressor"] = f"results/compressors/{w.family}.{on}.pt"
+    return inputs
+
+
+def _image_flags(w, input):
+    method = P["estimator_validation"]["images"]["methods"][w.method]
+    on = method["input"]
+    if on in ("ae", "pca"):
+        inner = _method_flags(method, {"x": input.compressor, "y": input.compressor})
+        return f"--estimator compressed --param estimator={method['estimator']} {inner}"
+    variables = "latent" if on == "latent" else "observed"
+    return f"--variables {variables} --estimator {method['estimator']} {_method_flags(method)}"

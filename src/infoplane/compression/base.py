@@ -25,3 +25,7 @@ class Compressor(Protocol):
     def reconstruction_error(self, x: np.ndarray) -> float:
         """Mean squared reconstruction error on ``x`` (same units as x squared)."""
         ...
+
+    def state(self) -> dict:
+        """The fitted compressor as tensors and plain values (see ``save_compressor``)."""
+        ...

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import torch
 from sklearn.decomposition import PCA
 
 from infoplane.estimators.base import as_samples
@@ -20,30 +23,57 @@ class PCACompressor:
         if latent_dim < 1:
             raise ValueError(f"pca: latent_dim must be >= 1, got {latent_dim}")
         self.latent_dim, self.seed = int(latent_dim), int(seed)
-        self._pca: PCA | None = None
+        # The fitted projection: scores = (x - mean) @ components.T, as sklearn's PCA.transform.
+        self.mean: np.ndarray | None = None  # (d,)
+        self.components: np.ndarray | None = None  # (latent_dim, d)
+        self._explained = 0.0
 
     def fit(self, x: np.ndarray) -> PCACompressor:
         """Fit on (n, ...) samples (trailing axes are flattened)."""
         flat = as_samples(np.reshape(x, (len(x), -1)), "pca input")
-        self._pca = PCA(n_components=min(self.latent_dim, flat.shape[1]), random_state=self.seed).fit(flat)
+        pca = PCA(n_components=min(self.latent_dim, *flat.shape), random_state=self.seed).fit(flat)
+        self.mean, self.components = pca.mean_, pca.components_
+        self._explained = float(np.sum(pca.explained_variance_ratio_))
         return self
 
-    def _fitted(self) -> PCA:
-        if self._pca is None:
+    def _fitted(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.mean is None or self.components is None:
             raise ValueError("pca: call fit() before transform()")
-        return self._pca
+        return self.mean, self.components
+
+    def _flat(self, x: np.ndarray) -> np.ndarray:
+        flat = np.reshape(x, (len(x), -1)).astype(np.float64)
+        if flat.shape[1] != self._fitted()[0].shape[0]:
+            raise ValueError(f"pca: fitted on {self._fitted()[0].shape[0]} coordinates, got {flat.shape[1]}")
+        return flat
 
     def transform(self, x: np.ndarray) -> np.ndarray:
         """(n, ...) -> (n, min(latent_dim, d)) principal-component scores."""
-        return self._fitted().transform(np.reshape(x, (len(x), -1)).astype(np.float64))
+        mean, components = self._fitted()
+        return (self._flat(x) - mean) @ components.T
 
     def reconstruction_error(self, x: np.ndarray) -> float:
         """Mean squared error of the rank-``latent_dim`` reconstruction of ``x``."""
-        flat = np.reshape(x, (len(x), -1)).astype(np.float64)
-        pca = self._fitted()
-        return float(np.mean((pca.inverse_transform(pca.transform(flat)) - flat) ** 2))
+        mean, components = self._fitted()
+        flat = self._flat(x)
+        return float(np.mean(((flat - mean) @ components.T @ components + mean - flat) ** 2))
 
     @property
     def explained_variance_ratio(self) -> float:
-        """Fraction of the variance the kept components explain."""
-        return float(np.sum(self._fitted().explained_variance_ratio_))
+        """Fraction of the fitting data's variance the kept components explain."""
+        self._fitted()
+        return self._explained
+
+    def state(self) -> dict[str, Any]:
+        """Everything needed to rebuild the fitted compressor (tensors and plain values)."""
+        mean, components = self._fitted()
+        return {"kind": "pca", "config": {"latent_dim": self.latent_dim, "seed": self.seed},
+                "mean": torch.from_numpy(mean), "components": torch.from_numpy(components),
+                "explained": self._explained}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> PCACompressor:
+        comp = cls(**state["config"])
+        comp.mean, comp.components = state["mean"].numpy(), state["components"].numpy()
+        comp._explained = float(state["explained"])
+        return comp

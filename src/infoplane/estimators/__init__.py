@@ -8,6 +8,7 @@ Importing a family module registers its estimators; add new families to the impo
 
 from infoplane.estimators import (  # noqa: F401  (register the families)
     binning,
+    compressed,
     discrete,
     gaussian,
     kde,

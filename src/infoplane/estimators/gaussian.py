@@ -8,8 +8,10 @@ rho_i the sample canonical correlations. It is exact in the limit for Gaussian d
 any distribution, equals the MI of the Gaussian with the same covariance (not a bound on the
 true MI in general). Its finite-sample bias is upward, about d_x d_y / (2n) nats.
 
-Intervals: ``"bootstrap"`` (default; percentile interval of ``n_boot`` resamples, drawn with
-``seed``) or ``"asymptotic"`` (delta method under Gaussianity: Var = sum_i rho_i^2 / n,
+Intervals: ``"bootstrap"`` (default; the basic, reflected, bootstrap interval
+[2 I - q97.5, 2 I - q2.5] of ``n_boot`` resamples drawn with ``seed``: resamples repeat rows and
+so add the upward bias once more, which pushed a percentile interval above the estimate itself
+on a 25x25 task) or ``"asymptotic"`` (delta method under Gaussianity: Var = sum_i rho_i^2 / n,
 unreliable when some rho_i is near 0).
 """
 
@@ -94,5 +96,5 @@ class GaussianMI(MIEstimator):
         # A resample is a multinomial count vector: weighted covariances avoid copying z.
         counts = rng.multinomial(n, np.full(n, 1.0 / n), size=self.n_boot)
         boot = [gaussian_mi(weighted_covariance(z, c / n), dim_x) for c in counts]
-        lo, hi = np.percentile(boot, [2.5, 97.5])
-        return Estimate(mi, float(lo), float(hi), "bootstrap")
+        q_lo, q_hi = np.percentile(boot, [2.5, 97.5])
+        return Estimate(mi, float(2 * mi - q_hi), float(2 * mi - q_lo), "bootstrap")

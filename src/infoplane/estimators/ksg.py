@@ -28,6 +28,7 @@ from infoplane.estimators.base import (
     check_enough_for_k,
     check_same_length,
     is_labels,
+    normal_scores,
 )
 from infoplane.estimators.neighbors import count_within, knn
 from infoplane.estimators.registry import register
@@ -69,15 +70,20 @@ class KSG(MIEstimator):
     Args:
         k: neighbours in the joint space (5 by default; bmi uses 5 and 10, NPEET 3).
         standardize: scale every coordinate to unit variance first.
+        normal_scores: replace every coordinate by its normal scores first (ranks mapped
+            through the inverse normal CDF); the estimate is then exactly invariant to strictly
+            increasing maps of each coordinate.
     """
 
     variant: int = 1
 
-    def __init__(self, k: int = 5, standardize: bool = True) -> None:
-        super().__init__(k=k, standardize=standardize)
-        self.k, self.standardize = int(k), bool(standardize)
+    def __init__(self, k: int = 5, standardize: bool = True, normal_scores: bool = False) -> None:
+        super().__init__(k=k, standardize=standardize, normal_scores=normal_scores)
+        self.k, self.standardize, self.normal_scores = int(k), bool(standardize), bool(normal_scores)
 
     def _prepare(self, z: np.ndarray) -> np.ndarray:
+        if self.normal_scores:
+            return normal_scores(z)
         return standardize(z) if self.standardize else z
 
     def estimate_with_interval(self, x: np.ndarray, y: np.ndarray) -> Estimate:

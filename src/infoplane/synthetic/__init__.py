@@ -3,6 +3,12 @@
 A task has ``sample(n, seed) -> (x, y)`` (rows are samples), a ``mutual_information`` in
 nats, a ``name`` and ``params``. Build one by name: ``build_task("gaussian-pairs", dim_x=2,
 dim_y=2, mi=1.0)``.
+
+Families: Gaussians (``gaussian-pairs``, ``gaussian-dense``, ``gaussian-sparse``), bmi's
+``student-t`` and ``additive-uniform``, any task seen through an injective map
+(``transformed``: half-cube, asinh, normal-cdf, spiral), an LMI-style high-dimensional task of
+low intrinsic dimension (``embedded``), and Butakov et al.'s images (``gaussian-bumps``,
+``rectangles``; these also have ``sample_latent`` and ``render``, see :mod:`.images`).
 """
 
 from __future__ import annotations
@@ -12,7 +18,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from infoplane.synthetic.embedded import Embedded
 from infoplane.synthetic.gaussian import CorrelatedPairs, GaussianTask, dense, gaussian_mi, sparse
+from infoplane.synthetic.images import GaussianBumps, ImageTask, Rectangles
+from infoplane.synthetic.student import AdditiveUniform, StudentT
+from infoplane.synthetic.transforms import TRANSFORMS, Transformed
 
 
 class Task(Protocol):
@@ -31,6 +41,12 @@ TASKS: dict[str, Callable[..., Task]] = {
     "gaussian-pairs": CorrelatedPairs,
     "gaussian-dense": dense,
     "gaussian-sparse": sparse,
+    "student-t": StudentT,
+    "additive-uniform": AdditiveUniform,
+    "transformed": Transformed,
+    "embedded": Embedded,
+    "gaussian-bumps": GaussianBumps,
+    "rectangles": Rectangles,
 }
 
 
@@ -46,4 +62,8 @@ def build_task(name: str, **params: Any) -> Task:
         raise ValueError(f"bad parameters for task {name!r}: {err}") from None
 
 
-__all__ = ["CorrelatedPairs", "GaussianTask", "TASKS", "Task", "build_task", "dense", "gaussian_mi", "sparse"]
+__all__ = [
+    "AdditiveUniform", "CorrelatedPairs", "Embedded", "GaussianBumps", "GaussianTask", "ImageTask",
+    "Rectangles", "StudentT", "TASKS", "TRANSFORMS", "Task", "Transformed", "build_task", "dense",
+    "gaussian_mi", "sparse",
+]

@@ -1,0 +1,76 @@
+"""Butakov et al.'s image tasks: shapes, ranges, the exact recipes, images as functions of latents."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from infoplane.synthetic import build_task
+
+
+@pytest.mark.parametrize(("name", "size", "latent"), [("gaussian-bumps", 16, 2), ("gaussian-bumps", 32, 2),
+                                                      ("rectangles", 32, 4)])
+def test_shapes_ranges_and_determinism(name, size, latent):
+    task = build_task(name, mi=3.0, size=size)
+    lx, ly = task.sample_latent(200, 1)
+    x, y = task.sample(200, 1)
+    assert lx.shape == ly.shape == (200, latent)
+    assert x.shape == y.shape == (200, size, size)
+    assert 0 <= x.min() and x.max() <= 1
+    # images are a deterministic function of the stored latents
+    np.testing.assert_array_equal(x, task.render(lx))
+    np.testing.assert_array_equal(y, task.render(ly))
+    np.testing.assert_array_equal(x, task.sample(200, 1)[0])
+    assert task.mutual_information == 3.0
+
+
+def test_bump_recipe():
+    task = build_task("gaussian-bumps", mi=0.0, size=16)
+    mu = np.array([[0.3, 0.8]])
+    image = task.render(mu)[0]
+    centres = (np.arange(16) + 0.5) / 16
+    p0, p1 = np.meshgrid(centres, centres, indexing="ij")
+    np.testing.assert_allclose(image, np.exp(-10 * ((p0 - 0.3) ** 2 + (p1 - 0.8) ** 2)))
+
+
+def test_bump_centres_are_uniform():
+    lx, _ = build_task("gaussian-bumps", mi=2.0, size=16).sample_latent(5000, 0)
+    for column in lx.T:
+        assert stats.kstest(column, "uniform").pvalue > 1e-3
+
+
+def test_rectangle_pixels_are_exact_covered_areas():
+    task = build_task("rectangles", mi=0.0, size=32)
+    params = np.array([[2.25, 10.5, 0.0, 3.75]])  # rows [2.25, 10.5], columns [0, 3.75]
+    image = task.render(params)[0]
+    assert image.sum() == pytest.approx((10.5 - 2.25) * 3.75)
+    assert image[2, 0] == pytest.approx(0.75)  # row pixel [2, 3] covered 0.75, column [0, 1] fully
+    assert image[10, 3] == pytest.approx(0.5 * 0.75)
+    assert image[5, 2] == 1.0 and image[11, 0] == 0.0 and image[5, 4] == 0.0
+
+
+def test_rectangle_segments_are_uniform_over_valid_pairs():
+    task = build_task("rectangles", mi=1.0, size=32)
+    lx, _ = task.sample_latent(20000, 2)
+    left, right = lx[:, 0], lx[:, 1]
+    assert np.all(right - left >= 2.0 - 1e-12) and left.min() >= 0 and right.max() <= 32
+    # Uniform over the triangle 0 <= l <= r - 2 <= 30: E[l] = 30/3, E[r - 2] = 2 * 30/3.
+    assert left.mean() == pytest.approx(10.0, abs=0.15)
+    assert (right - 2).mean() == pytest.approx(20.0, abs=0.15)
+    # and the pixel sums give back the area, so the image determines the rectangle's size
+    images = task.render(lx[:100])
+    areas = (lx[:100, 1] - lx[:100, 0]) * (lx[:100, 3] - lx[:100, 2])
+    np.testing.assert_allclose(images.sum(axis=(1, 2)), areas)
+
+
+def test_latent_correlation_grows_with_mi():
+    low = build_task("gaussian-bumps", mi=0.1, size=16).sample_latent(5000, 0)
+    high = build_task("gaussian-bumps", mi=5.0, size=16).sample_latent(5000, 0)
+    corr = lambda pair: np.abs(np.corrcoef(pair[0].T, pair[1].T)[:2, 2:]).max()  # noqa: E731
+    assert corr(high) > 0.8 > 0.3 > corr(low)
+
+
+def test_bad_image_parameters():
+    with pytest.raises(ValueError, match="size"):
+        build_task("gaussian-bumps", mi=1.0, size=2)
+    with pytest.raises(ValueError, match="min_length"):
+        build_task("rectangles", mi=1.0, size=8, min_length=9)

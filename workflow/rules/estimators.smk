@@ -1,0 +1,215 @@
+# Known-MI benchmarks (issue 3): Butakov et al.'s image tasks and bmi-style vector tasks.
+#   images: sample (latents stored, images rendered on loading) -> estimate with each method
+#           (the estimator on the latents; on autoencoder- or PCA-compressed images, with the
+#           compressor fitted once per family on separate images; a neural estimator on the raw
+#           images) -> one table -> one figure per scale of the grid
+#   bmi:    sample each case -> estimate with each method -> the same table -> an overview figure
+# Table: results/estimator_validation.csv; metrics: results/metrics/estimator_validation.json.
+
+EV = P["estimator_validation"]
+EV_IMG = EV["images"]
+EV_BMI = EV["bmi"]
+
+
+rule estimator_validation:
+    input:
+        "figures/known_mi_images.pdf",
+        "figures/known_mi_images.png",
+        "figures/known_mi_benchmark.pdf",
+        "figures/known_mi_benchmark.png",
+        "results/metrics/estimator_validation.json",
+
+
+rule sample_known_mi_image:
+    output:
+        "results/estimator_validation/images/{family}/mi-{mi}/seed-{seed}.npz",
+    params:
+        task=lambda w: EV_IMG["families"][w.family]["task"],
+        flags=lambda w: _task_flags(EV_IMG["families"][w.family]),
+        n=EV["n"],
+    log:
+        "logs/sample_known_mi_image/{family}_mi-{mi}_seed-{seed}.log",
+    threads: 1
+    resources:
+        **RES_SAMPLE,
+    conda:
+        ENV
+    shell:
+        "infoplane sample --task {params.task} {params.flags} --param mi={wildcards.mi} --n {params.n}"
+        " --seed {wildcards.seed} --family {wildcards.family} --out {output} > {log} 2>&1"
+
+
+rule fit_compressor_images:
+    output:
+        model="results/compressors/{family}.{kind}.pt",
+        report="results/compressors/{family}.{kind}.json",
+    wildcard_constraints:
+        kind="ae|pca",
+    params:
+        task=lambda w: EV_IMG["families"][w.family]["task"],
+        flags=lambda w: _task_flags(EV_IMG["families"][w.family]),
+        spec=lambda w: f"{w.kind}:{EV_IMG['families'][w.family]['latent_dim']}",
+        cfg=lambda w: EV_IMG["compressors"][w.kind],
+        options=lambda w: _flags("--option", EV_IMG["compressors"][w.kind].get("options", {})),
+    threads: 1  # one thread per fit, two fits side by side on two cores
+    priority: 10  # the longest jobs: start them first
+    log:
+        "logs/fit_compressor_images/{family}.{kind}.log",
+    resources:
+        **RES_ESTIMATE,
+    conda:
+        ENV
+    shell:
+        # The marginal of an image does not depend on the MI, so mi=0 images train the encoder
+        # that serves X and Y at every grid point; its seeds are disjoint from the grid's.
+        "infoplane fit-compressor --task {params.task} {params.flags} --param mi=0 --spec {params.spec}"
+        " {params.options} --n-fit {params.cfg[n_fit]} --n-test {params.cfg[n_test]} --seed {params.cfg[seed]}"
+        " --threads {threads} --progress --out {output.model} --report {output.report} > {log} 2>&1"
+
+
+rule estimate_known_mi_image:
+    input:
+        unpack(_image_inputs),
+    output:
+        "results/estimator_validation/images/{family}/mi-{mi}/seed-{seed}.{method}.json",
+    params:
+        flags=_image_flags,
+    log:
+        "logs/estimate_known_mi_image/{family}_mi-{mi}_seed-{seed}.{method}.log",
+    threads: 1
+    resources:
+        **RES_ESTIMATE,
+    conda:
+        ENV
+    shell:
+        "infoplane estimate --samples {input.samples} {params.flags} --label {wildcards.method}"
+        " --out {output} > {log} 2>&1"
+
+
+rule sample_known_mi_vector:
+    output:
+        "results/estimator_validation/bmi/{case}/seed-{seed}.npz",
+    params:
+        task=lambda w: EV_BMI["cases"][w.case]["task"],
+        flags=lambda w: _task_flags(EV_BMI["cases"][w.case]),
+        n=lambda w: EV_BMI["cases"][w.case].get("n", EV["n"]),
+    log:
+        "logs/sample_known_mi_vector/{case}_seed-{seed}.log",
+    threads: 1
+    resources:
+        **RES_SAMPLE,
+    conda:
+        ENV
+    shell:
+        "infoplane sample --task {params.task} {params.flags} --n {params.n} --seed {wildcards.seed}"
+        " --family {wildcards.case} --out {output} > {log} 2>&1"
+
+
+rule estimate_known_mi_vector:
+    input:
+        "results/estimator_validation/bmi/{case}/seed-{seed}.npz",
+    output:
+        "results/estimator_validation/bmi/{case}/seed-{seed}.{method}.json",
+    params:
+        estimator=lambda w: EV_BMI["methods"][w.method]["estimator"],
+        flags=lambda w: _method_flags(EV_BMI["methods"][w.method]),
+    log:
+        "logs/estimate_known_mi_vector/{case}_seed-{seed}.{method}.log",
+    threads: 1
+    resources:
+        **RES_ESTIMATE,
+    conda:
+        ENV
+    shell:
+        "infoplane estimate --samples {input} --estimator {params.estimator} {params.flags}"
+        " --label {wildcards.method} --out {output} > {log} 2>&1"
+
+
+rule aggregate_known_mi_images:
+    input:
+        _image_records(),
+    output:
+        "results/estimator_validation/images.csv",
+    log:
+        "logs/aggregate_known_mi_images.log",
+    threads: 1
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
+    shell:
+        "infoplane aggregate {input} --out {output} > {log} 2>&1"
+
+
+rule aggregate_known_mi_vectors:
+    input:
+        _bmi_records(),
+    output:
+        "results/estimator_validation/bmi.csv",
+    log:
+        "logs/aggregate_known_mi_vectors.log",
+    threads: 1
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
+    shell:
+        "infoplane aggregate {input} --out {output} > {log} 2>&1"
+
+
+rule aggregate_estimator_validation:
+    input:
+        _image_records(),
+        _bmi_records(),
+    output:
+        table="results/estimator_validation.csv",
+        metrics="results/metrics/estimator_validation.json",
+    log:
+        "logs/aggregate_estimator_validation.log",
+    threads: 1
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
+    shell:
+        "infoplane aggregate {input} --out {output.table} --by-family --metrics {output.metrics} > {log} 2>&1"
+
+
+rule plot_known_mi_images:
+    input:
+        "results/estimator_validation/images.csv",
+    output:
+        pdf="figures/known_mi_images.pdf",
+        png="figures/known_mi_images.png",
+    params:
+        title=f"Known-MI images (n = {EV['n']}); band: min-max over {len(EV['seeds'])} seeds",
+    log:
+        "logs/plot_known_mi_images.log",
+    threads: 1
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
+    shell:
+        "infoplane plot known-mi --table {input} --out {output.pdf} --out {output.png}"
+        " --title '{params.title}' > {log} 2>&1"
+
+
+rule plot_known_mi_benchmark:
+    input:
+        "results/estimator_validation/bmi.csv",
+    output:
+        pdf="figures/known_mi_benchmark.pdf",
+        png="figures/known_mi_benchmark.png",
+    params:
+        title=f"bmi-style tasks; bar: min-max over {len(EV['seeds'])} seeds",
+    log:
+        "logs/plot_known_mi_benchmark.log",
+    threads: 1
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
+    shell:
+        "infoplane plot benchmark --table {input} --out {output.pdf} --out {output.png}"
+        " --title '{params.title}' > {log} 2>&1"
