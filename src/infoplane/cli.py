@@ -405,6 +405,23 @@ def cmd_report(args: argparse.Namespace) -> None:
         print(f"{v.claim['id']}: {v.status}", file=sys.stderr)
 
 
+# --- baselines (issue 5): `infoplane baseline ...`, implemented in infoplane.baselines.commands ---
+
+
+def cmd_baseline(args: argparse.Namespace) -> None:
+    args.baseline_func(args)
+
+
+def add_baseline_parsers(sub: argparse._SubParsersAction) -> None:
+    from infoplane.baselines.commands import add_parsers  # argparse only; heavy imports stay in the commands
+
+    add_parsers(sub)
+    sub.choices["baseline"].set_defaults(func=cmd_baseline)
+
+
+# --- end baselines ---------------------------------------------------------------------------
+
+
 # --- parser ------------------------------------------------------------------------------
 
 
@@ -450,6 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--history", type=Path, help="training histories (infoplane experiments)")
     p.set_defaults(func=cmd_plot)
 
+    add_baseline_parsers(sub)  # baselines (issue 5)
     add_compression_parsers(sub)
     # pipeline: data, params, report (issue 6)
     p = sub.add_parser("data", help="raw datasets: copy them from the data root into the project, checked")

@@ -131,6 +131,42 @@ def bk_histories(wildcards, input):
     return [os.path.join(os.path.dirname(p), "history.csv") for p in input.runs]
 
 
+# --- Baselines: the four earlier IB analyses on SZT (workflow/rules/baselines.smk) -----------
+import shlex
+
+BL = P["baselines"]
+BL_PLANES = ["szt_binning", "saxe_kde", "lorenzen_quantized"]  # estimated from stored activations
+BL_ALL = BL_PLANES + ["goldfeld_sp"]
+
+
+def bl_run_config(wildcards):
+    """The SZTRun settings of one run as one shell-quoted JSON word (experiment `run` + variant)."""
+    spec = BL[wildcards.experiment]
+    return shlex.quote(json.dumps({**spec["run"], **spec["variants"][wildcards.variant]}))
+
+
+def bl_json(section):
+    """A params function: the experiment's ``section`` as one shell-quoted JSON word."""
+    return lambda wildcards: shlex.quote(json.dumps(BL[wildcards.experiment][section]))
+
+
+def bl_tables(wildcards):
+    """Every per-run MI table of an experiment (all variants and seeds)."""
+    spec = BL[wildcards.experiment]
+    return expand(
+        "results/mi/baselines/{experiment}/{variant}/seed-{seed}.csv",
+        experiment=wildcards.experiment, variant=list(spec["variants"]), seed=spec["seeds"],
+    )
+
+
+def bl_data_root(wildcards, input):
+    """The data root holding the rule's ``szt`` input (<root>/SZT/var_u.mat)."""
+    return str(Path(input.szt).parents[1])
+
+
+def bl_figures(experiment):
+    return expand("figures/{experiment}_{kind}.{ext}", experiment=experiment, kind=["plane", "epochs"],
+                  ext=["pdf", "png"])
 # --- known-MI benchmarks (estimators.smk) ---------------------------------------------------
 
 _REGISTERED = set(_available_estimators())

@@ -1,0 +1,11 @@
+"""The four earlier information-plane analyses, reproduced on the SZT 12-bit task (and MNIST).
+
+    szt_runs   train one SZT network (tanh / ReLU, float / quantised / noisy) with
+               :func:`infoplane.train.train`, capturing every layer on all 4096 inputs
+    planes     per-run, per-epoch, per-layer I(X;T) and I(T;Y) by a registry estimator
+               (binning, KDE bounds, exact discrete counts), X uniform over the inputs
+    goldfeld   sample propagation through a noisy network, and the single noisy neuron
+    summary    aggregation over seeds (mean and spread) and the sanity flags
+
+Every experiment of ``experiments/`` is: train (several seeds) -> planes -> summary -> figures.
+"""

@@ -1,0 +1,254 @@
+"""The ``infoplane baseline ...`` subcommands (parsers in :mod:`infoplane.cli`).
+
+    infoplane baseline train     --config '{"activation": "tanh", "epochs": 1000}' --seed 0 --out RUN_DIR
+    infoplane baseline planes    --run-dir RUN_DIR
+                                 --analyses '{"szt": {"estimator": "binning", "scheme": "szt"}}'
+                                 --experiment szt_binning --variant tanh --seed 0 --out mi.csv
+    infoplane baseline sp        --run-dir RUN_DIR --beta 0.1 --variant tanh --seed 0 --out mi.csv
+                                 [--scatter-out scatter.csv --scatter-layer 5 --scatter-epochs 0 100 1000]
+    infoplane baseline neuron    --beta 0.1 --out neuron.csv
+    infoplane baseline ib-curve  --out ib.csv
+    infoplane baseline summarise mi_*.csv --out summary.csv --flags flags.json --finals finals.csv
+    infoplane baseline plot plane|epochs|neuron|scatter --table T.csv --out fig.pdf --out fig.png
+
+Tables are in nats; figures in bits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def _write_csv(table: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    table.to_csv(tmp, index=False)
+    tmp.replace(path)  # atomic: a killed job never leaves half a table
+
+
+def _szt(args: argparse.Namespace):
+    from infoplane.data.szt import load_szt
+
+    return load_szt(args.data_root)
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from infoplane.baselines.szt_runs import SZTRun, train_szt
+
+    run = SZTRun.from_dict({**json.loads(args.config), "seed": args.seed})
+    train_szt(run, args.out, args.data_root, threads=args.threads, progress=args.progress)
+    print(json.dumps({"run_dir": str(args.out), "run": run.__dict__}, sort_keys=True))
+
+
+def cmd_planes(args: argparse.Namespace) -> None:
+    from infoplane.baselines.planes import parse_analyses, run_planes
+
+    table = run_planes(args.run_dir, parse_analyses(args.analyses), args.experiment, args.variant, args.seed)
+    _write_csv(table, args.out)
+    print(f"{len(table)} rows -> {args.out}", file=sys.stderr)
+
+
+def cmd_sp(args: argparse.Namespace) -> None:
+    import torch
+
+    from infoplane.baselines.goldfeld import noisy_net_planes, propagate
+    from infoplane.baselines.planes import MI_COLUMNS
+    from infoplane.baselines.szt_runs import SZTRun, load_model
+    from infoplane.train import captured_epochs, load_eval_set
+
+    torch.set_num_threads(args.threads)
+    config = json.loads((args.run_dir / "config.json").read_text())
+    run = SZTRun.from_dict(config["metadata"]["szt_run"])
+    if run.noise_std <= 0:
+        raise ValueError(f"{args.run_dir} is not a noisy network (noise_std = 0); SP needs the noise")
+    inputs, labels, _ = load_eval_set(args.run_dir)
+    history = pd.read_csv(args.run_dir / "history.csv").set_index("epoch")
+    epochs = captured_epochs(args.run_dir)
+    # default scatter epochs: the first, the middle and the last captured epoch
+    scatter_epochs = args.scatter_epochs or [epochs[0], epochs[len(epochs) // 2], epochs[-1]]
+    parts, scatter = [], []
+    for epoch in epochs:
+        model = load_model(run, args.run_dir, epoch)
+        rows = noisy_net_planes(model, inputs, labels, run.noise_std, n_cond=args.n_cond,
+                                cond_inputs=args.cond_inputs or None, n_mc=args.n_mc,
+                                seed=args.seed * 1000 + epoch)
+        parts.append(rows.assign(epoch=epoch, test_acc=float(history.loc[epoch, "test_acc"])))
+        if args.scatter_out is not None and epoch in scatter_epochs:
+            generator = torch.Generator().manual_seed(args.seed)
+            s = propagate(model, torch.as_tensor(inputs), generator)[args.scatter_layer - 1]
+            t = (s + run.noise_std * torch.randn(s.shape, generator=generator)).numpy()
+            if t.shape[1] != 3:
+                raise ValueError(f"--scatter-layer {args.scatter_layer} has {t.shape[1]} neurons; "
+                                 "choose a 3-neuron layer")
+            scatter.append(pd.DataFrame({"epoch": epoch, "label": labels,
+                                         "t1": t[:, 0], "t2": t[:, 1], "t3": t[:, 2]}))
+    table = pd.concat(parts, ignore_index=True).assign(
+        experiment=args.experiment, variant=args.variant, seed=args.seed, estimator="sp")
+    _write_csv(table[MI_COLUMNS], args.out)
+    if args.scatter_out is not None:
+        if not scatter:
+            raise ValueError(f"none of the scatter epochs {scatter_epochs} was captured")
+        _write_csv(pd.concat(scatter, ignore_index=True), args.scatter_out)
+    print(f"{len(table)} rows -> {args.out}", file=sys.stderr)
+
+
+def cmd_neuron(args: argparse.Namespace) -> None:
+    from infoplane.baselines.goldfeld import single_neuron_curve
+
+    weights = np.geomspace(args.w_min, args.w_max, args.n_weights)
+    table = single_neuron_curve(weights, args.beta, n_samples=args.n_samples, n_mc=args.n_mc, seed=args.seed)
+    _write_csv(table, args.out)
+    worst = float((table["i_sp"] - table["i_true"]).abs().max() / math.log(2))
+    print(json.dumps({"max_abs_error_bits": worst, "peak_bits": float(table["i_true"].max() / math.log(2))}))
+
+
+def cmd_ib_curve(args: argparse.Namespace) -> None:
+    from infoplane.ib_curve import ib_sweep, joint_from_labels, smoothed
+
+    data = _szt(args)
+    joint = joint_from_labels(data.y)
+    betas = np.geomspace(args.beta_min, args.beta_max, args.n_betas)
+    parts = []
+    for method in ("ib", "dual"):
+        used = joint if method == "ib" else smoothed(joint, args.epsilon)
+        curve = ib_sweep(used, betas, n_clusters=args.clusters, method=method, seed=args.seed)
+        parts.append(pd.DataFrame({"method": method, "beta": curve.beta,
+                                   "i_xt": curve.i_xt, "i_ty": curve.i_ty,
+                                   "iterations": curve.iterations,
+                                   "label_smoothing": 0.0 if method == "ib" else args.epsilon}))
+    _write_csv(pd.concat(parts, ignore_index=True), args.out)
+
+
+def cmd_summarise(args: argparse.Namespace) -> None:
+    from infoplane.baselines.summary import aggregate, final_epoch_summary, sanity_flags
+    from infoplane.data.szt import entropy_of_labels
+
+    missing = [str(p) for p in args.tables if not p.exists()]
+    if missing:
+        raise ValueError(f"tables missing: {', '.join(missing)}")
+    table = pd.concat([pd.read_csv(p) for p in args.tables], ignore_index=True)
+    data = _szt(args)
+    flags = sanity_flags(table, len(data.y), entropy_of_labels(data.y), tol=args.tolerance)
+    aggregated = aggregate(table)
+    _write_csv(aggregated, args.out)
+    if args.finals is not None:
+        _write_csv(final_epoch_summary(aggregated), args.finals)
+    args.flags.parent.mkdir(parents=True, exist_ok=True)
+    args.flags.write_text(json.dumps(flags, indent=2, sort_keys=True) + "\n")
+    if not flags["ok"]:
+        raise ValueError(f"{flags['violations']} estimates break I(X;T) <= H(X) or I(T;Y) <= H(Y); "
+                         f"see {args.flags}")
+
+
+def cmd_plot(args: argparse.Namespace) -> None:
+    from infoplane.baselines import plots
+    from infoplane.data.szt import entropy_of_labels
+
+    if not args.table.exists():
+        raise ValueError(f"table {args.table} does not exist")
+    table = pd.read_csv(args.table)
+    panels = [tuple(p) for p in json.loads(args.panels)] if args.panels else []
+    if args.kind == "plane":
+        y = _szt(args).y
+        ib = pd.read_csv(args.ib) if args.ib is not None else None
+        plots.plot_information_planes(table, args.out, panels, math.log2(len(y)),
+                                      entropy_of_labels(y) / math.log(2), ib=ib, title=args.title)
+    elif args.kind == "epochs":
+        plots.plot_mi_over_epochs(table, args.out, panels, title=args.title)
+    elif args.kind == "neuron":
+        plots.plot_single_neuron(table, args.out, args.beta, title=args.title)
+    else:
+        plots.plot_layer_scatter(table, args.out, title=args.title)
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """The ``baseline`` subcommands, added to ``infoplane``'s subparsers."""
+    base = sub.add_parser("baseline", help="the four earlier IB analyses on SZT (train, planes, sp, plot...)")
+    inner = base.add_subparsers(dest="baseline_command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data-root", default=None, help="dataset root (INFOPLANE_DATA_ROOT overrides)")
+
+    p = inner.add_parser("train", help="train one SZT network, capturing every layer on all 4096 inputs")
+    p.add_argument("--config", required=True, help="SZTRun settings as JSON (activation, bits, ...)")
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--out", type=Path, required=True, help="run directory")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--progress", action="store_true")
+    common(p)
+    p.set_defaults(baseline_func=cmd_train)
+
+    p = inner.add_parser("planes", help="I(X;T), I(T;Y) per epoch and layer of a run, by registry estimators")
+    p.add_argument("--run-dir", type=Path, required=True)
+    p.add_argument("--analyses", required=True,
+                   help='JSON: {"name": {"estimator": "binning", "scheme": "szt"}}')
+    p.add_argument("--experiment", required=True)
+    p.add_argument("--variant", required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(baseline_func=cmd_planes)
+
+    p = inner.add_parser("sp", help="sample propagation through a noisy SZT network, per captured epoch")
+    p.add_argument("--run-dir", type=Path, required=True)
+    p.add_argument("--experiment", default="goldfeld_sp")
+    p.add_argument("--variant", required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--n-cond", type=int, default=32, help="noisy passes per input (conditional entropies)")
+    p.add_argument("--cond-inputs", type=int, default=256, help="inputs averaged in h(T|X) (0: all)")
+    p.add_argument("--n-mc", type=int, default=4, help="Monte Carlo draws per mixture centre")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--scatter-out", type=Path, help="also write a 3-neuron layer's noisy outputs (CSV)")
+    p.add_argument("--scatter-layer", type=int, default=5)
+    p.add_argument("--scatter-epochs", type=int, nargs="*", default=[],
+                   help="captured epochs to scatter (default: first, middle and last captured)")
+    p.set_defaults(baseline_func=cmd_sp)
+
+    p = inner.add_parser("neuron", help="Goldfeld's single noisy tanh neuron: I(X;T) against w")
+    p.add_argument("--beta", type=float, required=True)
+    p.add_argument("--w-min", type=float, default=0.05)
+    p.add_argument("--w-max", type=float, default=50.0)
+    p.add_argument("--n-weights", type=int, default=25)
+    p.add_argument("--n-samples", type=int, default=1000)
+    p.add_argument("--n-mc", type=int, default=50)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(baseline_func=cmd_neuron)
+
+    p = inner.add_parser("ib-curve", help="IB and dual-IB sweeps of the SZT task")
+    p.add_argument("--beta-min", type=float, default=0.1)
+    p.add_argument("--beta-max", type=float, default=100.0)
+    p.add_argument("--n-betas", type=int, default=40)
+    p.add_argument("--clusters", type=int, default=8)
+    p.add_argument("--epsilon", type=float, default=1e-3, help="label smoothing of the dual IB")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, required=True)
+    common(p)
+    p.set_defaults(baseline_func=cmd_ib_curve)
+
+    p = inner.add_parser("summarise", help="aggregate MI tables over seeds; sanity flags (fail on violation)")
+    p.add_argument("tables", type=Path, nargs="+")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--flags", type=Path, required=True)
+    p.add_argument("--finals", type=Path)
+    p.add_argument("--tolerance", type=float, default=1e-9, help="nats")
+    common(p)
+    p.set_defaults(baseline_func=cmd_summarise)
+
+    p = inner.add_parser("plot", help="a baseline figure from a table")
+    p.add_argument("kind", choices=["plane", "epochs", "neuron", "scatter"])
+    p.add_argument("--table", type=Path, required=True)
+    p.add_argument("--panels", help='JSON list of [variant, estimator, title] (plane, epochs)')
+    p.add_argument("--ib", type=Path, help="IB-curve table to draw on the planes")
+    p.add_argument("--beta", type=float, default=0.1)
+    p.add_argument("--title", default="")
+    p.add_argument("--out", type=Path, action="append", required=True)
+    common(p)
+    p.set_defaults(baseline_func=cmd_plot)
