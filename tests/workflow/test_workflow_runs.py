@@ -39,7 +39,7 @@ def test_dry_run_at_default_params_plans_every_job(workflow_copy: Path) -> None:
 # experiment consumes yet. CIFAR-10 is not in the default run: its data are not offline.
 ENTRY_RULES = {
     "fetch_data", "validation_gaussian", "estimator_validation", "butakov_mnist", "butakov_cifar10",
-    "szt_binning", "saxe_kde", "lorenzen_quantized", "goldfeld_sp",
+    "szt_binning", "saxe_kde", "lorenzen_quantized", "goldfeld_sp", "baselines",
 }
 
 
