@@ -147,7 +147,9 @@ def plot_layer_scatter(table: pd.DataFrame, outputs: Sequence[Path], title: str 
         rows = table[table["epoch"] == epoch]
         for label, color in ((0, "tab:blue"), (1, "tab:red")):
             g = rows[rows["label"] == label]
-            ax.scatter(g["t1"], g["t2"], g["t3"], s=1, alpha=0.4, color=color, label=f"y = {label}")
+            # Thousands of points: rasterise them, or the PDF grows to megabytes.
+            ax.scatter(g["t1"], g["t2"], g["t3"], s=1, alpha=0.4, color=color, label=f"y = {label}",
+                       rasterized=True)
         ax.set_title(f"epoch {epoch}", fontsize=9)
         ax.tick_params(labelsize=6)
     fig.axes[0].legend(fontsize=7, markerscale=6, loc="upper left")
