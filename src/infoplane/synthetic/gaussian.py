@@ -119,7 +119,7 @@ class CorrelatedPairs:
 def dense(dim_x: int, dim_y: int, correlation: float = 0.5) -> GaussianTask:
     """bmi's dense task: unit variances, every off-diagonal entry of the joint equal.
 
-    For d_x = d_y = d and correlation 0.5 the MI is 1/2 log((d+1)^2 / (2d+1)): 0.5935 nats at
+    For d_x = d_y = d and correlation 0.5 the MI is 1/2 log((d+1)^2 / (2d+1)): 0.5928 nats at
     d = 5.
     """
     d = dim_x + dim_y
