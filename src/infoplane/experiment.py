@@ -9,24 +9,14 @@ so the CLI and a notebook build a run the same way.
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from infoplane.config import overlay
+
 SCALES = ("quick", "paper")
-
-
-def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Deep-merge ``overrides`` into a copy of ``base`` (dicts merge, everything else replaces)."""
-    merged = copy.deepcopy(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
 
 
 def dotted(assignments: dict[str, Any]) -> dict[str, Any]:
@@ -57,7 +47,7 @@ def load_experiment(
         raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
     raw = yaml.safe_load(path.read_text())
     scales = raw.pop("scales", {}) or {}
-    settings = merge(raw, scales.get(scale, {})) if scale != "paper" else raw
+    settings = overlay(raw, scales.get(scale, {})) if scale != "paper" else raw
     for key in overrides or {}:
         *parents, leaf = key.split(".")
         node = settings
@@ -65,7 +55,7 @@ def load_experiment(
             node = node.get(part) if isinstance(node, dict) else None
         if not isinstance(node, dict) or leaf not in node:
             raise ValueError(f"override {key!r}: {path} has no such setting")
-    settings = merge(settings, dotted(overrides or {}))
+    settings = overlay(settings, dotted(overrides or {}))
     settings["scale"] = scale
     return settings
 
