@@ -23,6 +23,16 @@ def save(fig: plt.Figure, outputs: list[Path]) -> None:
     plt.close(fig)
 
 
+def draw_estimates_against_truth(ax: plt.Axes, rows: pd.DataFrame, by: str, top: float) -> None:
+    """One line per value of column ``by``: the mean estimate over seeds against the true MI,
+    with a band from the seeds' minimum to maximum, and the dashed diagonal of the truth."""
+    for name, est in rows.groupby(by):
+        stats = est.groupby("mi_true")["mi_estimate"].agg(["mean", "min", "max"]).reset_index()
+        (line,) = ax.plot(stats["mi_true"], stats["mean"], marker="o", ms=3, label=name)
+        ax.fill_between(stats["mi_true"], stats["min"], stats["max"], color=line.get_color(), alpha=0.2)
+    ax.plot([0, top], [0, top], "k--", lw=1, label="true MI")
+
+
 def plot_estimator_validation(table: pd.DataFrame, outputs: list[Path], title: str = "") -> None:
     """Estimate against true MI, one panel per dimension, one line per estimator.
 
@@ -41,11 +51,7 @@ def plot_estimator_validation(table: pd.DataFrame, outputs: list[Path], title: s
     top = float(table["mi_true"].max())
     for ax, dims in zip(axes[0], panels, strict=True):
         rows = table[table["dims"] == dims]
-        for name, est in rows.groupby("estimator"):
-            stats = est.groupby("mi_true")["mi_estimate"].agg(["mean", "min", "max"]).reset_index()
-            (line,) = ax.plot(stats["mi_true"], stats["mean"], marker="o", ms=3, label=name)
-            ax.fill_between(stats["mi_true"], stats["min"], stats["max"], color=line.get_color(), alpha=0.2)
-        ax.plot([0, top], [0, top], "k--", lw=1, label="true MI")
+        draw_estimates_against_truth(ax, rows, "estimator", top)
         ax.set_title(f"d_x x d_y = {dims}")
         ax.set_xlabel("true MI (nats)")
         ax.grid(alpha=0.3)
@@ -73,11 +79,7 @@ def plot_known_mi(table: pd.DataFrame, outputs: list[Path], title: str = "") -> 
     top = float(table["mi_true"].max())
     for ax, family in zip(axes[0], families, strict=True):
         rows = table[table["family"] == family]
-        for label, est in rows.groupby("label"):
-            stats = est.groupby("mi_true")["mi_estimate"].agg(["mean", "min", "max"]).reset_index()
-            (line,) = ax.plot(stats["mi_true"], stats["mean"], marker="o", ms=3, label=label)
-            ax.fill_between(stats["mi_true"], stats["min"], stats["max"], color=line.get_color(), alpha=0.2)
-        ax.plot([0, top], [0, top], "k--", lw=1, label="true MI")
+        draw_estimates_against_truth(ax, rows, "label", top)
         ax.set_title(family)
         ax.set_xlabel("true MI (nats)")
         ax.grid(alpha=0.3)
