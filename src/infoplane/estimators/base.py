@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -160,3 +161,29 @@ def check_enough_for_k(n: int, k: int, what: str) -> None:
         raise ValueError(f"k must be a positive integer, got {k}")
     if n < k + 1:
         raise ValueError(f"{what} has {n} samples, fewer than k + 1 = {k + 1}; lower k or add samples")
+
+
+def class_conditional(terms: Callable[[np.ndarray, int], np.ndarray], labels: np.ndarray) -> np.ndarray:
+    """Per-sample terms computed within each class, returned in row order.
+
+    ``terms(rows, label)`` gets the boolean mask of one class and returns that class's terms,
+    first axis over its rows. The mean of the result over all rows is
+    sum_y p(y) (mean term within class y): with entropy terms, the sum_y p(y) H(L | Y = y) of
+    I(L;Y) = H(L) - sum_y p(y) H(L | Y = y).
+
+    Args:
+        terms: callable (mask (n,), label) -> (n_y, ...) array.
+        labels: (n,) integer labels.
+
+    Returns:
+        (n, ...) terms.
+    """
+    out: np.ndarray | None = None
+    for label in np.unique(labels):
+        rows = labels == label
+        values = np.asarray(terms(rows, int(label)))
+        if out is None:
+            out = np.empty((len(labels), *values.shape[1:]), dtype=values.dtype)
+        out[rows] = values
+    assert out is not None
+    return out

@@ -32,6 +32,7 @@ from infoplane.estimators.base import (
     as_labels,
     as_samples,
     check_same_length,
+    class_conditional,
     is_labels,
 )
 from infoplane.estimators.knn_entropy import whiten
@@ -123,12 +124,12 @@ class KDEMutualInformation(MIEstimator):
             labels = as_labels(y, "y")
             check_same_length(x, labels)
             h = self._bandwidth(wx)
-            conditional = np.empty(len(x))
-            for label in np.unique(labels):
-                rows = labels == label
+            def within_class(rows: np.ndarray, label: int) -> np.ndarray:
                 if rows.sum() < 2:
                     raise ValueError(f"class {label} of y has one sample; kde needs at least 2 per class")
-                conditional[rows] = self._log_density(wx[rows], h)
+                return self._log_density(wx[rows], h)
+
+            conditional = class_conditional(within_class, labels)
             return Estimate.from_terms(conditional - self._log_density(wx, h))
         y = as_samples(y, "y")
         check_same_length(x, y)

@@ -31,6 +31,7 @@ from infoplane.estimators.base import (
     as_labels,
     as_samples,
     check_same_length,
+    class_conditional,
     is_labels,
 )
 from infoplane.estimators.pairwise import gaussian_logsumexp
@@ -96,10 +97,7 @@ class PairwiseBound(MIEstimator):
             return Estimate.from_terms(self._terms(h))
         labels = as_labels(y, "y")
         check_same_length(h, labels)
-        conditional = np.empty(len(h))
-        for label in np.unique(labels):
-            rows = labels == label
-            conditional[rows] = self._terms(h[rows])
+        conditional = class_conditional(lambda rows, _: self._terms(h[rows]), labels)
         # The d/2 log(2 pi e s2) of H_b(T) and H_b(T | y) cancel in the difference.
         return Estimate.from_terms(self._terms(h) - conditional)
 

@@ -27,6 +27,7 @@ from infoplane.estimators.base import (
     as_samples,
     check_enough_for_k,
     check_same_length,
+    class_conditional,
     is_labels,
     normal_scores,
 )
@@ -208,13 +209,11 @@ class KNNEntropyMI(MIEstimator):
         if is_labels(y):
             labels = as_labels(y, "y")
             check_same_length(x, labels)
-            # Mean over i of the class-conditional terms = sum_y p(y) H(L | Y = y).
-            conditional = np.empty(len(x))
-            for label in np.unique(labels):
-                rows = labels == label
+            def within_class(rows: np.ndarray, label: int) -> np.ndarray:
                 check_enough_for_k(int(rows.sum()), self.k, f"class {label} of y")
-                conditional[rows] = self.entropy_terms(x[rows])
-            return Estimate.from_terms(self.entropy_terms(x) - conditional)
+                return self.entropy_terms(x[rows])
+
+            return Estimate.from_terms(self.entropy_terms(x) - class_conditional(within_class, labels))
         y = self._prepare(as_samples(y, "y"), rng)
         check_same_length(x, y)
         joint = np.hstack([x, y])

@@ -37,6 +37,7 @@ from infoplane.estimators.base import (
     as_labels,
     as_samples,
     check_same_length,
+    class_conditional,
     is_labels,
 )
 from infoplane.estimators.pairwise import gaussian_logsumexp
@@ -118,21 +119,21 @@ class SamplePropagation(MIEstimator):
 
     def estimate_with_interval(self, x: np.ndarray, y: np.ndarray) -> Estimate:
         s = as_samples(x, "s (the layer's noiseless outputs)", min_samples=1)
+        labels = as_labels(y, "y") if is_labels(y) else None
+        # Check the input before the Monte Carlo work, not after it.
+        check_same_length(s, labels if labels is not None else np.asarray(y))
         n, d = s.shape
         draws = mc_draws(s, self.beta, self.n_mc, self.seed)
         flat = draws.reshape(n * self.n_mc, d)
         marginal = neg_log_mixture(flat, s, self.beta, self.chunk, self.device).reshape(n, self.n_mc)
-        if not is_labels(y):
-            check_same_length(s, np.asarray(y))
+        if labels is None:
             noise_entropy = 0.5 * d * math.log(2 * math.pi * math.e * self.beta**2)
             return Estimate.from_terms(marginal.mean(axis=1), offset=-noise_entropy)
-        labels = as_labels(y, "y")
-        check_same_length(s, labels)
-        conditional = np.empty((n, self.n_mc))
-        for label in np.unique(labels):
-            rows = labels == label
+
+        def within_class(rows: np.ndarray, _: int) -> np.ndarray:
             queries = draws[rows].reshape(-1, d)
-            conditional[rows] = neg_log_mixture(queries, s[rows], self.beta, self.chunk, self.device).reshape(
-                -1, self.n_mc
-            )
+            terms = neg_log_mixture(queries, s[rows], self.beta, self.chunk, self.device)
+            return terms.reshape(-1, self.n_mc)
+
+        conditional = class_conditional(within_class, labels)
         return Estimate.from_terms((marginal - conditional).mean(axis=1))
