@@ -16,9 +16,11 @@ query threads, so they obey the same budget.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -130,6 +132,8 @@ def resolve_device(device: str = "auto") -> str:
     Raises:
         ValueError: when CUDA is asked for and not available.
     """
+    if device == "auto" and not _torch_may_see_gpu():
+        return "cpu"
     import torch
 
     if device == "auto":
@@ -139,3 +143,23 @@ def resolve_device(device: str = "auto") -> str:
     if device != "cpu" and not device.startswith("cuda"):
         raise ValueError(f"unknown device {device!r}; use 'auto', 'cpu' or 'cuda[:N]'")
     return device
+
+
+def _torch_may_see_gpu() -> bool:
+    """False when torch surely sees no GPU, decided without importing torch.
+
+    Importing torch costs about a second, which dominates a short kNN job of the pipeline. On
+    Linux a GPU torch can use has a driver node (NVIDIA: /dev/nvidia0 or /proc/driver/nvidia;
+    ROCm: /dev/kfd); macOS has no CUDA builds. Elsewhere, or once torch is imported, torch is asked.
+    """
+    if "torch" in sys.modules:
+        return True
+    if os.environ.get("CUDA_VISIBLE_DEVICES", "").strip() == "-1" or \
+            os.environ.get("CUDA_VISIBLE_DEVICES") == "":
+        return False
+    if sys.platform == "darwin":
+        return False
+    if sys.platform.startswith("linux"):
+        return (Path("/proc/driver/nvidia").exists() or Path("/dev/kfd").exists()
+                or any(Path("/dev").glob("nvidia[0-9]*")))
+    return True
