@@ -41,6 +41,11 @@ def test_tiny_end_to_end(workflow_copy):
         assert flags["h_x_bits"] == pytest.approx(12.0)
         assert flags["h_y_bits"] == pytest.approx(0.99916, abs=1e-5)
         assert (workflow_copy / f"figures/{target}_plane.png").stat().st_size > 10_000
+    for experiment in ("saxe_kde_mnist", "lorenzen_quantized_mnist"):  # made by saxe_kde, lorenzen_quantized
+        flags = json.loads((workflow_copy / f"results/metrics/baseline_{experiment}.json").read_text())
+        assert flags["ok"] and flags["h_x_bits"] == pytest.approx(math.log2(200))  # eval_size: 200
+        assert 3.0 < flags["h_y_bits"] <= math.log2(10)
+        assert (workflow_copy / f"figures/{experiment}_plane.png").stat().st_size > 10_000
     # the tiny config propagates only 100 samples (SP accuracy is tested in tests/unit); the
     # quadrature truth must still rise to ~2 bits at w = 0.5 and fall to 1 bit at w = 50
     neuron = pd.read_csv(workflow_copy / "results/baselines/goldfeld_sp/neuron.csv")

@@ -1,7 +1,9 @@
-# The four earlier IB analyses on the SZT 12-bit task (issue 5; experiments/*.yaml):
+# The four earlier IB analyses on the SZT 12-bit task, and the MNIST networks of Saxe et al. and
+# Lorenzen et al. (issue 5; experiments/*.yaml):
 # train (per experiment, variant, seed) -> MI table per run (registry estimators, or SP for the
-# noisy network) -> summary over seeds + sanity flags -> figures. Targets: szt_binning, saxe_kde,
-# lorenzen_quantized, goldfeld_sp (and baselines for all four).
+# noisy network) -> summary over seeds + sanity flags -> figures. Targets: szt_binning, saxe_kde
+# (+ saxe_kde_mnist), lorenzen_quantized (+ lorenzen_quantized_mnist), goldfeld_sp (and
+# baselines for all four).
 
 wildcard_constraints:
     experiment="|".join(BL_ALL),
@@ -23,14 +25,12 @@ rule szt_binning:
 
 rule saxe_kde:
     input:
-        "results/metrics/baseline_saxe_kde.json",
-        bl_figures("saxe_kde"),
+        bl_target("saxe_kde"),
 
 
 rule lorenzen_quantized:
     input:
-        "results/metrics/baseline_lorenzen_quantized.json",
-        bl_figures("lorenzen_quantized"),
+        bl_target("lorenzen_quantized"),
 
 
 rule goldfeld_sp:
@@ -42,12 +42,12 @@ rule goldfeld_sp:
 
 rule train_szt_net:
     input:
-        szt=RAW_SZT,
+        raw=bl_raw,
     output:
         directory("results/runs/{experiment}/{variant}/seed-{seed}"),
     params:
         config=bl_run_config,
-        root=bl_data_root,
+        root=RAW_ROOT,
     log:
         "logs/train_szt_net/{experiment}_{variant}_seed-{seed}.log",
     resources:
@@ -105,13 +105,14 @@ rule estimate_noisy_sp:
 rule summarise_baseline:
     input:
         tables=bl_tables,
-        szt=RAW_SZT,
+        raw=bl_raw,
     output:
         table="results/baselines/{experiment}/summary.csv",
         finals="results/baselines/{experiment}/finals.csv",
         flags="results/metrics/baseline_{experiment}.json",
     params:
-        root=bl_data_root,
+        run=bl_json("run"),
+        root=RAW_ROOT,
     log:
         "logs/summarise_baseline/{experiment}.log",
     resources:
@@ -120,7 +121,7 @@ rule summarise_baseline:
         ENV
     shell:
         "infoplane baseline summarise {input.tables} --out {output.table} --finals {output.finals}"
-        " --flags {output.flags} --data-root {params.root} > {log} 2>&1"
+        " --flags {output.flags} --run-config {params.run} --data-root {params.root} > {log} 2>&1"
 
 
 rule compute_ib_curve:
@@ -130,7 +131,7 @@ rule compute_ib_curve:
         "results/baselines/ib_curve.csv",
     params:
         ib=BL["ib_curve"],
-        root=bl_data_root,
+        root=RAW_ROOT,
     log:
         "logs/compute_ib_curve.log",
     resources:
@@ -146,14 +147,17 @@ rule compute_ib_curve:
 rule plot_baseline_plane:
     input:
         table="results/baselines/{experiment}/summary.csv",
-        ib="results/baselines/ib_curve.csv",
-        szt=RAW_SZT,
+        ib=bl_ib,
+        raw=bl_raw,
     output:
         pdf="figures/{experiment}_plane.pdf",
         png="figures/{experiment}_plane.png",
     params:
         panels=bl_json("panels"),
-        root=bl_data_root,
+        run=bl_json("run"),
+        ib=lambda wildcards, input: f"--ib {input.ib}" if input.ib else "",
+        title=bl_title,
+        root=RAW_ROOT,
     log:
         "logs/plot_baseline_plane/{experiment}.log",
     resources:
@@ -161,8 +165,8 @@ rule plot_baseline_plane:
     conda:
         ENV
     shell:
-        "infoplane baseline plot plane --table {input.table} --ib {input.ib} --panels {params.panels}"
-        " --title 'SZT 12-bit task: {wildcards.experiment}' --data-root {params.root}"
+        "infoplane baseline plot plane --table {input.table} {params.ib} --panels {params.panels}"
+        " --run-config {params.run} --title {params.title} --data-root {params.root}"
         " --out {output.pdf} --out {output.png} > {log} 2>&1"
 
 
@@ -174,6 +178,7 @@ rule plot_baseline_epochs:
         png="figures/{experiment}_epochs.png",
     params:
         panels=bl_json("panels"),
+        title=bl_title,
     log:
         "logs/plot_baseline_epochs/{experiment}.log",
     resources:
@@ -182,7 +187,7 @@ rule plot_baseline_epochs:
         ENV
     shell:
         "infoplane baseline plot epochs --table {input} --panels {params.panels}"
-        " --title 'SZT 12-bit task: {wildcards.experiment}' --out {output.pdf} --out {output.png} > {log} 2>&1"
+        " --title {params.title} --out {output.pdf} --out {output.png} > {log} 2>&1"
 
 
 rule compute_single_neuron:

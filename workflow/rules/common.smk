@@ -131,12 +131,14 @@ def bk_histories(wildcards, input):
     return [os.path.join(os.path.dirname(p), "history.csv") for p in input.runs]
 
 
-# --- Baselines: the four earlier IB analyses on SZT (workflow/rules/baselines.smk) -----------
+# --- Baselines: the four earlier IB analyses on SZT and MNIST (workflow/rules/baselines.smk) -
 import shlex
 
 BL = P["baselines"]
-BL_PLANES = ["szt_binning", "saxe_kde", "lorenzen_quantized"]  # estimated from stored activations
+# Estimated from stored activations; each *_mnist experiment is made by the target of its paper.
+BL_PLANES = ["szt_binning", "saxe_kde", "saxe_kde_mnist", "lorenzen_quantized", "lorenzen_quantized_mnist"]
 BL_ALL = BL_PLANES + ["goldfeld_sp"]
+BL_MNIST = {"saxe_kde": "saxe_kde_mnist", "lorenzen_quantized": "lorenzen_quantized_mnist"}
 
 
 def bl_run_config(wildcards):
@@ -150,6 +152,23 @@ def bl_json(section):
     return lambda wildcards: shlex.quote(json.dumps(BL[wildcards.experiment][section]))
 
 
+def bl_dataset(experiment):
+    return BL[experiment]["run"].get("dataset", "szt")
+
+
+def bl_raw(wildcards):
+    """The raw files an experiment reads (its dataset under RAW_ROOT)."""
+    return RAW_MNIST if bl_dataset(wildcards.experiment) == "mnist" else [RAW_SZT]
+
+
+def bl_title(wildcards):
+    """Figure title: the task and the experiment, shell-quoted."""
+    run = BL[wildcards.experiment]["run"]
+    task = (f"MNIST, MI over {run.get('eval_size', 10000)} test images" if bl_dataset(wildcards.experiment) == "mnist"
+            else "SZT 12-bit task")
+    return shlex.quote(f"{task}: {wildcards.experiment}")
+
+
 def bl_tables(wildcards):
     """Every per-run MI table of an experiment (all variants and seeds)."""
     spec = BL[wildcards.experiment]
@@ -159,14 +178,20 @@ def bl_tables(wildcards):
     )
 
 
-def bl_data_root(wildcards, input):
-    """The data root holding the rule's ``szt`` input (<root>/SZT/var_u.mat)."""
-    return str(Path(input.szt).parents[1])
+def bl_ib(wildcards):
+    """The SZT task's IB curve, drawn on the SZT planes only (it is a curve of that task)."""
+    return ["results/baselines/ib_curve.csv"] if bl_dataset(wildcards.experiment) == "szt" else []
 
 
 def bl_figures(experiment):
     return expand("figures/{experiment}_{kind}.{ext}", experiment=experiment, kind=["plane", "epochs"],
                   ext=["pdf", "png"])
+
+
+def bl_target(experiment):
+    """What a paper's target makes: its sanity flags and figures, and those of its MNIST networks."""
+    parts = [experiment] + ([BL_MNIST[experiment]] if experiment in BL_MNIST else [])
+    return [f for e in parts for f in [f"results/metrics/baseline_{e}.json", *bl_figures(e)]]
 # --- known-MI benchmarks (estimators.smk) ---------------------------------------------------
 
 _REGISTERED = set(_available_estimators())

@@ -9,9 +9,12 @@
     infoplane baseline neuron    --beta 0.1 --out neuron.csv
     infoplane baseline ib-curve  --out ib.csv
     infoplane baseline summarise mi_*.csv --out summary.csv --flags flags.json --finals finals.csv
+                                 [--run-config '{"dataset": "mnist", "network": "bottleneck2", ...}']
     infoplane baseline plot plane|epochs|neuron|scatter --table T.csv --out fig.pdf --out fig.png
 
-Tables are in nats; figures in bits.
+Tables are in nats; figures in bits. ``--run-config`` (the experiment's run settings) tells
+summarise and plot which evaluation set the MI was computed over, hence H(X) and H(Y); without
+it they are the SZT task's 12 bits and 0.99916 bits.
 """
 
 from __future__ import annotations
@@ -37,6 +40,15 @@ def _szt(args: argparse.Namespace):
     from infoplane.data.szt import load_szt
 
     return load_szt(args.data_root)
+
+
+def _limits(args: argparse.Namespace) -> tuple[int, float]:
+    """n_eval (H(X) = ln n_eval) and H(Y) in nats of the evaluation set of ``--run-config``
+    (the SZT task when it is not given)."""
+    from infoplane.baselines.szt_runs import SZTRun, information_limits
+
+    run = SZTRun.from_dict(json.loads(args.run_config) if args.run_config else {})
+    return information_limits(run, args.data_root)
 
 
 def cmd_train(args: argparse.Namespace) -> None:
@@ -128,14 +140,13 @@ def cmd_ib_curve(args: argparse.Namespace) -> None:
 
 def cmd_summarise(args: argparse.Namespace) -> None:
     from infoplane.baselines.summary import aggregate, final_epoch_summary, sanity_flags
-    from infoplane.data.szt import entropy_of_labels
 
     missing = [str(p) for p in args.tables if not p.exists()]
     if missing:
         raise ValueError(f"tables missing: {', '.join(missing)}")
     table = pd.concat([pd.read_csv(p) for p in args.tables], ignore_index=True)
-    data = _szt(args)
-    flags = sanity_flags(table, len(data.y), entropy_of_labels(data.y), tol=args.tolerance)
+    n_eval, h_y = _limits(args)
+    flags = sanity_flags(table, n_eval, h_y, tol=args.tolerance)
     aggregated = aggregate(table)
     _write_csv(aggregated, args.out)
     if args.finals is not None:
@@ -149,17 +160,16 @@ def cmd_summarise(args: argparse.Namespace) -> None:
 
 def cmd_plot(args: argparse.Namespace) -> None:
     from infoplane.baselines import plots
-    from infoplane.data.szt import entropy_of_labels
 
     if not args.table.exists():
         raise ValueError(f"table {args.table} does not exist")
     table = pd.read_csv(args.table)
     panels = [tuple(p) for p in json.loads(args.panels)] if args.panels else []
     if args.kind == "plane":
-        y = _szt(args).y
+        n_eval, h_y = _limits(args)
         ib = pd.read_csv(args.ib) if args.ib is not None else None
-        plots.plot_information_planes(table, args.out, panels, math.log2(len(y)),
-                                      entropy_of_labels(y) / math.log(2), ib=ib, title=args.title)
+        plots.plot_information_planes(table, args.out, panels, math.log2(n_eval), h_y / math.log(2),
+                                      ib=ib, title=args.title)
     elif args.kind == "epochs":
         plots.plot_mi_over_epochs(table, args.out, panels, title=args.title)
     elif args.kind == "neuron":
@@ -176,8 +186,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data-root", default=None, help="dataset root (INFOPLANE_DATA_ROOT overrides)")
 
-    p = inner.add_parser("train", help="train one SZT network, capturing every layer on all 4096 inputs")
-    p.add_argument("--config", required=True, help="SZTRun settings as JSON (activation, bits, ...)")
+    def run_config(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--run-config", default=None,
+                       help="the runs' settings as JSON (dataset, eval_size...): the evaluation set "
+                            "that fixes H(X) and H(Y); default: the SZT task")
+
+    p = inner.add_parser("train", help="train one SZT (or MNIST) network, capturing every layer on "
+                                       "its evaluation set")
+    p.add_argument("--config", required=True,
+                   help="SZTRun settings as JSON (dataset, network, activation, bits, ...)")
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--out", type=Path, required=True, help="run directory")
     p.add_argument("--threads", type=int, default=1)
@@ -240,6 +257,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--finals", type=Path)
     p.add_argument("--tolerance", type=float, default=1e-9, help="nats")
     common(p)
+    run_config(p)
     p.set_defaults(baseline_func=cmd_summarise)
 
     p = inner.add_parser("plot", help="a baseline figure from a table")
@@ -251,4 +269,5 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--title", default="")
     p.add_argument("--out", type=Path, action="append", required=True)
     common(p)
+    run_config(p)
     p.set_defaults(baseline_func=cmd_plot)

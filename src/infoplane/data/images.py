@@ -6,7 +6,8 @@ exactly what torchvision users get. ``download=False`` always: this machine has 
 and a missing dataset is an error that says how to get it.
 
 Images come back as float32 tensors (n, channels, height, width), normalised per channel with
-the usual training-set mean and standard deviation (MNIST 0.1307 / 0.3081, as Butakov et al.);
+the usual training-set mean and standard deviation (MNIST 0.1307 / 0.3081, as Butakov et al.),
+or with ``normalise=False`` as raw pixels / 255 in [0, 1] (Saxe et al. and Lorenzen et al.);
 labels as int64 tensors (n,).
 """
 
@@ -34,16 +35,19 @@ _HOW_TO_GET = {
 }
 
 
-def load_images(name: str, root: str | Path, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    """One split of a dataset as normalised tensors.
+def load_images(
+    name: str, root: str | Path, train: bool, normalise: bool = True
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One split of a dataset as tensors.
 
     Args:
         name: ``"mnist"`` or ``"cifar10"``.
         root: the data root (see :func:`infoplane.data.data_root`).
         train: the training split (MNIST 60,000 / CIFAR-10 50,000) or the test split (10,000).
+        normalise: standardise each channel (True) or keep pixels / 255 in [0, 1] (False).
 
     Returns:
-        images (n, c, h, w) float32, normalised; labels (n,) int64.
+        images (n, c, h, w) float32; labels (n,) int64.
 
     Raises:
         ValueError: for an unknown name, or when the files are missing or corrupted (the
@@ -64,8 +68,10 @@ def load_images(name: str, root: str | Path, train: bool) -> tuple[torch.Tensor,
     pixels = np.asarray(dataset.data)  # MNIST: (n, 28, 28) uint8; CIFAR-10: (n, 32, 32, 3) uint8
     images = torch.as_tensor(pixels, dtype=torch.float32) / 255.0
     images = images.unsqueeze(1) if images.ndim == 3 else images.permute(0, 3, 1, 2)
-    mean, std = (torch.tensor(v).view(1, -1, 1, 1) for v in NORMALISATION[name])
     labels = torch.as_tensor(np.asarray(dataset.targets), dtype=torch.int64)
+    if not normalise:
+        return images.contiguous(), labels
+    mean, std = (torch.tensor(v).view(1, -1, 1, 1) for v in NORMALISATION[name])
     return ((images - mean) / std).contiguous(), labels
 
 
@@ -80,7 +86,7 @@ def eval_subset(n_total: int, size: int | None, seed: int) -> np.ndarray:
 
 
 def image_data(name: str, root: str | Path, eval_source: str = "test", eval_size: int | None = None,
-               eval_seed: int = 0, train_size: int | None = None):
+               eval_seed: int = 0, train_size: int | None = None, normalise: bool = True):
     """Training, test and evaluation tensors of an image dataset for :func:`infoplane.train.train`.
 
     Args:
@@ -92,7 +98,9 @@ def image_data(name: str, root: str | Path, eval_source: str = "test", eval_size
             and kept in one row order by every stored file.
         eval_seed: seed of that subset (independent of the training seed, so every seed of an
             experiment is evaluated on the same images).
-        train_size: use only the first ``train_size`` training images (None: all), for tests.
+        train_size: use only the first ``train_size`` training images (None: all), for tests
+            and quick runs.
+        normalise: standardise the pixels (True) or keep them in [0, 1] (False).
 
     Returns:
         a :class:`infoplane.train.TensorData` whose ``eval_index`` gives the evaluation rows
@@ -102,8 +110,8 @@ def image_data(name: str, root: str | Path, eval_source: str = "test", eval_size
 
     if eval_source not in ("train", "test"):
         raise ValueError(f"eval_source must be 'train' or 'test', got {eval_source!r}")
-    train_x, train_y = load_images(name, root, train=True)
-    test_x, test_y = load_images(name, root, train=False)
+    train_x, train_y = load_images(name, root, train=True, normalise=normalise)
+    test_x, test_y = load_images(name, root, train=False, normalise=normalise)
     if train_size is not None:
         train_x, train_y = train_x[:train_size], train_y[:train_size]
     source_x, source_y = (test_x, test_y) if eval_source == "test" else (train_x, train_y)
