@@ -1,8 +1,9 @@
 """Information planes of one stored run: I(X;T_l) and I(T_l;Y) per captured epoch and layer.
 
 X is uniform over the run's evaluation inputs (all 4096 SZT patterns, p(x) = 1/4096, as in the
-three original codes), so the estimators receive the layer's activations T (4096, d) with the
-inputs themselves as the other variable: each distinct input row is one value of X. For a
+three original codes; for MNIST the n_eval evaluation test images, p(x) = 1/n_eval), so the
+estimators receive the layer's activations T (n_eval, d) with the inputs themselves as the other
+variable: each distinct input row is one value of X. For a
 deterministic network and a discrete estimator (binning, exact counts of a quantised network)
 this gives I(X;T) = H(T); the KDE bounds treat T + N(0, s2 I) as the layer.
 

@@ -3,7 +3,9 @@
 Sanity on SZT (X uniform over 4096 inputs, deterministic labels with H(Y) = 0.99916 bits): every
 estimate must satisfy I(X;T) <= log 4096 = 12 bits and I(T;Y) <= H(Y) (and both >= 0), for
 every layer and epoch. A violation means a bug (or, for Monte Carlo estimates, noise beyond the
-tolerance), so the flags count violations and the pipeline fails when any is found.
+tolerance), so the flags count violations and the pipeline fails when any is found. On MNIST the
+same limits hold with X uniform over the n_eval evaluation images: I(X;T) <= ln n_eval and
+I(T;Y) <= H(Y) of their labels (:func:`infoplane.baselines.szt_runs.information_limits`).
 """
 
 from __future__ import annotations
