@@ -298,7 +298,7 @@ def cmd_analyse(args: argparse.Namespace) -> None:
 def cmd_combine(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from infoplane.analysis import aggregate_seeds, compression_summary, flag_counts
+    from infoplane.analysis import aggregate_seeds, compression_summary, fastest_loss_drop_epoch, flag_counts
 
     tables = []
     for path in args.tables:
@@ -327,8 +327,10 @@ def cmd_combine(args: argparse.Namespace) -> None:
                 "epoch": int(last["epoch"]), "test_acc": float(last["test_acc"]),
                 "test_loss": float(last["test_loss"]),
             }
+        fastest = fastest_loss_drop_epoch(pd.concat(histories)) if histories else None
         write_json({"rows": len(table), "flags": flag_counts(table), "final": final,
-                    "i_xl_peak_and_drop": compression_summary(aggregated)}, args.metrics)
+                    "fastest_loss_drop_epoch": fastest,
+                    "i_xl_peak_and_drop": compression_summary(aggregated, fastest)}, args.metrics)
 
 
 def _add_experiment_args(p: argparse.ArgumentParser) -> None:
