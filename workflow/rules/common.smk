@@ -216,7 +216,8 @@ def _method_flags(method, extra=None):
 
 def _image_inputs(w):
     on = P["estimator_validation"]["images"]["methods"][w.method]["input"]
-    inputs = {"samples": f"results/estimator_validation/images/{w.family}/mi-{w.mi}/seed-{w.seed}.npz"}
+    inputs = {"samples": [f"results/estimator_validation/images/{w.family}/mi-{w.mi}/seed-{seed}.npz"
+                          for seed in P["estimator_validation"]["seeds"]]}
     if on in ("ae", "pca"):
         inputs["compressor"] = f"results/compressors/{w.family}.{on}.pt"
     return inputs
