@@ -10,8 +10,9 @@
 #     gpu = GPUs one job uses (training rules only). Profiles map them to the machine:
 #     profiles/default caps nothing but cores; profiles/slurm turns mem_mb -> --mem,
 #     runtime -> --time, gpu -> --gpus (and a GPU partition, see there).
-#   * many tiny jobs (one MI estimate each) declare `group: "estimates"`; profiles/slurm submits
-#     them in bundles (group-components) instead of one sbatch each.
+#   * cheap estimates are batched: one job runs `infoplane estimate --samples A B .. --out a b ..`
+#     over a slice of the grid (a process start costs more than one kNN estimate at n = 5000);
+#     the many short jobs declare `group: "estimates"`, which profiles/slurm submits in bundles.
 #   * aggregation, figure and report steps are cheap: list them in a `localrules:` directive at the
 #     end of the rule file (they run on the submitting node under a cluster executor, not queued).
 #   * the experiment's final files (tables, metrics, figures) go into REPORT_INPUTS, its claims
