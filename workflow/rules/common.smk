@@ -45,12 +45,14 @@ validate(config, "../schemas/params.schema.yaml")
 # The config at its scale: `scale: paper` applies the `scales.paper` section over the quick values.
 P = scaled(config)
 
-# Jobs inherit this environment. Every rule runs single-threaded (threads: 1) and jobs run side
-# by side, so the BLAS/OpenMP pools of numpy and torch get one thread each unless a rule sets its
+# Every job's shell starts with this. Jobs are single-threaded (threads 1) and run side by side,
+# so the BLAS/OpenMP pools of numpy and torch get one thread each unless the command sets its
 # own: oversubscribed OpenBLAS threads spin in sched_yield, which showed up as ~20 % system CPU
 # time in a whole quick run. A value set by the user wins.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+shell.prefix(
+    "set -euo pipefail; export OMP_NUM_THREADS=${{OMP_NUM_THREADS:-1}}"
+    " OPENBLAS_NUM_THREADS=${{OPENBLAS_NUM_THREADS:-1}} MKL_NUM_THREADS=${{MKL_NUM_THREADS:-1}}; "
+)
 
 # The one software environment of every rule (used with `--sdm conda`).
 ENV = "../../environment.yml"
