@@ -42,6 +42,11 @@ DATASET_OF = {"szt": "szt", "saxe-mnist": "mnist", "bottleneck2": "mnist"}
 MNIST_TEST_SIZE = 10_000
 
 
+#: Save the checkpoint at most this often: an SZT epoch takes milliseconds, a checkpoint with the
+#: whole history many times that (a killed run redoes at most this much training).
+CHECKPOINT_SECONDS = 10.0
+
+
 @dataclass(frozen=True)
 class SZTRun:
     """One training run of a baseline experiment (the SZT task by default, or MNIST).
@@ -165,6 +170,7 @@ def train_szt(
         seed=run.seed, device="cpu", layers=tuple(model.layer_names),
         capture_epochs=tuple(capture_schedule(run.epochs, log_points=run.log_points)),
         activation_dtype="float32", threads=threads, progress=progress,
+        checkpoint_seconds=CHECKPOINT_SECONDS,
     )
     (run_dir / "weights").mkdir(parents=True, exist_ok=True)
 
