@@ -47,7 +47,7 @@ rule train_szt_net:
         directory("results/runs/{experiment}/{variant}/seed-{seed}"),
     params:
         config=bl_run_config,
-        root=RAW_ROOT,
+        root=bl_data_root,
     log:
         "logs/train_szt_net/{experiment}_{variant}_seed-{seed}.log",
     resources:
@@ -112,7 +112,7 @@ rule summarise_baseline:
         flags="results/metrics/baseline_{experiment}.json",
     params:
         run=bl_json("run"),
-        root=RAW_ROOT,
+        root=bl_data_root,
     log:
         "logs/summarise_baseline/{experiment}.log",
     resources:
@@ -126,12 +126,12 @@ rule summarise_baseline:
 
 rule compute_ib_curve:
     input:
-        szt=RAW_SZT,
+        raw=[RAW_SZT],
     output:
         "results/baselines/ib_curve.csv",
     params:
         ib=BL["ib_curve"],
-        root=RAW_ROOT,
+        root=bl_data_root,
     log:
         "logs/compute_ib_curve.log",
     resources:
@@ -157,7 +157,7 @@ rule plot_baseline_plane:
         run=bl_json("run"),
         ib=lambda wildcards, input: f"--ib {input.ib}" if input.ib else "",
         title=bl_title,
-        root=RAW_ROOT,
+        root=bl_data_root,
     log:
         "logs/plot_baseline_plane/{experiment}.log",
     resources:

@@ -171,6 +171,12 @@ def bl_raw(wildcards):
     return RAW_MNIST if bl_dataset(wildcards.experiment) == "mnist" else [RAW_SZT]
 
 
+def bl_data_root(wildcards, input):
+    """The data root holding the rule's ``raw`` inputs (<root>/SZT/var_u.mat or <root>/MNIST/raw/*)."""
+    path = Path(input.raw[0])
+    return str(path.parents[1] if path.parent.name == "SZT" else path.parents[2])
+
+
 def bl_title(wildcards):
     """Figure title: the task and the experiment, shell-quoted."""
     run = BL[wildcards.experiment]["run"]
