@@ -231,16 +231,20 @@ def flag_counts(table: pd.DataFrame) -> dict[str, int]:
     return counts
 
 
-def compression_summary(aggregated: pd.DataFrame) -> dict[str, dict[str, float]]:
+def compression_summary(aggregated: pd.DataFrame, fastest_loss_drop: int | None = None
+                        ) -> dict[str, dict[str, float]]:
     """Per layer (and PCA mode): where I(X;L) peaks and how much it falls after the peak.
 
     Args:
         aggregated: the table of :func:`aggregate_seeds`.
+        fastest_loss_drop: the epoch of :func:`fastest_loss_drop_epoch`, if known.
 
     Returns:
         ``"<layer> (<pca_fit>)"`` -> first / peak / last I(X;L) (nats, seed means), the peak's
-        epoch, the drop peak - last, and ``drop_beyond_band``: whether the peak's band lies
-        wholly above the last epoch's (a compression phase the intervals cannot explain).
+        epoch, the drop peak - last, ``drop_beyond_band``: whether the peak's band lies
+        wholly above the last epoch's (a compression phase the intervals cannot explain),
+        ``first_dip_epoch``: the last stored epoch before I(X;L) first falls (None if it never
+        does), and, with ``fastest_loss_drop``, ``first_dip_minus_fastest_loss_epoch``.
     """
     summary = {}
     by = ["layer", "pca_fit"] if "pca_fit" in aggregated else ["layer"]
@@ -258,4 +262,28 @@ def compression_summary(aggregated: pd.DataFrame) -> dict[str, dict[str, float]]
             "drop_beyond_band": bool(peak["i_xl_lo"] > last["i_xl_hi"]),
             "first_i_ly": float(rows["i_ly"].iloc[0]), "last_i_ly": float(last["i_ly"]),
         }
+        falls = np.flatnonzero(np.diff(rows["i_xl"].to_numpy()) < 0)
+        dip = int(rows["epoch"].iloc[falls[0]]) if falls.size else None
+        summary[name]["first_dip_epoch"] = dip
+        if dip is not None and fastest_loss_drop is not None:
+            summary[name]["first_dip_minus_fastest_loss_epoch"] = dip - fastest_loss_drop
     return summary
+
+
+def fastest_loss_drop_epoch(history: pd.DataFrame, column: str = "test_loss") -> int:
+    """The epoch that ends the steepest fall of the loss, seed means.
+
+    Args:
+        history: ``history.csv`` rows of one or more seeds (columns epoch, ``column``); the
+            test loss is used by default because it is measured at epoch 0 too, on the same
+            schedule as the captured activations.
+
+    Returns:
+        the epoch e maximising loss(e - 1) - loss(e) (per epoch, so gaps in the epochs count).
+    """
+    mean = history.groupby("epoch")[column].mean().dropna().sort_index()
+    if len(mean) < 2:
+        raise ValueError(f"history needs {column} at two epochs or more to find the fastest drop")
+    epochs = mean.index.to_numpy()
+    rate = -np.diff(mean.to_numpy()) / np.diff(epochs)
+    return int(epochs[1:][np.argmax(rate)])

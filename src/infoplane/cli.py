@@ -91,29 +91,44 @@ def cmd_sample(args: argparse.Namespace) -> None:
 
 def cmd_estimate(args: argparse.Namespace) -> None:
     from infoplane.estimators import build
-    from infoplane.records import estimate_record
 
     # Check the estimator and its parameters before reading any data.
     estimator = build(args.estimator, **parse_params(args.param))
-    meta: dict[str, Any] = {}
-    if args.samples is not None:
+    if args.samples:
         if args.x is not None or args.y is not None:
             raise ValueError("give either --samples or --x and --y, not both")
+        outs = args.out or []
+        if len(args.samples) > 1 and len(outs) != len(args.samples):
+            raise ValueError(f"{len(args.samples)} --samples files need as many --out files "
+                             f"(one record each), got {len(outs)}")
         from infoplane.synthetic.store import load_samples
 
-        x, y, meta = load_samples(args.samples, args.variables)
-        meta["variables"] = args.variables
+        # One process for many files: the imports and the estimator's setup are paid once.
+        for i, path in enumerate(args.samples):
+            x, y, meta = load_samples(path, args.variables)
+            _write_estimate(estimator, x, y, {**meta, "variables": args.variables}, args.label,
+                            outs[i] if outs else None)
     elif args.x is not None and args.y is not None:
         x, y = load_array(args.x, "--x"), load_array(args.y, "--y")
         if y.ndim == 2 and y.shape[1] == 1 and args.discrete_y:
             y = y[:, 0]
         if args.discrete_y:
             y = y.astype(np.int64)
+        if args.out is not None and len(args.out) > 1:
+            raise ValueError("--x/--y give one record: pass one --out")
+        _write_estimate(estimator, x, y, {}, args.label, args.out[0] if args.out else None)
     else:
-        raise ValueError("give --samples FILE.npz, or both --x and --y")
+        raise ValueError("give --samples FILE.npz [...], or both --x and --y")
+
+
+def _write_estimate(estimator, x: np.ndarray, y: np.ndarray, meta: dict[str, Any], label: str | None,
+                    out: Path | None) -> None:
+    """Estimate, print the record as one JSON line, and write it to ``out`` when given."""
+    from infoplane.records import estimate_record
+
     record = {**meta, **estimate_record(estimator, x, y)}
-    record["label"] = args.label or record["estimator"]
-    write_json(record, args.out)
+    record["label"] = label or record["estimator"]
+    write_json(record, out)
 
 
 def cmd_aggregate(args: argparse.Namespace) -> None:
@@ -298,7 +313,7 @@ def cmd_analyse(args: argparse.Namespace) -> None:
 def cmd_combine(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from infoplane.analysis import aggregate_seeds, compression_summary, flag_counts
+    from infoplane.analysis import aggregate_seeds, compression_summary, fastest_loss_drop_epoch, flag_counts
 
     tables = []
     for path in args.tables:
@@ -327,8 +342,10 @@ def cmd_combine(args: argparse.Namespace) -> None:
                 "epoch": int(last["epoch"]), "test_acc": float(last["test_acc"]),
                 "test_loss": float(last["test_loss"]),
             }
+        fastest = fastest_loss_drop_epoch(pd.concat(histories)) if histories else None
         write_json({"rows": len(table), "flags": flag_counts(table), "final": final,
-                    "i_xl_peak_and_drop": compression_summary(aggregated)}, args.metrics)
+                    "fastest_loss_drop_epoch": fastest,
+                    "i_xl_peak_and_drop": compression_summary(aggregated, fastest)}, args.metrics)
 
 
 def _add_experiment_args(p: argparse.ArgumentParser) -> None:
@@ -441,14 +458,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("estimate", help="estimate I(X;Y) in nats; prints one JSON line")
     p.add_argument("--x", type=Path, help="X samples, (n, d_x) .npy/.csv")
     p.add_argument("--y", type=Path, help="Y samples, (n, d_y) .npy/.csv, or (n,) integer labels")
-    p.add_argument("--samples", type=Path, help="an .npz written by `infoplane sample`")
+    p.add_argument("--samples", type=Path, nargs="+",
+                   help="one or more .npz written by `infoplane sample` (one record each)")
     p.add_argument("--variables", choices=["observed", "latent"], default="observed",
                    help="with --samples: the observed x, y (default) or an image task's latents")
     p.add_argument("--discrete-y", action="store_true", help="read --y as integer labels")
     p.add_argument("--label", help="name of this method in tables and figures (default: the estimator)")
     p.add_argument("--estimator", required=True, help="registry name, e.g. ksg, wkl")
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="estimator parameter (repeatable)")
-    p.add_argument("--out", type=Path, help="also write the JSON record here")
+    p.add_argument("--out", type=Path, nargs="+",
+                   help="also write the JSON record here (one path per --samples file)")
     p.set_defaults(func=cmd_estimate)
 
     p = sub.add_parser("aggregate", help="join estimate records into one CSV table")

@@ -116,6 +116,11 @@ class TrainConfig:
         eval_batch_size: batch size of the evaluation passes (memory only, not results).
         threads: torch CPU threads (None: leave torch's default).
         progress: show a tqdm progress bar with loss and accuracy.
+        checkpoint_seconds: save the checkpoint (and history.csv) once at least this many
+            seconds have passed since the last save, and after the last epoch; 0 saves after
+            every epoch. Runs of thousands of sub-second epochs (the SZT networks) spend more
+            time pickling checkpoints than training otherwise. A resumed run redoes the epochs
+            after the last save and ends with the same numbers.
     """
 
     epochs: int
@@ -132,6 +137,7 @@ class TrainConfig:
     eval_batch_size: int = 2000
     threads: int | None = None
     progress: bool = True
+    checkpoint_seconds: float = 0.0
 
     def __post_init__(self) -> None:
         if self.epochs < 0 or self.batch_size < 1 or self.lr <= 0:
@@ -151,7 +157,7 @@ class TrainConfig:
     def identity(self) -> str:
         """A hash of the fields that change the numbers (not device, threads, progress)."""
         fields = dataclasses.asdict(self)
-        for key in ("device", "threads", "progress", "eval_batch_size"):
+        for key in ("device", "threads", "progress", "eval_batch_size", "checkpoint_seconds"):
             fields.pop(key)
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -315,7 +321,7 @@ def train(
         data: training, test and evaluation tensors.
         config: the run's settings.
         run_dir: output directory (created); layout in the module docstring.
-        callbacks: called as ``callback(epoch, row)`` after each epoch is checkpointed.
+        callbacks: called as ``callback(epoch, row)`` after each epoch.
         metadata: extra JSON-serialisable facts stored in config.json (e.g. experiment name).
 
     Returns:
@@ -358,6 +364,7 @@ def train(
 
     bar = tqdm(range(start_epoch, config.epochs + 1), initial=start_epoch, total=config.epochs + 1,
                desc=run_dir.name, unit="epoch", disable=not config.progress, dynamic_ncols=True)
+    saved_at = time.perf_counter()
     for epoch in bar:
         started, cpu_started = time.perf_counter(), time.process_time()
         train_loss = train_acc = math.nan
@@ -373,11 +380,13 @@ def train(
                "test_acc": test_acc, "seconds": time.perf_counter() - started,
                "cpu_seconds": time.process_time() - cpu_started}
         history.append(row)
-        torch.save({"epoch": epoch, "identity": config.identity(), "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(), "rng": _rng_state(generator), "history": history},
-                   run_dir / "checkpoint.tmp")
-        (run_dir / "checkpoint.tmp").replace(checkpoint_path)
-        pd.DataFrame(history, columns=HISTORY_COLUMNS).to_csv(run_dir / "history.csv", index=False)
+        if epoch == config.epochs or time.perf_counter() - saved_at >= config.checkpoint_seconds:
+            torch.save({"epoch": epoch, "identity": config.identity(), "model": model.state_dict(),
+                        "optimizer": optimizer.state_dict(), "rng": _rng_state(generator),
+                        "history": history}, run_dir / "checkpoint.tmp")
+            (run_dir / "checkpoint.tmp").replace(checkpoint_path)
+            pd.DataFrame(history, columns=HISTORY_COLUMNS).to_csv(run_dir / "history.csv", index=False)
+            saved_at = time.perf_counter()
         bar.set_postfix(loss=f"{train_loss:.4f}", test_loss=f"{test_loss:.4f}", test_acc=f"{test_acc:.4f}")
         for callback in callbacks:
             callback(epoch, row)

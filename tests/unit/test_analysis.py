@@ -116,3 +116,19 @@ def test_compression_summary_finds_a_drop_beyond_the_band():
     out = compression_summary(table)["L3 (per-epoch)"]
     assert (out["peak_epoch"], out["peak_i_xl"], out["last_i_xl"]) == (1, 2.0, 1.2)
     assert out["drop"] == pytest.approx(0.8) and out["drop_beyond_band"]
+
+
+def test_first_dip_and_fastest_loss_drop():
+    from infoplane.analysis import compression_summary, fastest_loss_drop_epoch
+
+    # two seeds; the mean test loss falls 2.0 -> 1.8 -> 0.8 -> 0.7: steepest fall ends at epoch 2
+    history = pd.DataFrame({"epoch": [0, 1, 2, 3] * 2,
+                            "test_loss": [2.1, 1.9, 0.9, 0.8, 1.9, 1.7, 0.7, 0.6]})
+    assert fastest_loss_drop_epoch(history) == 2
+    # I(X;L) rises to epoch 3, falls at 4: the dip starts at epoch 3 (stored epochs 0, 1, 3, 4)
+    table = pd.DataFrame({"layer": "L3", "epoch": [0, 1, 3, 4], "i_xl": [1.0, 1.5, 2.0, 1.8],
+                          "i_xl_lo": 0.0, "i_xl_hi": 3.0, "i_ly": 0.5})
+    out = compression_summary(table, fastest_loss_drop=2)["L3"]
+    assert out["first_dip_epoch"] == 3 and out["first_dip_minus_fastest_loss_epoch"] == 1
+    rising = table.assign(i_xl=[1.0, 1.5, 2.0, 2.5])
+    assert compression_summary(rising, fastest_loss_drop=2)["L3"]["first_dip_epoch"] is None

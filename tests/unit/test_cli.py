@@ -35,14 +35,15 @@ def test_estimate_from_npy_prints_one_json_line(tmp_path: Path) -> None:
 
 
 def test_sample_estimate_aggregate_plot(tmp_path: Path) -> None:
-    records = []
+    samples, records = [], []
     for seed in (0, 1):
-        samples = tmp_path / f"s{seed}.npz"
+        samples.append(str(tmp_path / f"s{seed}.npz"))
         assert main(["sample", "--task", "gaussian-pairs", "--param", "dim_x=2", "--param", "dim_y=2",
-                     "--param", "mi=1.5", "--n", "2000", "--seed", str(seed), "--out", str(samples)]) == 0
-        out = tmp_path / f"r{seed}.json"
-        assert main(["estimate", "--samples", str(samples), "--estimator", "wkl", "--out", str(out)]) == 0
-        records.append(str(out))
+                     "--param", "mi=1.5", "--n", "2000", "--seed", str(seed), "--out", samples[-1]]) == 0
+        records.append(str(tmp_path / f"r{seed}.json"))
+    # one process, two files, one record each (the pipeline batches estimates this way)
+    assert main(["estimate", "--samples", *samples, "--estimator", "wkl", "--out", *records]) == 0
+    assert [json.loads(Path(r).read_text())["seed"] for r in records] == [0, 1]
     table_path, metrics_path = tmp_path / "t.csv", tmp_path / "m.json"
     assert main(["aggregate", *records, "--out", str(table_path), "--metrics", str(metrics_path)]) == 0
     table = pd.read_csv(table_path)
@@ -71,6 +72,7 @@ def test_labels_from_csv(tmp_path: Path) -> None:
     (["estimate", "--samples", "S", "--estimator", "nope"], "unknown estimator 'nope'"),
     (["sample", "--task", "nope", "--n", "10", "--out", "o.npz"], "unknown task 'nope'"),
     (["estimate", "--samples", "S", "--estimator", "ksg", "--param", "k"], "KEY=VALUE"),
+    (["estimate", "--samples", "S", "T", "--estimator", "ksg", "--out", "o.json"], "as many --out"),
 ])
 def test_errors_are_one_line_without_traceback(tmp_path: Path, args: list[str], message: str) -> None:
     result = subprocess.run([sys.executable, "-m", "infoplane", *args], capture_output=True, text=True,

@@ -79,6 +79,23 @@ def test_killed_run_resumes_to_identical_numbers(tmp_path):
     assert straight["test_acc"].iloc[-1] > 0.6
 
 
+def test_sparse_checkpoints_redo_the_lost_epochs_to_identical_numbers(tmp_path):
+    import dataclasses
+
+    # checkpoint_seconds far above the run's length: only the last epoch is saved, so a run
+    # killed at epoch 2 leaves no checkpoint and the rerun trains every epoch again.
+    sparse = dataclasses.replace(CONFIG, checkpoint_seconds=3600.0)
+    assert sparse.identity() == CONFIG.identity()  # how often to save does not change the numbers
+    straight = train(seeded(tiny_mlp, 3), tiny_data(), sparse, tmp_path / "straight")
+    with pytest.raises(Killed):
+        train(seeded(tiny_mlp, 3), tiny_data(), sparse, tmp_path / "resumed", callbacks=[kill_after(2)])
+    assert not (tmp_path / "resumed" / "checkpoint.pt").exists()
+    resumed = train(seeded(tiny_mlp, 3), tiny_data(), sparse, tmp_path / "resumed")
+    timing = ["seconds", "cpu_seconds"]
+    pd.testing.assert_frame_equal(straight.drop(columns=timing), resumed.drop(columns=timing))
+    assert (tmp_path / "straight" / "checkpoint.pt").exists()  # the last epoch is always saved
+
+
 def test_checkpoint_of_another_config_is_refused(tmp_path):
     data = tiny_data()
     train(seeded(tiny_mlp, 3), data, CONFIG, tmp_path)

@@ -30,7 +30,8 @@ def test_dry_run_at_default_params_plans_every_job(workflow_copy: Path) -> None:
     vg = scaled(yaml.safe_load((REPO / "params.yaml").read_text()))["validation_gaussian"]
     cells = len(vg["dims"]) * len(vg["mi"]) * len(vg["seeds"])
     assert counts["sample_gaussian"] == cells
-    assert counts["estimate_gaussian"] == cells * len(vg["estimators"])
+    # estimates are batched: one job per dimension and estimator over the (MI, seed) grid
+    assert counts["estimate_gaussian"] == len(vg["dims"]) * len(vg["estimators"])
     assert counts["report"] == 1 and counts["all"] == 1
 
 

@@ -10,8 +10,9 @@
 #     gpu = GPUs one job uses (training rules only). Profiles map them to the machine:
 #     profiles/default caps nothing but cores; profiles/slurm turns mem_mb -> --mem,
 #     runtime -> --time, gpu -> --gpus (and a GPU partition, see there).
-#   * many tiny jobs (one MI estimate each) declare `group: "estimates"`; profiles/slurm submits
-#     them in bundles (group-components) instead of one sbatch each.
+#   * cheap estimates are batched: one job runs `infoplane estimate --samples A B .. --out a b ..`
+#     over a slice of the grid (a process start costs more than one kNN estimate at n = 5000);
+#     the many short jobs declare `group: "estimates"`, which profiles/slurm submits in bundles.
 #   * aggregation, figure and report steps are cheap: list them in a `localrules:` directive at the
 #     end of the rule file (they run on the submitting node under a cluster executor, not queued).
 #   * the experiment's final files (tables, metrics, figures) go into REPORT_INPUTS, its claims
@@ -43,6 +44,15 @@ validate(config, "../schemas/params.schema.yaml")
 
 # The config at its scale: `scale: paper` applies the `scales.paper` section over the quick values.
 P = scaled(config)
+
+# Every job's shell starts with this. Jobs are single-threaded (threads 1) and run side by side,
+# so the BLAS/OpenMP pools of numpy and torch get one thread each unless the command sets its
+# own: oversubscribed OpenBLAS threads spin in sched_yield, which showed up as ~20 % system CPU
+# time in a whole quick run. A value set by the user wins.
+shell.prefix(
+    "set -euo pipefail; export OMP_NUM_THREADS=${{OMP_NUM_THREADS:-1}}"
+    " OPENBLAS_NUM_THREADS=${{OPENBLAS_NUM_THREADS:-1}} MKL_NUM_THREADS=${{MKL_NUM_THREADS:-1}}; "
+)
 
 # The one software environment of every rule (used with `--sdm conda`).
 ENV = "../../environment.yml"
@@ -216,7 +226,8 @@ def _method_flags(method, extra=None):
 
 def _image_inputs(w):
     on = P["estimator_validation"]["images"]["methods"][w.method]["input"]
-    inputs = {"samples": f"results/estimator_validation/images/{w.family}/mi-{w.mi}/seed-{w.seed}.npz"}
+    inputs = {"samples": [f"results/estimator_validation/images/{w.family}/mi-{w.mi}/seed-{seed}.npz"
+                          for seed in P["estimator_validation"]["seeds"]]}
     if on in ("ae", "pca"):
         inputs["compressor"] = f"results/compressors/{w.family}.{on}.pt"
     return inputs

@@ -67,15 +67,18 @@ rule fit_compressor_images:
         " --threads {threads} --progress --out {output.model} --report {output.report} > {log} 2>&1"
 
 
+# Estimates run one job per grid point and method over all seeds: one process start (and one
+# compressor load) for several records.
 rule estimate_known_mi_image:
     input:
         unpack(_image_inputs),
     output:
-        "results/estimator_validation/images/{family}/mi-{mi}/seed-{seed}.{method}.json",
+        expand("results/estimator_validation/images/{{family}}/mi-{{mi}}/seed-{seed}.{{method}}.json",
+               seed=EV["seeds"]),
     params:
         flags=_image_flags,
     log:
-        "logs/estimate_known_mi_image/{family}_mi-{mi}_seed-{seed}.{method}.log",
+        "logs/estimate_known_mi_image/{family}_mi-{mi}.{method}.log",
     threads: 1
     resources:
         **RES_ESTIMATE,
@@ -107,14 +110,14 @@ rule sample_known_mi_vector:
 
 rule estimate_known_mi_vector:
     input:
-        "results/estimator_validation/bmi/{case}/seed-{seed}.npz",
+        expand("results/estimator_validation/bmi/{{case}}/seed-{seed}.npz", seed=EV["seeds"]),
     output:
-        "results/estimator_validation/bmi/{case}/seed-{seed}.{method}.json",
+        expand("results/estimator_validation/bmi/{{case}}/seed-{seed}.{{method}}.json", seed=EV["seeds"]),
     params:
         estimator=lambda w: EV_BMI["methods"][w.method]["estimator"],
         flags=lambda w: _method_flags(EV_BMI["methods"][w.method]),
     log:
-        "logs/estimate_known_mi_vector/{case}_seed-{seed}.{method}.log",
+        "logs/estimate_known_mi_vector/{case}.{method}.log",
     threads: 1
     resources:
         **RES_ESTIMATE,

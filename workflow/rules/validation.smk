@@ -29,16 +29,20 @@ rule sample_gaussian:
         " --param mi={wildcards.mi} --n {params.n} --seed {wildcards.seed} --out {output} > {log} 2>&1"
 
 
+# One job per dimension and estimator over the whole (MI, seed) grid: a process start (imports,
+# ~1 s) costs more than one kNN estimate at this n. Records stay one file per sample and estimator.
 rule estimate_gaussian:
     input:
-        "results/synthetic/gaussian/d-{dim}_mi-{mi}/seed-{seed}.npz",
+        expand("results/synthetic/gaussian/d-{{dim}}_mi-{mi}/seed-{seed}.npz",
+               mi=[fmt(m) for m in VG["mi"]], seed=VG["seeds"]),
     output:
-        "results/synthetic/gaussian/d-{dim}_mi-{mi}/seed-{seed}.{estimator}.json",
+        expand("results/synthetic/gaussian/d-{{dim}}_mi-{mi}/seed-{seed}.{{estimator}}.json",
+               mi=[fmt(m) for m in VG["mi"]], seed=VG["seeds"]),
     params:
         # Only this estimator's settings, so changing one estimator reruns only its jobs.
         flags=lookup(dpath="{estimator}", within=ESTIMATOR_FLAGS, default=""),
     log:
-        "logs/estimate_gaussian/d-{dim}_mi-{mi}_seed-{seed}.{estimator}.log",
+        "logs/estimate_gaussian/d-{dim}.{estimator}.log",
     group:
         "estimates"
     threads: 1

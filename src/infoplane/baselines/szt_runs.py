@@ -24,6 +24,11 @@ from infoplane.nets.mlp import MLP, szt_mlp
 from infoplane.train import TensorData, TrainConfig, capture_schedule, train
 
 
+#: Save the checkpoint at most this often: an SZT epoch takes milliseconds, a checkpoint with the
+#: whole history many times that (a killed run redoes at most this much training).
+CHECKPOINT_SECONDS = 10.0
+
+
 @dataclass(frozen=True)
 class SZTRun:
     """One SZT training run.
@@ -90,6 +95,7 @@ def train_szt(
         seed=run.seed, device="cpu", layers=tuple(model.layer_names),
         capture_epochs=tuple(capture_schedule(run.epochs, log_points=run.log_points)),
         activation_dtype="float32", threads=threads, progress=progress,
+        checkpoint_seconds=CHECKPOINT_SECONDS,
     )
     (run_dir / "weights").mkdir(parents=True, exist_ok=True)
 
