@@ -9,6 +9,14 @@ latent, so the timing does not need a trained network; the work per epoch is the
     python benchmarks/analysis_epoch.py [--epochs 5] [--jobs 1 2]
         -> benchmarks/results/analysis_epoch.csv
 
+With a stored run of the real experiment, the pipeline's own code (``infoplane.analysis``) is
+timed on its activations instead: one row per stored epoch,
+
+    infoplane train --experiment experiments/butakov_mnist.yaml --scale paper \
+        --set train.epochs=2 --threads 2 --seed 0 --run-dir RUN
+    python benchmarks/analysis_epoch.py --run-dir RUN --autoencoder AE.pt
+        -> benchmarks/results/analysis_epoch_real.csv
+
 ``--jobs 1``: layers one after another, torch/BLAS/kNN threads = all cores; ``--jobs 2``: layers
 in 2 processes of 1 thread each (``infoplane.parallel.parallel_map``).
 """
@@ -57,6 +65,37 @@ def analyse_layer(task: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[floa
     return wkl.estimate(x_codes, codes), wkl.estimate(codes, labels)
 
 
+def time_stored_run(run_dir: Path, autoencoder: Path, experiment: Path, repeats: int) -> list[dict]:
+    """Seconds of ``analyse_run`` per stored epoch: 5 layers, per-epoch PCA, the experiment's estimator."""
+    import dataclasses
+
+    from infoplane.analysis import analyse_run
+    from infoplane.compression.image_autoencoder import ImageAutoencoderCompressor
+    from infoplane.experiment import analysis_configs, load_experiment
+    from infoplane.train import captured_epochs, load_eval_set
+
+    settings = load_experiment(experiment, scale="paper")
+    x_codes = ImageAutoencoderCompressor.load(autoencoder, device="cpu").transform(load_eval_set(run_dir)[0])
+    config = dataclasses.replace(analysis_configs(settings)[0], exp_layers=(), pca_fit="per-epoch")
+    rows = []
+    for epoch in captured_epochs(run_dir):
+        seconds, cpu = [], []
+        for _ in range(repeats):
+            wall0, cpu0 = time.perf_counter(), time.process_time()
+            table = analyse_run(run_dir, x_codes, dataclasses.replace(config, epochs=(epoch,)),
+                                settings["name"], 0, "ae")
+            seconds.append(time.perf_counter() - wall0)
+            cpu.append(time.process_time() - cpu0)
+        rows.append({"run_dir": run_dir.name, "epoch": epoch, "n": len(x_codes), "layers": len(table),
+                     "estimator": config.estimator, "cores": available_cores(), "repeats": repeats,
+                     "seconds_median": round(statistics.median(seconds), 3),
+                     "seconds_max": round(max(seconds), 3),
+                     "cpu_seconds_median": round(statistics.median(cpu), 3),
+                     "load_1min": round(os.getloadavg()[0], 2)})
+        print(rows[-1], flush=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -65,7 +104,20 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5, help="epochs timed; the median is reported")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--out", type=Path, default=HERE / "results" / "analysis_epoch.csv")
+    parser.add_argument("--run-dir", type=Path, help="a stored run of the experiment: time its epochs")
+    parser.add_argument("--autoencoder", type=Path, help="with --run-dir: the X autoencoder (.pt)")
+    parser.add_argument("--experiment", type=Path, default=HERE.parent / "experiments" / "butakov_mnist.yaml")
+    parser.add_argument("--repeats", type=int, default=3, help="with --run-dir: timings per epoch")
     args = parser.parse_args()
+
+    if args.run_dir is not None:
+        if args.autoencoder is None:
+            parser.error("--run-dir needs --autoencoder")
+        rows = time_stored_run(args.run_dir, args.autoencoder, args.experiment, args.repeats)
+        out = args.out if args.out != HERE / "results" / "analysis_epoch.csv" else \
+            HERE / "results" / "analysis_epoch_real.csv"
+        _write(rows, out)
+        return
 
     rows = []
     for jobs in args.jobs:
@@ -94,12 +146,16 @@ def main() -> None:
         }
         print(row, flush=True)
         rows.append(row)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", newline="") as handle:
+    _write(rows, args.out)
+
+
+def _write(rows: list[dict], out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    print(f"wrote {args.out}")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

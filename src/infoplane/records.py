@@ -89,7 +89,10 @@ def family_summary(table: pd.DataFrame, split: float = 5.0) -> dict[str, dict[st
 
     ``mae`` is over every record; ``mae_low`` and ``mae_high`` split the records at
     ``mi_true <= split`` and ``> split`` (the image benchmarks bend at high MI), absent when
-    that side has no records.
+    that side has no records. Where a family also has records of the same estimator on the
+    latent parameters (``variables == "latent"``), every other method gets
+    ``max_gap_vs_latent``: the largest |seed-mean estimate - seed-mean latent estimate| over
+    the true-MI grid (Butakov et al.'s check that compression loses no information).
     """
     table = table.assign(family=table["family"] if "family" in table else table["task"],
                          label=table["label"] if "label" in table else table["estimator"])
@@ -104,5 +107,34 @@ def family_summary(table: pd.DataFrame, split: float = 5.0) -> dict[str, dict[st
             entry["mae_low"] = float(e[low].abs().mean())
         if (~low).any():
             entry["mae_high"] = float(e[~low].abs().mean())
+        gap = _gap_vs_latent(table[table["family"] == family], rows)
+        if gap is not None:
+            entry["max_gap_vs_latent"] = gap
         summary.setdefault(str(family), {})[str(label)] = entry
     return summary
+
+
+def _gap_vs_latent(family_rows: pd.DataFrame, rows: pd.DataFrame) -> float | None:
+    """max over true MI of |mean estimate of ``rows`` - mean estimate on the latents|, or None.
+
+    The reference is the records on the latent parameters by the same estimator (for the
+    ``compressed`` wrapper: the estimator it wraps).
+    """
+    if "variables" not in family_rows or (rows["variables"] == "latent").all():
+        return None
+    inner = family_rows.apply(_inner_estimator, axis=1)
+    latent = family_rows[(family_rows["variables"] == "latent") & (inner == _inner_estimator(rows.iloc[0]))]
+    if latent.empty:
+        return None
+    means = rows.groupby("mi_true")["mi_estimate"].mean()
+    reference = latent.groupby("mi_true")["mi_estimate"].mean()
+    shared = means.index.intersection(reference.index)
+    return float((means[shared] - reference[shared]).abs().max()) if len(shared) else None
+
+
+def _inner_estimator(record: pd.Series) -> str:
+    """The estimator that did the work: the wrapped one for ``compressed``."""
+    if record["estimator"] != "compressed":
+        return str(record["estimator"])
+    params = record["estimator_params"]
+    return str((json.loads(params) if isinstance(params, str) else params)["estimator"])

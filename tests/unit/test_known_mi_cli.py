@@ -90,6 +90,24 @@ def test_family_summary_splits_the_error_at_five_nats() -> None:
     assert summary["b"]["m"]["mae"] == 0.0
 
 
+def test_gap_between_compressed_and_latent_estimates() -> None:
+    # two seeds per grid point; wkl on the latents vs compressed(wkl) on the images
+    wrapped = json.dumps({"estimator": "wkl", "x": "ae.pt"})
+    table = pd.DataFrame({
+        "task": "t", "family": "img", "seed": [0, 1] * 4, "seconds": 1.0,
+        "label": ["wkl-latent"] * 4 + ["wkl-ae"] * 4,
+        "estimator": ["wkl"] * 4 + ["compressed"] * 4,
+        "estimator_params": ["{}"] * 4 + [wrapped] * 4,
+        "variables": ["latent"] * 4 + ["observed"] * 4,
+        "mi_true": [0.0, 0.0, 5.0, 5.0] * 2,
+        "mi_estimate": [0.0, 0.2, 4.8, 5.0, 0.1, 0.1, 4.0, 4.4],
+    })
+    summary = family_summary(table)["img"]
+    # seed means: latent 0.1, 4.9; ae 0.1, 4.2 -> largest gap 0.7 (at 5 nats)
+    assert summary["wkl-ae"]["max_gap_vs_latent"] == pytest.approx(0.7)
+    assert "max_gap_vs_latent" not in summary["wkl-latent"]
+
+
 def test_figures_from_tables(tmp_path: Path) -> None:
     table = known_table()
     plots.plot_known_mi(table, [tmp_path / "k.png"])

@@ -8,9 +8,11 @@ wildcard_constraints:
     seed=r"\d+",
 
 
+# Targets name every table a figure is drawn from (see rule estimator_validation for why).
 rule baselines:
     input:
         expand("results/metrics/baseline_{experiment}.json", experiment=BL_ALL),
+        "results/baselines/goldfeld_sp/neuron.csv",
         [bl_figures(e) for e in BL_ALL],
         expand("figures/goldfeld_sp_{kind}.{ext}", kind=["neuron", "scatter"], ext=["pdf", "png"]),
 
@@ -36,6 +38,7 @@ rule lorenzen_quantized:
 rule goldfeld_sp:
     input:
         "results/metrics/baseline_goldfeld_sp.json",
+        "results/baselines/goldfeld_sp/neuron.csv",
         bl_figures("goldfeld_sp"),
         expand("figures/goldfeld_sp_{kind}.{ext}", kind=["neuron", "scatter"], ext=["pdf", "png"]),
 
