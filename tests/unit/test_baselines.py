@@ -126,3 +126,16 @@ def test_szt_limits_hold_for_kde_and_sp(tiny_runs, tmp_path):
     net = MLP((12, 10, 7, 5, 4, 3, 2), noise_std=0.1, seed=0)
     sp = noisy_net_planes(net, data.x, data.y, 0.1, n_cond=16, cond_inputs=64, n_mc=2)
     assert (sp["i_xl"] <= math.log(4096) + 0.05).all() and (sp["i_ly"] <= h_y + 0.01).all()
+
+
+def test_final_epoch_summary_reads_dips_and_fitting_off_the_curves():
+    ln2 = math.log(2)
+    # I(X;T) 1, 3, 2, 2.5 bits: peak 3 at epoch 10, a dip of 1 bit, last 2.5 (0.5 below the peak)
+    summary = pd.DataFrame({
+        "variant": "v", "estimator": "e", "layer": 1, "epoch": [0, 10, 20, 30],
+        "i_xl_mean": [v * ln2 for v in (1.0, 3.0, 2.0, 2.5)],
+        "i_ly_mean": [v * ln2 for v in (0.2, 0.5, 0.7, 0.9)], "test_acc_mean": 0.9,
+    })
+    row = final_epoch_summary(summary).iloc[0]
+    assert row["compression_bits"] == pytest.approx(0.5) and row["largest_dip_bits"] == pytest.approx(1.0)
+    assert row["fit_bits"] == pytest.approx(0.7) and row["peak_epoch"] == 10

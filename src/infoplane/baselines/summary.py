@@ -59,7 +59,9 @@ def sanity_flags(table: pd.DataFrame, n_inputs: int, h_y: float, tol: float = 1e
 
 def final_epoch_summary(aggregated: pd.DataFrame) -> pd.DataFrame:
     """Per (variant, estimator, layer): the mean I(X;T) and I(T;Y) at the last epoch and their
-    maxima over epochs (bits), to read compression off: ``compression_bits`` = max - last."""
+    maxima over epochs (bits), to read compression off: ``compression_bits`` = max - last;
+    ``largest_dip_bits``: the largest fall of I(X;T) below its running maximum, at any epoch (a
+    compression phase followed by regrowth); ``fit_bits`` = last - first I(T;Y)."""
     rows = []
     for (variant, estimator, layer), g in aggregated.groupby(["variant", "estimator", "layer"]):
         g = g.sort_values("epoch")
@@ -72,6 +74,8 @@ def final_epoch_summary(aggregated: pd.DataFrame) -> pd.DataFrame:
             "i_xl_peak_bits": peak / math.log(2),
             "peak_epoch": int(g.loc[g["i_xl_mean"].idxmax(), "epoch"]),
             "compression_bits": (peak - last["i_xl_mean"]) / math.log(2),
+            "largest_dip_bits": float((g["i_xl_mean"].cummax() - g["i_xl_mean"]).max()) / math.log(2),
+            "fit_bits": (last["i_ly_mean"] - g["i_ly_mean"].iloc[0]) / math.log(2),
             "test_acc_last": last["test_acc_mean"],
         })
     return pd.DataFrame(rows)
