@@ -7,8 +7,8 @@ does, then scan:
 
     infoplane fit-compressor --task rectangles --param size=32 --param mi=0 --spec ae:4 \
         --option epochs=30 --option batch_size=128 --option lr=0.002 --n-fit 6000 --n-test 1000 \
-        --seed 1000 --threads 1 --out /tmp/r32.pt --report /tmp/r32.json
-    python benchmarks/ae_wkl_scan.py rectangles 32 /tmp/r32.pt 0,2.5,5,7.5,10 0,1 k40,k40-ns
+        --seed 1000 --threads 1 --out r32.pt --report r32.json
+    python benchmarks/ae_wkl_scan.py rectangles 32 r32.pt 0,2.5,5,7.5,10 0,1 k40,k40-ns
 """
 
 import sys
