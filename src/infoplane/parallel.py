@@ -154,8 +154,7 @@ def _torch_may_see_gpu() -> bool:
     """
     if "torch" in sys.modules:
         return True
-    if os.environ.get("CUDA_VISIBLE_DEVICES", "").strip() == "-1" or \
-            os.environ.get("CUDA_VISIBLE_DEVICES") == "":
+    if os.environ.get("CUDA_VISIBLE_DEVICES", "0").strip() in ("", "-1"):  # every GPU hidden
         return False
     if sys.platform == "darwin":
         return False

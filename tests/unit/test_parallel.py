@@ -49,3 +49,16 @@ def test_resolve_device():
     assert parallel.resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
     with pytest.raises(ValueError, match="unknown device"):
         parallel.resolve_device("tpu")
+
+
+def test_auto_device_with_every_gpu_hidden_does_not_import_torch():
+    # A fresh process: the pipeline's short kNN jobs must not pay torch's import (~1 s).
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from infoplane.parallel import resolve_device; "
+            "print(resolve_device('auto'), 'torch' in sys.modules)")
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["cpu", "False"]
