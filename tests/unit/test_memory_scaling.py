@@ -67,7 +67,11 @@ def test_pairwise_estimators_work_in_row_blocks(name, monkeypatch):
     assert cols == N and rows * cols * 8 <= 64 * 2**20  # one block: at most 64 MiB, rows << n
 
 
+#: Parameters an estimator cannot do without (the wrapper needs the estimator it wraps).
+REQUIRED = {"compressed": {"estimator": "ksg", "x": "pca:1", "y": "pca:1"}}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(set(available()) - CHEAP - set(PAIRWISE)))
 def test_other_estimators_stay_linear_in_memory(name):
-    assert peak_bytes(name) < LIMIT_BYTES
+    assert peak_bytes(name, **REQUIRED.get(name, {})) < LIMIT_BYTES
