@@ -24,13 +24,13 @@ in 2 processes of 1 thread each (``infoplane.parallel.parallel_map``).
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import statistics
 import time
 from pathlib import Path
 
 import numpy as np
+from results_csv import write_rows
 
 from infoplane.compression.pca import PCACompressor
 from infoplane.estimators import build
@@ -116,7 +116,7 @@ def main() -> None:
         rows = time_stored_run(args.run_dir, args.autoencoder, args.experiment, args.repeats)
         out = args.out if args.out != HERE / "results" / "analysis_epoch.csv" else \
             HERE / "results" / "analysis_epoch_real.csv"
-        _write(rows, out)
+        write_rows(rows, out)
         return
 
     rows = []
@@ -146,16 +146,8 @@ def main() -> None:
         }
         print(row, flush=True)
         rows.append(row)
-    _write(rows, args.out)
+    write_rows(rows, args.out)
 
-
-def _write(rows: list[dict], out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -12,13 +12,13 @@ scales the time up; the CSV says which rows were measured and which extrapolated
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from results_csv import write_rows
 
 from infoplane.estimators.neighbors import _block_rows, _distance_blocks
 from infoplane.parallel import resolve_device
@@ -74,12 +74,7 @@ def main() -> None:
             }
         )
         print(records[-1], flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, list(records[0]))
-        writer.writeheader()
-        writer.writerows(records)
-    print(f"wrote {args.out}")
+    write_rows(records, args.out)
 
 
 if __name__ == "__main__":

@@ -97,6 +97,7 @@ def family_summary(table: pd.DataFrame, split: float = 5.0) -> dict[str, dict[st
     table = table.assign(family=table["family"] if "family" in table else table["task"],
                          label=table["label"] if "label" in table else table["estimator"])
     error = table["mi_estimate"] - table["mi_true"]
+    inner = table.apply(_inner_estimator, axis=1) if "estimator_params" in table else table["estimator"]
     summary: dict[str, dict[str, dict[str, float]]] = {}
     for (family, label), rows in table.groupby(["family", "label"]):
         e = error[rows.index]
@@ -107,23 +108,23 @@ def family_summary(table: pd.DataFrame, split: float = 5.0) -> dict[str, dict[st
             entry["mae_low"] = float(e[low].abs().mean())
         if (~low).any():
             entry["mae_high"] = float(e[~low].abs().mean())
-        gap = _gap_vs_latent(table[table["family"] == family], rows)
+        gap = _gap_vs_latent(table[table["family"] == family], rows, inner)
         if gap is not None:
             entry["max_gap_vs_latent"] = gap
         summary.setdefault(str(family), {})[str(label)] = entry
     return summary
 
 
-def _gap_vs_latent(family_rows: pd.DataFrame, rows: pd.DataFrame) -> float | None:
+def _gap_vs_latent(family_rows: pd.DataFrame, rows: pd.DataFrame, inner: pd.Series) -> float | None:
     """max over true MI of |mean estimate of ``rows`` - mean estimate on the latents|, or None.
 
-    The reference is the records on the latent parameters by the same estimator (for the
-    ``compressed`` wrapper: the estimator it wraps).
+    The reference is the records on the latent parameters by the same estimator (``inner``,
+    aligned with the table: for the ``compressed`` wrapper, the estimator it wraps).
     """
     if "variables" not in family_rows or (rows["variables"] == "latent").all():
         return None
-    inner = family_rows.apply(_inner_estimator, axis=1)
-    latent = family_rows[(family_rows["variables"] == "latent") & (inner == _inner_estimator(rows.iloc[0]))]
+    same = inner[family_rows.index] == inner[rows.index[0]]
+    latent = family_rows[(family_rows["variables"] == "latent") & same]
     if latent.empty:
         return None
     means = rows.groupby("mi_true")["mi_estimate"].mean()

@@ -16,9 +16,8 @@ from infoplane.baselines.planes import run_planes
 from infoplane.baselines.summary import sanity_flags
 from infoplane.baselines.szt_runs import SZTRun, information_limits, train_szt
 from infoplane.data.szt import entropy_of_labels
-from infoplane.estimators import build
 from infoplane.nets.mlp import bottleneck2_mlp
-from tests.unit.test_baselines import brute_force_entropy
+from tests.unit.test_baselines import assert_exact_mi_is_counting, brute_force_entropy
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = os.environ.get("INFOPLANE_DATA_ROOT") or str(ROOT / "../shared/datasets")
@@ -101,20 +100,7 @@ def test_exact_mi_of_bottleneck2_equals_a_brute_force_count(bits):
     net.train()
     net(x)  # sets the moving ReLU ranges
     layers = [t.detach().numpy() for t in net.eval().layer_outputs(x)]
-    exact = build("discrete")
-    previous = math.log(len(x))
-    for t in layers:
-        symbols = [tuple(row) for row in t.tolist()]
-        h_t = brute_force_entropy(symbols)
-        h_t_given_y = sum(
-            np.mean(y.numpy() == label) * brute_force_entropy(
-                [s for s, yy in zip(symbols, y.tolist(), strict=True) if yy == label])
-            for label in range(10)
-        )
-        assert exact.estimate(t, x.numpy()) == pytest.approx(h_t, abs=1e-12)
-        assert exact.estimate(t, y.numpy()) == pytest.approx(h_t - h_t_given_y, abs=1e-12)
-        assert h_t <= previous + 1e-12
-        previous = h_t
+    assert_exact_mi_is_counting(layers, x.numpy(), y.numpy())
     # the 2-D layer at 2 bits has at most 4^2 codes: counting must see the collapse
     if bits == 2:
         assert brute_force_entropy([tuple(r) for r in layers[3].tolist()]) <= math.log(16) + 1e-12
