@@ -46,8 +46,9 @@ Backend = Literal["auto", "kdtree", "brute"]
 #: the 2-core development machine: Euclidean trees lose from d = 16, Chebyshev ones from
 #: d = 16 (n = 1e5) to 32 (n = 1e4). Samples of low intrinsic dimension favour trees longer.
 KDTREE_MAX_DIM: dict[str, int] = {"euclidean": 12, "chebyshev": 16}
-#: Leaf size of the KD-tree. KSG at n = 1e4, d = 5 + 5 (CPU seconds, 2 cores, loaded machine):
-#: the joint k-NN query is flat over 8..30, the marginal counts 12 % cheaper at 40 than at 16.
+#: Leaf size of the KD-tree. KSG at n = 1e4, d = 5 + 5 (wall seconds, 2 threads, quiet
+#: machine): the joint k-NN query is flat over 16..32 (0.107-0.111 s), the marginal counts over
+#: 24..64 (0.089-0.091 s); with 10 + 10 dimensions the counts fall from 0.33 s at 16 to 0.28 s at 32.
 LEAF_SIZE = 32
 #: Brute-force candidates beyond k that are re-ranked by exact Euclidean distance.
 _EXTRA_CANDIDATES = 4
@@ -186,10 +187,20 @@ def _in_threads(query: Callable[[slice], tuple[np.ndarray, ...]], n: int) -> lis
         return list(pool.map(query, parts))
 
 
+def _tree(z: np.ndarray, metric: Metric) -> KDTree:
+    """A KD-tree of ``z``, built afresh for every thread that queries it.
+
+    scikit-learn's trees count trims, leaves and splits in fields of the tree object on every
+    query, so two threads querying one tree keep stealing that cache line from each other:
+    KSG's joint query at n = 1e4, d = 10 took 0.18 s on two threads sharing a tree and 0.11 s
+    with a tree each (building one costs 6 ms).
+    """
+    return KDTree(z, leaf_size=LEAF_SIZE, metric=metric)
+
+
 def _tree_knn(z: np.ndarray, k: int, metric: Metric) -> tuple[np.ndarray, np.ndarray]:
-    tree = KDTree(z, leaf_size=LEAF_SIZE, metric=metric)
     # k + 1 because every point is its own nearest neighbour at distance 0.
-    parts = _in_threads(lambda rows: tree.query(z[rows], k=k + 1), len(z))
+    parts = _in_threads(lambda rows: _tree(z, metric).query(z[rows], k=k + 1), len(z))
     dist = np.concatenate([p[0] for p in parts])
     idx = np.concatenate([p[1] for p in parts])
     return dist[:, 1:], idx[:, 1:].astype(np.int64)
@@ -197,8 +208,10 @@ def _tree_knn(z: np.ndarray, k: int, metric: Metric) -> tuple[np.ndarray, np.nda
 
 def _tree_count(z: np.ndarray, reach: np.ndarray, metric: Metric) -> np.ndarray:
     """(n,) number of rows (itself included) at distance <= reach[i] of row i."""
-    tree = KDTree(z, leaf_size=LEAF_SIZE, metric=metric)
-    parts = _in_threads(lambda rows: (tree.query_radius(z[rows], reach[rows], count_only=True),), len(z))
+    def count(rows: slice) -> tuple[np.ndarray]:
+        return (_tree(z, metric).query_radius(z[rows], reach[rows], count_only=True),)
+
+    parts = _in_threads(count, len(z))
     return np.concatenate([p[0] for p in parts]).astype(np.int64)
 
 
