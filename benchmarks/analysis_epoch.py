@@ -14,7 +14,7 @@ timed on its activations instead: one row per stored epoch,
 
     infoplane train --experiment experiments/butakov_mnist.yaml --scale paper \
         --set train.epochs=2 --threads 2 --seed 0 --run-dir RUN
-    python benchmarks/analysis_epoch.py --run-dir RUN --autoencoder AE.pt
+    python benchmarks/analysis_epoch.py --run-dir RUN --autoencoder AE.pt [--epochs 5]
         -> benchmarks/results/analysis_epoch_real.csv
 
 ``--jobs 1``: layers one after another, torch/BLAS/kNN threads = all cores; ``--jobs 2``: layers
@@ -65,8 +65,10 @@ def analyse_layer(task: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[floa
     return wkl.estimate(x_codes, codes), wkl.estimate(codes, labels)
 
 
-def time_stored_run(run_dir: Path, autoencoder: Path, experiment: Path, repeats: int) -> list[dict]:
-    """Seconds of ``analyse_run`` per stored epoch: 5 layers, per-epoch PCA, the experiment's estimator."""
+def time_stored_run(run_dir: Path, autoencoder: Path, experiment: Path, repeats: int,
+                    n_epochs: int) -> list[dict]:
+    """Seconds of ``analyse_run`` per stored epoch (``n_epochs`` of them, spread over the run):
+    5 layers, per-epoch PCA, the experiment's estimator."""
     import dataclasses
 
     from infoplane.analysis import analyse_run
@@ -77,8 +79,11 @@ def time_stored_run(run_dir: Path, autoencoder: Path, experiment: Path, repeats:
     settings = load_experiment(experiment, scale="paper")
     x_codes = ImageAutoencoderCompressor.load(autoencoder, device="cpu").transform(load_eval_set(run_dir)[0])
     config = dataclasses.replace(analysis_configs(settings)[0], exp_layers=(), pca_fit="per-epoch")
+    stored = captured_epochs(run_dir)
+    spread = np.linspace(0, len(stored) - 1, min(n_epochs, len(stored))).round().astype(int)
+    picked = sorted({stored[i] for i in spread})
     rows = []
-    for epoch in captured_epochs(run_dir):
+    for epoch in picked:
         seconds, cpu = [], []
         for _ in range(repeats):
             wall0, cpu0 = time.perf_counter(), time.process_time()
@@ -101,7 +106,8 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--n", type=int, default=10_000)
-    parser.add_argument("--epochs", type=int, default=5, help="epochs timed; the median is reported")
+    parser.add_argument("--epochs", type=int, default=5,
+                        help="epochs timed (with --run-dir: that many stored epochs, first to last)")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--out", type=Path, default=HERE / "results" / "analysis_epoch.csv")
     parser.add_argument("--run-dir", type=Path, help="a stored run of the experiment: time its epochs")
@@ -113,7 +119,7 @@ def main() -> None:
     if args.run_dir is not None:
         if args.autoencoder is None:
             parser.error("--run-dir needs --autoencoder")
-        rows = time_stored_run(args.run_dir, args.autoencoder, args.experiment, args.repeats)
+        rows = time_stored_run(args.run_dir, args.autoencoder, args.experiment, args.repeats, args.epochs)
         out = args.out if args.out != HERE / "results" / "analysis_epoch.csv" else \
             HERE / "results" / "analysis_epoch_real.csv"
         write_rows(rows, out)

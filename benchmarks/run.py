@@ -52,8 +52,10 @@ PARAMS: dict[str, dict[str, Any]] = {
 }
 #: Bounds and SP estimate I(X; h(X) + noise), not I(X;Y) of the samples: timed, no error reported.
 NO_TRUTH = {"kde-upper", "kde-lower", "sp"}
-#: For discrete codes only: on continuous samples every row is distinct and it returns log n.
-SKIP = {"discrete"}
+#: ``discrete`` is for discrete codes only (on continuous samples every row is distinct and it
+#: returns log n); ``compressed`` is a compressor's fit followed by one of the estimators here;
+#: the neural ones train a network per estimate and have their own script (neural_estimators.py).
+SKIP = {"discrete", "compressed", "infonce", "mine", "nwj"}
 COLUMNS = [
     "n",
     "d",

@@ -244,7 +244,10 @@ def compression_summary(aggregated: pd.DataFrame, fastest_loss_drop: int | None 
         epoch, the drop peak - last, ``drop_beyond_band``: whether the peak's band lies
         wholly above the last epoch's (a compression phase the intervals cannot explain),
         ``first_dip_epoch``: the last stored epoch before I(X;L) first falls (None if it never
-        does), and, with ``fastest_loss_drop``, ``first_dip_minus_fastest_loss_epoch``.
+        does), ``first_clear_dip_epoch``: where the first fall that clears the intervals starts
+        (see :func:`first_clear_dip_epoch`), and, with ``fastest_loss_drop``, each of the two
+        minus that epoch (``first_dip_minus_fastest_loss_epoch``,
+        ``first_clear_dip_minus_fastest_loss_epoch``).
     """
     summary = {}
     by = ["layer", "pca_fit"] if "pca_fit" in aggregated else ["layer"]
@@ -263,11 +266,37 @@ def compression_summary(aggregated: pd.DataFrame, fastest_loss_drop: int | None 
             "first_i_ly": float(rows["i_ly"].iloc[0]), "last_i_ly": float(last["i_ly"]),
         }
         falls = np.flatnonzero(np.diff(rows["i_xl"].to_numpy()) < 0)
-        dip = int(rows["epoch"].iloc[falls[0]]) if falls.size else None
-        summary[name]["first_dip_epoch"] = dip
-        if dip is not None and fastest_loss_drop is not None:
-            summary[name]["first_dip_minus_fastest_loss_epoch"] = dip - fastest_loss_drop
+        dips = {"first_dip": int(rows["epoch"].iloc[falls[0]]) if falls.size else None,
+                "first_clear_dip": first_clear_dip_epoch(rows)}
+        for measure, dip in dips.items():
+            summary[name][f"{measure}_epoch"] = dip
+            if dip is not None and fastest_loss_drop is not None:
+                summary[name][f"{measure}_minus_fastest_loss_epoch"] = dip - fastest_loss_drop
     return summary
+
+
+def first_clear_dip_epoch(rows: pd.DataFrame) -> int | None:
+    """Where the first fall of I(X;L) that the intervals cannot explain starts.
+
+    A fall is clear at epoch j when I(X;L)'s whole interval at j lies below the whole interval
+    of some earlier epoch (``i_xl_hi[j] < i_xl_lo[i]``, i < j). For the first such j this
+    returns the epoch before j with the highest lower bound: the top the layer fell from.
+    Small wiggles inside the intervals, which :func:`compression_summary`'s ``first_dip_epoch``
+    counts, do not count here.
+
+    Args:
+        rows: one layer's rows sorted by epoch, columns ``epoch``, ``i_xl_lo``, ``i_xl_hi``.
+
+    Returns:
+        the epoch, or None if I(X;L) never falls clear of its intervals.
+    """
+    lower, upper = rows["i_xl_lo"].to_numpy(), rows["i_xl_hi"].to_numpy()
+    best_before = np.maximum.accumulate(lower)[:-1]  # best_before[j - 1]: max lower over epochs < j
+    clear = np.flatnonzero(upper[1:] < best_before)
+    if not clear.size:
+        return None
+    top = int(np.argmax(lower[: clear[0] + 1]))
+    return int(rows["epoch"].iloc[top])
 
 
 def fastest_loss_drop_epoch(history: pd.DataFrame, column: str = "test_loss") -> int:

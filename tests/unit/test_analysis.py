@@ -132,3 +132,22 @@ def test_first_dip_and_fastest_loss_drop():
     assert out["first_dip_epoch"] == 3 and out["first_dip_minus_fastest_loss_epoch"] == 1
     rising = table.assign(i_xl=[1.0, 1.5, 2.0, 2.5])
     assert compression_summary(rising, fastest_loss_drop=2)["L3"]["first_dip_epoch"] is None
+
+
+def test_first_clear_dip_ignores_falls_inside_the_intervals():
+    from infoplane.analysis import compression_summary
+
+    # a wiggle at epoch 1 -> 2 (0.05, inside the +-0.2 intervals), the real fall 3 -> 5:
+    # epoch 5's interval [1.3, 1.7] lies below epoch 3's [2.0, 2.4], and epoch 3 is the top.
+    i_xl = [1.0, 1.5, 1.45, 2.2, 2.0, 1.5, 2.5]
+    table = pd.DataFrame({"layer": "L3", "epoch": range(7), "i_xl": i_xl,
+                          "i_xl_lo": [v - 0.2 for v in i_xl], "i_xl_hi": [v + 0.2 for v in i_xl],
+                          "i_ly": 0.5})
+    out = compression_summary(table, fastest_loss_drop=4)["L3"]
+    assert out["first_dip_epoch"] == 1 and out["first_clear_dip_epoch"] == 3
+    assert out["first_clear_dip_minus_fastest_loss_epoch"] == -1
+    # with intervals of +-0.5 no fall clears them
+    wide = table.assign(i_xl_lo=[v - 0.5 for v in i_xl], i_xl_hi=[v + 0.5 for v in i_xl])
+    out = compression_summary(wide, fastest_loss_drop=4)["L3"]
+    assert out["first_clear_dip_epoch"] is None
+    assert "first_clear_dip_minus_fastest_loss_epoch" not in out
