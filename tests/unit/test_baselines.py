@@ -141,7 +141,9 @@ def test_final_epoch_summary_reads_dips_and_fitting_off_the_curves():
         "variant": "v", "estimator": "e", "layer": 1, "epoch": [0, 10, 20, 30],
         "i_xl_mean": [v * ln2 for v in (1.0, 3.0, 2.0, 2.5)],
         "i_ly_mean": [v * ln2 for v in (0.2, 0.5, 0.7, 0.9)], "test_acc_mean": 0.9,
+        "train_acc_mean": [math.nan, 0.75, 0.9, 0.95],
     })
     row = final_epoch_summary(summary).iloc[0]
     assert row["compression_bits"] == pytest.approx(0.5) and row["largest_dip_bits"] == pytest.approx(1.0)
     assert row["fit_bits"] == pytest.approx(0.7) and row["peak_epoch"] == 10
+    assert row["train_error_at_peak"] == pytest.approx(0.25)  # compression starts at 75 % training accuracy

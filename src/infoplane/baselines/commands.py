@@ -71,7 +71,7 @@ def cmd_sp(args: argparse.Namespace) -> None:
     import torch
 
     from infoplane.baselines.goldfeld import noisy_net_planes, propagate
-    from infoplane.baselines.planes import MI_COLUMNS
+    from infoplane.baselines.planes import MI_COLUMNS, accuracies
     from infoplane.baselines.szt_runs import SZTRun, load_model
     from infoplane.train import captured_epochs, load_eval_set
 
@@ -91,7 +91,7 @@ def cmd_sp(args: argparse.Namespace) -> None:
         rows = noisy_net_planes(model, inputs, labels, run.noise_std, n_cond=args.n_cond,
                                 cond_inputs=args.cond_inputs or None, n_mc=args.n_mc,
                                 seed=args.seed * 1000 + epoch)
-        parts.append(rows.assign(epoch=epoch, test_acc=float(history.loc[epoch, "test_acc"])))
+        parts.append(rows.assign(epoch=epoch, **accuracies(history, epoch)))
         if args.scatter_out is not None and epoch in scatter_epochs:
             generator = torch.Generator().manual_seed(args.seed)
             s = propagate(model, torch.as_tensor(inputs), generator)[args.scatter_layer - 1]

@@ -25,11 +25,21 @@ import pandas as pd
 from infoplane.estimators import build
 from infoplane.train import captured_epochs, load_activations, load_eval_set
 
-#: Columns of an MI table (the project's contract), plus the variant and the test accuracy.
+#: Columns of an MI table (the project's contract), plus the variant and the accuracies.
 MI_COLUMNS = [
     "experiment", "variant", "seed", "epoch", "layer", "estimator",
-    "i_xl", "i_ly", "i_xl_lo", "i_xl_hi", "i_ly_lo", "i_ly_hi", "test_acc",
+    "i_xl", "i_ly", "i_xl_lo", "i_xl_hi", "i_ly_lo", "i_ly_hi", "test_acc", "train_acc",
 ]
+
+
+def accuracies(history: pd.DataFrame, epoch: int) -> dict[str, float]:
+    """Test and training accuracy at ``epoch`` from a run's ``history.csv`` (indexed by epoch).
+
+    The training accuracy is the mean over the epoch's batches, so it is NaN at epoch 0
+    (before any training).
+    """
+    return {"test_acc": float(history.loc[epoch, "test_acc"]),
+            "train_acc": float(history.loc[epoch, "train_acc"])}
 
 
 def build_analysis(spec: dict[str, Any]):
@@ -79,8 +89,7 @@ def run_planes(
                     "experiment": experiment, "variant": variant, "seed": seed, "epoch": epoch,
                     "layer": layer_index, "estimator": name,
                     "i_xl": i_xl.mi, "i_ly": i_ly.mi, "i_xl_lo": i_xl.lo, "i_xl_hi": i_xl.hi,
-                    "i_ly_lo": i_ly.lo, "i_ly_hi": i_ly.hi,
-                    "test_acc": float(history.loc[epoch, "test_acc"]),
+                    "i_ly_lo": i_ly.lo, "i_ly_hi": i_ly.hi, **accuracies(history, epoch),
                 })
     return pd.DataFrame(rows, columns=MI_COLUMNS)
 

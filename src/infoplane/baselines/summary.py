@@ -18,16 +18,17 @@ KEYS = ["experiment", "variant", "estimator", "layer", "epoch"]
 
 
 def aggregate(table: pd.DataFrame) -> pd.DataFrame:
-    """Mean, standard deviation, min and max over seeds of ``i_xl``, ``i_ly`` and ``test_acc``.
+    """Mean, standard deviation, min and max over seeds of ``i_xl`` and ``i_ly``; mean accuracies.
 
     Returns one row per (experiment, variant, estimator, layer, epoch) with columns
-    ``i_xl_mean, i_xl_std, i_xl_min, i_xl_max`` (same for ``i_ly``), ``test_acc_mean`` and
-    ``seeds`` (nats).
+    ``i_xl_mean, i_xl_std, i_xl_min, i_xl_max`` (same for ``i_ly``; nats), ``test_acc_mean``,
+    ``train_acc_mean`` and ``seeds``.
     """
     grouped = table.groupby(KEYS)
     stats = grouped[["i_xl", "i_ly"]].agg(["mean", "std", "min", "max"])
     stats.columns = [f"{col}_{stat}" for col, stat in stats.columns]
     stats["test_acc_mean"] = grouped["test_acc"].mean()
+    stats["train_acc_mean"] = grouped["train_acc"].mean()
     stats["seeds"] = grouped["seed"].nunique()
     return stats.reset_index().fillna({"i_xl_std": 0.0, "i_ly_std": 0.0})
 
@@ -61,22 +62,26 @@ def final_epoch_summary(aggregated: pd.DataFrame) -> pd.DataFrame:
     """Per (variant, estimator, layer): the mean I(X;T) and I(T;Y) at the last epoch and their
     maxima over epochs (bits), to read compression off: ``compression_bits`` = max - last;
     ``largest_dip_bits``: the largest fall of I(X;T) below its running maximum, at any epoch (a
-    compression phase followed by regrowth); ``fit_bits`` = last - first I(T;Y)."""
+    compression phase followed by regrowth); ``fit_bits`` = last - first I(T;Y);
+    ``train_error_at_peak``: 1 - the mean training accuracy at the peak of I(X;T), where
+    compression starts (NaN when the peak is at epoch 0)."""
     rows = []
     for (variant, estimator, layer), g in aggregated.groupby(["variant", "estimator", "layer"]):
         g = g.sort_values("epoch")
         last = g.iloc[-1]
         peak = g["i_xl_mean"].max()
+        at_peak = g.loc[g["i_xl_mean"].idxmax()]
         rows.append({
             "variant": variant, "estimator": estimator, "layer": layer, "last_epoch": int(last["epoch"]),
             "i_xl_last_bits": last["i_xl_mean"] / math.log(2),
             "i_ly_last_bits": last["i_ly_mean"] / math.log(2),
             "i_xl_peak_bits": peak / math.log(2),
-            "peak_epoch": int(g.loc[g["i_xl_mean"].idxmax(), "epoch"]),
+            "peak_epoch": int(at_peak["epoch"]),
             "compression_bits": (peak - last["i_xl_mean"]) / math.log(2),
             "largest_dip_bits": float((g["i_xl_mean"].cummax() - g["i_xl_mean"]).max()) / math.log(2),
             "fit_bits": (last["i_ly_mean"] - g["i_ly_mean"].iloc[0]) / math.log(2),
             "test_acc_last": last["test_acc_mean"],
+            "train_error_at_peak": 1.0 - at_peak["train_acc_mean"],
         })
     return pd.DataFrame(rows)
 
