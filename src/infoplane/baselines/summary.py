@@ -69,8 +69,8 @@ def final_epoch_summary(aggregated: pd.DataFrame) -> pd.DataFrame:
     for (variant, estimator, layer), g in aggregated.groupby(["variant", "estimator", "layer"]):
         g = g.sort_values("epoch")
         last = g.iloc[-1]
-        peak = g["i_xl_mean"].max()
         at_peak = g.loc[g["i_xl_mean"].idxmax()]
+        peak = at_peak["i_xl_mean"]
         rows.append({
             "variant": variant, "estimator": estimator, "layer": layer, "last_epoch": int(last["epoch"]),
             "i_xl_last_bits": last["i_xl_mean"] / math.log(2),
