@@ -9,6 +9,7 @@ skipped in another, the measurement wins.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -70,8 +71,8 @@ def plot_benchmark(table: pd.DataFrame, d_fixed: int = 5, n_fixed: int = 10_000)
     )
     load = table["load_1min"]
     fig.suptitle(
-        f"2-core CPU shared with other jobs: 1-min load average {load.min():.0f}-{load.max():.0f} "
-        "during the run (dashed: peer libraries)",
+        f"{os.cpu_count()}-core CPU; 1-min load average {load.min():.1f}-{load.max():.1f} during the run, "
+        "the benchmark's own threads included (dashed: peer libraries)",
         fontsize=9,
     )
     handles, labels = axes[1].get_legend_handles_labels()
