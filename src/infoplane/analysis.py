@@ -216,7 +216,8 @@ def _estimate_pair(estimator, x_codes: np.ndarray, codes: np.ndarray, labels: np
             out.update({key: est.mi, f"{key}_lo": est.lo, f"{key}_hi": est.hi})
         except ValueError as err:
             out.update({key: math.nan, f"{key}_lo": math.nan, f"{key}_hi": math.nan})
-            out["flags"] = f"{out.get('flags', '')};{key} failed: {err}".lstrip(";")
+            reason = str(err).replace(";", ",")  # ";" separates flags
+            out["flags"] = f"{out.get('flags', '')};{key} failed: {reason}".lstrip(";")
     return out
 
 
