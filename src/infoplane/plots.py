@@ -298,7 +298,8 @@ def plot_mi_epoch(table: pd.DataFrame, history: pd.DataFrame | None = None, outp
         title: figure title.
 
     Returns:
-        the Figure.
+        the Figure. The epoch is the x axis here, so colour tells the layers apart (the
+        information plane is the figure coloured by epoch).
     """
     _check_columns(table, ("layer", "epoch", "i_xl", "i_ly"))
     table = _per_point(table)
@@ -313,23 +314,19 @@ def plot_mi_epoch(table: pd.DataFrame, history: pd.DataFrame | None = None, outp
     else:
         axes = given if len(given) == panels else [given[0], given[0]]
         fig = axes[0].figure
-    norm = Normalize(table["epoch"].min(), table["epoch"].max())
     quantities = (("i_xl", axes[0], "I(X;L) (nats)", "-"), ("i_ly", axes[1], "I(L;Y) (nats)", "--"))
     for key, ax, label, style in quantities:
         for i, (layer, rows) in enumerate(table.groupby("layer", sort=False)):
             rows = rows.sort_values("epoch")
             color = f"C{i}"
-            ax.plot(rows["epoch"], rows[key], ls=style, color=color, lw=1,
+            ax.plot(rows["epoch"], rows[key], ls=style, color=color, marker="o", ms=3,
                     label=f"{layer}" if axes[0] is not axes[1] else f"{key[2:].upper()} {layer}")
-            points = ax.scatter(rows["epoch"], rows[key], c=rows["epoch"], cmap="viridis", norm=norm, s=10,
-                                zorder=3)
             if f"{key}_lo" in rows and f"{key}_hi" in rows:
                 ax.fill_between(rows["epoch"], rows[f"{key}_lo"], rows[f"{key}_hi"], color=color, alpha=0.2)
         ax.set_xlabel("epoch")
         ax.set_ylabel(label if axes[0] is not axes[1] else "MI (nats): I(X;L) solid, I(L;Y) dashed")
         ax.grid(alpha=0.3)
     axes[1].legend(fontsize=8)
-    fig.colorbar(points, ax=axes[:2] if axes[0] is not axes[1] else axes[0], label="epoch", shrink=0.8)
     note = ""
     if history is not None:
         _check_columns(history, ("epoch", "train_loss", "test_loss", "test_acc"))
