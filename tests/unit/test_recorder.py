@@ -55,8 +55,8 @@ def test_rows_stay_aligned_for_tensors_datasets_and_loaders(tmp_path):
             for i in (0, 50, 119):  # one row at a time: no batching could reorder it
                 row = torch.as_tensor(inputs[i : i + 1])
                 np.testing.assert_allclose(acts["1"][i], torch.tanh(model[0](row))[0], rtol=1e-5, atol=1e-6)
-                np.testing.assert_allclose(acts["relu1"][i], torch.relu(model[2].fc1(model[1](model[0](row))))[0],
-                                           rtol=1e-5, atol=1e-6)
+                hidden = torch.relu(model[2].fc1(model[1](model[0](row))))
+                np.testing.assert_allclose(acts["relu1"][i], hidden[0], rtol=1e-5, atol=1e-6)
                 assert labels[i] == int(y[(x == row).all(dim=1)][0])  # the label of that very input
         assert acts["0"].shape == (120, 4) and acts["relu1"].shape == (120, 5)
 

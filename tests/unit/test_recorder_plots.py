@@ -37,7 +37,10 @@ def test_table_round_trips_exactly_flags_included(tmp_path):
         load_table(tmp_path / "missing.csv")
 
 
-@pytest.mark.parametrize("table", [mi_table(), mi_table(seeds=3), mi_table(intervals=False).drop(columns="seed")],
+TABLES = [mi_table(), mi_table(seeds=3), mi_table(intervals=False).drop(columns="seed")]
+
+
+@pytest.mark.parametrize("table", TABLES,
                          ids=["one-seed", "three-seeds", "no-intervals-no-seed"])
 def test_plots_write_paths_and_return_the_figure(tmp_path, table):
     outputs = [tmp_path / "plane.png"] + ([tmp_path / "plane.pdf"] if "seed" not in table else [])
