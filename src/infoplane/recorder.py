@@ -224,12 +224,17 @@ class Recorder:
     def run_dir(self) -> Path | None:
         return self.store.path if isinstance(self.store, RunDirectory) else None
 
-    def _device(self) -> torch.device:
+    def _placement(self) -> tuple[torch.device, torch.dtype]:
+        """The model's device, and the dtype float inputs are cast to (its first float parameter's)."""
+        device, dtype = torch.device("cpu"), torch.get_default_dtype()
+        for tensor in (*self.model.parameters(), *self.model.buffers()):
+            device = tensor.device
+            break
         for tensor in self.model.parameters():
-            return tensor.device
-        for tensor in self.model.buffers():
-            return tensor.device
-        return torch.device("cpu")
+            if tensor.is_floating_point():
+                dtype = tensor.dtype
+                break
+        return device, dtype
 
     @contextlib.contextmanager
     def _rng(self, epoch: int, device: torch.device) -> Iterator[None]:
@@ -262,7 +267,7 @@ class Recorder:
         epoch = int(epoch)
         if epoch < 0:
             raise ValueError(f"epoch must be >= 0, got {epoch}")
-        model, device = self.model, self._device()
+        model, (device, dtype) = self.model, self._placement()
         flags = [(m, m.training) for m in model.modules()]
         buffers = [(b, b.clone()) for b in model.buffers()] if self.mode == "train" else []
         outputs: dict[str, list[torch.Tensor]] = {name: [] for name in self.modules}
@@ -275,7 +280,8 @@ class Recorder:
             model.train(self.mode == "train")
             with self._rng(epoch, device):
                 for start in range(0, len(self.inputs), self.batch_size):
-                    model(self.inputs[start : start + self.batch_size].to(device))
+                    batch = self.inputs[start : start + self.batch_size]
+                    model(batch.to(device, dtype) if batch.is_floating_point() else batch.to(device))
         finally:
             _MARKS.reset(token)
             for handle in handles:
@@ -377,7 +383,8 @@ def analyse(run: str | Path | RunStore, x: Any = "pca:4", estimator: str = "wkl"
         layers, epochs: analyse only these (None: all recorded).
         exp_layers: layers also analysed through exp() (a log-softmax output's probabilities).
         n_jobs: worker processes over (epoch, layer) pairs; None or -1: one per core.
-        experiment, seed: written into the table (experiment defaults to the run's name).
+        experiment: written into the table (default: the run directory's name).
+        seed: written into the table; also seeds the PCA solvers and a compressor spec.
         progress: a progress bar (one process only).
 
     Returns:

@@ -43,7 +43,7 @@ def test_rows_stay_aligned_for_tensors_datasets_and_loaders(tmp_path):
     model = nn.Sequential(nn.Linear(6, 4), nn.Tanh(), Functional())
     x, y = blobs()
     loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True)
-    for name, data in {"tensors": (x, y), "arrays": (x.numpy(), y.numpy()),
+    for name, data in {"tensors": (x, y), "float64 arrays": (x.numpy().astype(np.float64), y.numpy()),
                        "dataset": TensorDataset(x, y), "loader": loader}.items():
         recorder = Recorder(model, layers=["0", model[1], "relu1"], eval_data=data, run_dir=tmp_path / name,
                             dtype="float32", batch_size=7)
