@@ -88,3 +88,12 @@ def test_a_stack_refuses_models_that_differ_beyond_their_seed():
 def test_only_binning_analyses_are_measured_inline():
     with pytest.raises(ValueError, match="binning analyses only"):
         train_szt_seeds(SZTRun(epochs=1), [0], {"kde": {"estimator": "kde-upper"}}, "e", "v", DATA)
+
+
+@needs_szt
+def test_a_seed_gives_the_same_numbers_whatever_stack_or_process_it_shares():
+    run = SZTRun(epochs=3, log_points=2, lr=1e-2, noise_std=0.05)   # noisy: each seed draws its own
+    analyses = {"szt": ANALYSES["szt"]}
+    one_stack, _ = train_szt_seeds(run, SEEDS, analyses, "e", "v", DATA, jobs=1)
+    one_process_each, _ = train_szt_seeds(run, SEEDS, analyses, "e", "v", DATA, jobs=2)
+    pd.testing.assert_frame_equal(one_stack, one_process_each, check_exact=False, atol=1e-12)

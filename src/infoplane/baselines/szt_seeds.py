@@ -25,7 +25,8 @@ from infoplane.baselines.planes import MI_COLUMNS, build_analysis
 from infoplane.baselines.szt_runs import SZTRun, load_data
 from infoplane.estimators.binning import bin_layer
 from infoplane.estimators.grouped import grouped_plugin_information
-from infoplane.nets.batched import SeedData, SeedStack, train_seeds
+from infoplane.nets.batched import SeedData, SeedStack, noise_seed, train_seeds
+from infoplane.parallel import parallel_map
 from infoplane.train import capture_schedule
 
 
@@ -78,6 +79,7 @@ def train_szt_seeds(
     configured_root: str | None = None,
     threads: int | None = 1,
     progress: bool = False,
+    jobs: int = 1,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Train every seed of ``run`` at once and measure the binning ``analyses`` as it trains.
 
@@ -87,7 +89,10 @@ def train_szt_seeds(
         analyses: analysis name -> binning spec, e.g. ``{"szt": {"estimator": "binning",
             "scheme": "szt"}}``.
         experiment, variant: copied into the table.
-        threads: torch CPU threads (None: torch's default).
+        threads: torch CPU threads (None: torch's default); with ``jobs`` > 1, ignored.
+        jobs: split the seeds into this many stacks, trained in parallel processes (one
+            core each: the small products of these networks gain more from processes than
+            from torch's threads). Every seed's numbers are the same for any ``jobs``.
 
     Returns:
         (MI table with ``MI_COLUMNS``, one row per seed, captured epoch, layer and analysis;
@@ -99,11 +104,19 @@ def train_szt_seeds(
             raise ValueError(f"analysis {name!r} uses {spec.get('estimator')!r}; batched seeds measure "
                              "binning analyses only (train the seeds one by one for the others)")
         bin_params[name] = build_analysis(spec).params()  # checked, with the estimator's defaults
+    seeds = [int(s) for s in seeds]
+    if jobs > 1 and len(seeds) > 1:
+        chunks = [list(chunk) for chunk in np.array_split(seeds, min(jobs, len(seeds)))]
+        parts = parallel_map(_TrainChunk(run, analyses, experiment, variant, configured_root), chunks,
+                             n_jobs=len(chunks))
+        tables, histories = zip(*parts, strict=True)
+        table = pd.concat(tables).sort_values(["seed", "epoch", "layer", "estimator"], kind="stable")
+        return table.reset_index(drop=True), pd.concat(histories, ignore_index=True)
     if threads:
         torch.set_num_threads(threads)
-    seeds = [int(s) for s in seeds]
     data = seed_data(run, seeds, configured_root)
-    stack = SeedStack([dataclasses.replace(run, seed=s).build_model() for s in seeds], noise_seed=seeds[0])
+    stack = SeedStack([dataclasses.replace(run, seed=s).build_model() for s in seeds],
+                      noise_seeds=[noise_seed(s) for s in seeds])
     labels = data.labels[data.eval_rows].numpy()
     measured: list[tuple[int, str, dict[str, np.ndarray]]] = []
 
@@ -120,6 +133,21 @@ def train_szt_seeds(
     history = train_seeds(stack, data, seeds, run.epochs, run.batch_size, run.lr, run.optimizer,
                           capture_epochs=schedule, on_capture=measure, progress=progress)
     return _table(measured, history, len(stack.widths) - 1, seeds, experiment, variant), history
+
+
+@dataclasses.dataclass(frozen=True)
+class _TrainChunk:
+    """``train_szt_seeds`` of one chunk of seeds, picklable for a worker process."""
+
+    run: SZTRun
+    analyses: dict[str, dict[str, Any]]
+    experiment: str
+    variant: str
+    configured_root: str | None
+
+    def __call__(self, seeds: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return train_szt_seeds(self.run, seeds, self.analyses, self.experiment, self.variant,
+                               self.configured_root, threads=None)
 
 
 def _bins(t: np.ndarray, params: dict[str, Any]) -> np.ndarray:

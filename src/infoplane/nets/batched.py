@@ -13,9 +13,9 @@ that seed), its own data split, its own batch order (a generator seeded with the
 ``randperm`` per epoch), and its own optimizer state. Adam and SGD act on each element alone,
 and the loss is the sum over seeds of each seed's mean batch loss, so seed s's gradient is
 exactly its own run's gradient; the results agree with separate runs to float rounding (tested).
-Two things cannot follow a separate run draw for draw, and are documented where they happen:
-the additive noise of noisy networks comes from one generator for the whole stack (same
-distribution, other draws), and a quantised ReLU layer's moving range is kept per seed.
+The additive noise of noisy networks cannot follow a separate run draw for draw (a separate run
+draws it from torch's global generator): here each seed draws it from a generator of its own,
+seeded from the seed, so a seed's noise does not depend on which other seeds share its stack.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import torch
 from torch import nn
@@ -42,13 +43,14 @@ class SeedStack(nn.Module):
     Args:
         models: S :class:`MLP` of identical widths, activation, quantisation and noise, each
             built with its own seed (their weights are copied; the models are not kept).
-        noise_seed: seed of the one generator that draws the additive noise of every seed.
+        noise_seeds: S seeds of the generators of each network's additive noise (default
+            0 .. S-1; :func:`noise_seed` derives one from a training seed).
 
     Shapes: inputs (S, B, d_0); layer l's output T_l is (S, B, d_l); ``forward`` returns the
     log class probabilities (S, B, n_classes).
     """
 
-    def __init__(self, models: Sequence[MLP], noise_seed: int = 0) -> None:
+    def __init__(self, models: Sequence[MLP], noise_seeds: Sequence[int] | None = None) -> None:
         super().__init__()
         if not models:
             raise ValueError("a SeedStack needs at least one model")
@@ -75,7 +77,10 @@ class SeedStack(nn.Module):
         # A quantised ReLU layer's upper range: a moving average of each seed's batch maxima.
         self.register_buffer("relu_hi", torch.ones(len(models), len(first.layers)))
         self.register_buffer("relu_seen", torch.zeros(len(first.layers), dtype=torch.bool))
-        self.noise = torch.Generator().manual_seed(noise_seed)
+        noise_seeds = range(len(models)) if noise_seeds is None else noise_seeds
+        if len(noise_seeds) != len(models):
+            raise ValueError(f"{len(models)} models but {len(noise_seeds)} noise seeds")
+        self.noise = [torch.Generator().manual_seed(int(seed)) for seed in noise_seeds]
 
     @property
     def n_seeds(self) -> int:
@@ -88,7 +93,8 @@ class SeedStack(nn.Module):
             z = torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
             x = self._activate(z, i)
             if self.noise_std[i] > 0:
-                x = x + self.noise_std[i] * torch.randn(x.shape, generator=self.noise)
+                eps = torch.stack([torch.randn(x.shape[1:], generator=g) for g in self.noise])
+                x = x + self.noise_std[i] * eps
             outputs.append(x)
         return outputs
 
@@ -129,6 +135,15 @@ class SeedStack(nn.Module):
             state[f"layers.{i}.linear.weight"] = weight[s].detach().clone()
             state[f"layers.{i}.linear.bias"] = bias[s].detach().clone()
         return state
+
+
+def noise_seed(seed: int) -> int:
+    """The seed of a network's noise generator, derived from its training seed.
+
+    Not the training seed itself: the batch-order generator is seeded with that, and two
+    generators with one seed would draw the same stream.
+    """
+    return int(np.random.SeedSequence([int(seed), 1]).generate_state(1)[0])
 
 
 def _quant_spec(block: nn.Module) -> tuple[int, float, float | None] | None:
