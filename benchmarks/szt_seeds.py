@@ -3,7 +3,7 @@
 The paper scale of Shwartz-Ziv & Tishby: 12-10-7-5-4-3-2 tanh, Adam lr 4e-4, batch 512,
 8000 epochs, 50 seeds, MI (30 bins on [-1, 1]) at about 400 log-spaced epochs. Two modes:
 
-    python benchmarks/szt_seeds.py --seeds 50 --epochs 8000 --log-points 400 [--threads 2]
+    python benchmarks/szt_seeds.py --seeds 50 --epochs 8000 --log-points 400 [--jobs 2]
         all seeds in one stack (infoplane.baselines.szt_seeds.train_szt_seeds); writes the MI
         table beside the timing row
     python benchmarks/szt_seeds.py --seeds 2 --epochs 8000 --log-points 400 --one-by-one
@@ -38,7 +38,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=50)
     parser.add_argument("--epochs", type=int, default=8000)
     parser.add_argument("--log-points", type=int, default=400)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads of each process")
+    parser.add_argument("--jobs", type=int, default=2, help="processes the seeds are split over")
     parser.add_argument("--one-by-one", action="store_true", help="train the seeds one after another")
     parser.add_argument("--data-root", default=str(HERE.parent / "../shared/datasets"))
     parser.add_argument("--out", type=Path, default=HERE / "results" / "szt_seeds.csv")
@@ -58,10 +59,11 @@ def main() -> None:
         table = pd.concat(tables)
     else:
         table, _ = train_szt_seeds(run, seeds, ANALYSES, "szt_binning", "tanh", args.data_root,
-                                   threads=args.threads, progress=True)
+                                   threads=args.threads, progress=True, jobs=args.jobs)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     row = {"mode": "one-by-one" if args.one_by_one else "stacked", "seeds": args.seeds, "epochs": args.epochs,
-           "captured_epochs": table["epoch"].nunique(), "threads": args.threads, "wall_s": round(wall, 1),
+           "captured_epochs": table["epoch"].nunique(), "threads": args.threads,
+           "jobs": 1 if args.one_by_one else args.jobs, "wall_s": round(wall, 1),
            "cpu_s": round(cpu, 1), "wall_s_per_seed": round(wall / args.seeds, 2),
            "load_at_start": round(load, 2)}
     print(row)
