@@ -23,7 +23,7 @@ Statuses:
 Effects over seeds. A ``seed_effect`` measure (see claims.yaml's header) reads an MI table and
 computes an effect per seed with a 95 % bootstrap interval over seeds
 (:mod:`infoplane.seed_stats`); its criterion may apply to the interval's lower or upper end
-(``on: lo``), so that an effect smaller than the spread between seeds does not pass.
+(``judged: lo``), so that an effect smaller than the spread between seeds does not pass.
 
 Provenance. Beside each criterion the report shows the commit that last changed its line in
 claims.yaml (``git blame``), and ``criterion_changed_after_data`` is shown as a flag.
@@ -128,9 +128,9 @@ def _check_measure(measure: Mapping[str, Any], where: str) -> None:
 
 
 def _check_criterion(criterion: Mapping[str, Any], where: str) -> None:
-    if criterion.get("on", "mean") not in ("mean", "lo", "hi"):
-        raise ValueError(f"{where}: criterion `on` is mean, lo or hi (the end of the interval over seeds)")
-    keys = set(criterion) - {"text", "on"}
+    if criterion.get("judged", "mean") not in ("mean", "lo", "hi"):
+        raise ValueError(f"{where}: criterion `judged` is mean, lo or hi (an end of the interval over seeds)")
+    keys = set(criterion) - {"text", "judged"}
     if keys == {"between"}:
         low, high = criterion["between"]
         if not low <= high:
@@ -206,19 +206,19 @@ def meets(value: float, criterion: Mapping[str, Any]) -> bool:
     if "between" in criterion:
         low, high = criterion["between"]
         return low <= value <= high
-    ((op, bound),) = ((k, v) for k, v in criterion.items() if k not in ("text", "on"))
+    ((op, bound),) = ((k, v) for k, v in criterion.items() if k not in ("text", "judged"))
     return OPS[op](value, bound)
 
 
 def criterion_text(criterion: Mapping[str, Any]) -> str:
     on = {"lo": " (lower end of the 95 % interval over seeds)",
-          "hi": " (upper end of the 95 % interval over seeds)"}.get(criterion.get("on", "mean"), "")
+          "hi": " (upper end of the 95 % interval over seeds)"}.get(criterion.get("judged", "mean"), "")
     if "text" in criterion:
         return str(criterion["text"])
     if "between" in criterion:
         low, high = criterion["between"]
         return f"between {low:g} and {high:g}{on}"
-    ((op, bound),) = ((k, v) for k, v in criterion.items() if k != "on")
+    ((op, bound),) = ((k, v) for k, v in criterion.items() if k != "judged")
     return f"{op} {bound:g}{on}"
 
 
@@ -235,7 +235,9 @@ def judge(claims: list[dict[str, Any]], root: Path, params: Mapping[str, Any] | 
     for claim in claims:
         spec, criterion = claim["measure"], claim["criterion"]
         scale = str(claim.get("scale", params.get("scale", "quick")))
-        verdict = Verdict(claim, None, NOT_RUN, scale=scale, seeds=_seed_count(params, claim["experiment"]),
+        # The seeds params.yaml names are those of its own scale's results, not of a committed one.
+        seeds = _seed_count(params, claim["experiment"]) if scale == params.get("scale", "quick") else None
+        verdict = Verdict(claim, None, NOT_RUN, scale=scale, seeds=seeds,
                           criterion_commit=commits.get(claim["id"], ""))
         if "seed_effect" in spec:
             effect, verdict.status, verdict.detail = measure_effect(spec, root)
@@ -245,7 +247,8 @@ def judge(claims: list[dict[str, Any]], root: Path, params: Mapping[str, Any] | 
         else:
             verdict.value, verdict.status, verdict.detail = measure(spec, root)
         if verdict.value is not None:
-            judged = {"mean": verdict.value, "lo": verdict.lo, "hi": verdict.hi}[criterion.get("on", "mean")]
+            ends = {"mean": verdict.value, "lo": verdict.lo, "hi": verdict.hi}
+            judged = ends[criterion.get("judged", "mean")]
             passes = judged is not None and meets(judged, criterion)
             if claim.get("invalid_criterion"):
                 verdict.status = NO_VALID_CRITERION

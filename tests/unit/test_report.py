@@ -86,7 +86,7 @@ def test_a_seed_effect_is_judged_by_the_end_of_its_interval(results: Path) -> No
     mi_table(0.0).to_csv(results / "results/flat.csv", index=False)
     effect = {"seed_effect": "held_out_compression", "layer": 5, "estimator": "szt",
               "query": "variant == 'tanh'"}
-    above_zero = {">": 0, "on": "lo"}
+    above_zero = {">": 0, "judged": "lo"}
     claims = [
         claim("compresses", {**effect, "table": "results/compressing.csv"}, above_zero, scale="paper"),
         claim("flat", {**effect, "table": "results/flat.csv"}, above_zero, scale="paper"),
