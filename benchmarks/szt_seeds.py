@@ -9,7 +9,7 @@ The paper scale of Shwartz-Ziv & Tishby: 12-10-7-5-4-3-2 tanh, Adam lr 4e-4, bat
     python benchmarks/szt_seeds.py --seeds 2 --epochs 8000 --log-points 400 --one-by-one
         the per-seed path of the pipeline (train_szt, then run_planes), for the speedup
 
-    -> benchmarks/results/szt_seeds.csv (one row per call, appended)
+    -> benchmarks/results/szt_seeds.csv (one row per call, appended); --table PATH: the MI table
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="processes the seeds are split over")
     parser.add_argument("--one-by-one", action="store_true", help="train the seeds one after another")
     parser.add_argument("--data-root", default=str(HERE.parent / "../shared/datasets"))
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "szt_seeds.csv")
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "szt_seeds.csv", help="timing rows")
+    parser.add_argument("--table", type=Path, help="where the stacked run writes its MI table (.csv.gz)")
     args = parser.parse_args()
 
     run = SZTRun(activation="tanh", epochs=args.epochs, log_points=args.log_points)
@@ -74,8 +75,11 @@ def main() -> None:
         if new:
             writer.writeheader()
         writer.writerow(row)
-    if not args.one_by_one:
-        table.to_csv(args.out.with_name(f"szt_seeds_table_{args.seeds}x{args.epochs}.csv.gz"), index=False)
+    if args.table and not args.one_by_one:
+        args.table.parent.mkdir(parents=True, exist_ok=True)
+        partial = args.table.with_name(args.table.name + ".partial")
+        table.to_csv(partial, index=False, float_format="%.6g", compression={"method": "gzip", "mtime": 0})
+        partial.replace(args.table)
 
 
 if __name__ == "__main__":
