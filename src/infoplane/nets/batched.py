@@ -46,8 +46,9 @@ class SeedStack(nn.Module):
         noise_seeds: S seeds of the generators of each network's additive noise (default
             0 .. S-1; :func:`noise_seed` derives one from a training seed).
 
-    Shapes: inputs (S, B, d_0); layer l's output T_l is (S, B, d_l); ``forward`` returns the
-    log class probabilities (S, B, n_classes).
+    Shapes: :meth:`columns` and ``forward`` take samples as columns, (S, d_0, B), and give
+    T_l as (S, d_l, B) and the log class probabilities as (S, C, B); :meth:`layer_outputs`
+    takes and gives samples as rows.
     """
 
     def __init__(self, models: Sequence[MLP], noise_seeds: Sequence[int] | None = None) -> None:
@@ -66,14 +67,12 @@ class SeedStack(nn.Module):
         self.activations = [b.activation for b in first.layers]
         self.noise_std = [b.noise.scale for b in first.layers]
         self.quant = [_quant_spec(b) for b in first.layers]
-        self.weights = nn.ParameterList(
-            nn.Parameter(torch.stack([m.layers[i].linear.weight.detach().clone() for m in models]))
-            for i in range(len(first.layers))
-        )
-        self.biases = nn.ParameterList(
-            nn.Parameter(torch.stack([m.layers[i].linear.bias.detach().clone() for m in models]))
-            for i in range(len(first.layers))
-        )
+        # Every weight and bias of every seed in one (S, P) tensor, P = the parameters of one
+        # network: the optimizer then updates one tensor per step instead of two per layer.
+        per_model = [[t.detach().reshape(-1) for b in m.layers for t in (b.linear.weight, b.linear.bias)]
+                     for m in models]
+        self.flat = nn.Parameter(torch.stack([torch.cat(parts) for parts in per_model]))
+        self.shapes = list(zip(self.widths[1:], self.widths[:-1], strict=True))  # (d_out, d_in)
         # A quantised ReLU layer's upper range: a moving average of each seed's batch maxima.
         self.register_buffer("relu_hi", torch.ones(len(models), len(first.layers)))
         self.register_buffer("relu_seen", torch.zeros(len(first.layers), dtype=torch.bool))
@@ -84,23 +83,41 @@ class SeedStack(nn.Module):
 
     @property
     def n_seeds(self) -> int:
-        return self.weights[0].shape[0]
+        return self.flat.shape[0]
 
-    def layer_outputs(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """T_1 .. T_L of every seed: (S, B, d_0) -> list of (S, B, d_l)."""
+    def layers(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """(weight (S, d_out, d_in), bias (S, d_out)) of every layer: views of ``flat``."""
+        out, start = [], 0
+        for d_out, d_in in self.shapes:
+            weight = self.flat[:, start:start + d_out * d_in].view(-1, d_out, d_in)
+            start += d_out * d_in
+            out.append((weight, self.flat[:, start:start + d_out]))
+            start += d_out
+        return out
+
+    def columns(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """T_1 .. T_L of every seed, samples as columns: (S, d_0, B) -> list of (S, d_l, B).
+
+        Samples are columns because ``W @ x`` with the batch as the long last dimension runs
+        several times faster for these narrow layers than ``x @ W.T`` with the batch first.
+        """
         outputs = []
-        for i, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
-            z = torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
-            x = self._activate(z, i)
+        for i, (weight, bias) in enumerate(self.layers()):
+            x = self._activate(torch.baddbmm(bias.unsqueeze(2), weight, x), i)
             if self.noise_std[i] > 0:
                 eps = torch.stack([torch.randn(x.shape[1:], generator=g) for g in self.noise])
                 x = x + self.noise_std[i] * eps
             outputs.append(x)
         return outputs
 
+    def layer_outputs(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """T_1 .. T_L of every seed, samples as rows: (S, B, d_0) -> list of (S, B, d_l)."""
+        return [t.transpose(1, 2) for t in self.columns(x.transpose(1, 2).contiguous())]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Log class probabilities (S, B, C), clamped at log 1e-12 as :class:`MLP` does."""
-        return torch.log(self.layer_outputs(x)[-1].clamp_min(1e-12))
+        """Log class probabilities (S, C, B) of inputs (S, d_0, B), clamped at log 1e-12 as
+        :class:`MLP` does."""
+        return torch.log(self.columns(x)[-1].clamp_min(1e-12))
 
     def _activate(self, z: torch.Tensor, i: int) -> torch.Tensor:
         kind = self.activations[i]
@@ -109,7 +126,7 @@ class SeedStack(nn.Module):
         elif kind == "relu":
             s = torch.relu(z)
         elif kind == "softmax":
-            s = torch.softmax(z, dim=-1)
+            s = torch.softmax(z, dim=1)
         else:
             s = z
         spec = self.quant[i]
@@ -131,7 +148,7 @@ class SeedStack(nn.Module):
     def seed_state_dict(self, s: int) -> dict[str, torch.Tensor]:
         """The weights of seed ``s`` in the layout of :class:`MLP`'s state dict (quantisers aside)."""
         state = {}
-        for i, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
+        for i, (weight, bias) in enumerate(self.layers()):
             state[f"layers.{i}.linear.weight"] = weight[s].detach().clone()
             state[f"layers.{i}.linear.bias"] = bias[s].detach().clone()
         return state
@@ -220,13 +237,13 @@ def train_seeds(
     optimizers = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
     if optimizer not in optimizers:
         raise ValueError(f"unknown optimizer {optimizer!r}; use one of {sorted(optimizers)}")
-    opt = optimizers[optimizer](stack.parameters(), lr=lr)
+    opt = optimizers[optimizer](stack.parameters(), lr=lr, foreach=True)
     generators = [torch.Generator().manual_seed(int(seed)) for seed in seeds]
     capture = set(int(e) for e in capture_epochs)
     n_seeds, n_train = data.train_rows.shape
-    seed_index = torch.arange(n_seeds).unsqueeze(1)
-    test_x, test_y = data.inputs[data.test_rows], data.labels[data.test_rows]
-    eval_x = data.inputs[data.eval_rows].unsqueeze(0).expand(n_seeds, -1, -1)
+    columns = data.inputs.T.contiguous()                        # (d_0, N): samples as columns
+    test_x, test_y = _gather_columns(columns, data.test_rows), data.labels[data.test_rows]
+    eval_x = _gather_columns(columns, data.eval_rows.expand(n_seeds, -1))
     rows = []
     for epoch in tqdm(range(epochs + 1), disable=not progress, desc=f"{n_seeds} seeds", unit="epoch"):
         started = time.perf_counter()
@@ -236,23 +253,23 @@ def train_seeds(
             order = torch.stack([torch.randperm(n_train, generator=g) for g in generators])
             loss_sum, correct = torch.zeros(n_seeds), torch.zeros(n_seeds)
             for start in range(0, n_train, batch_size):
-                rows_b = data.train_rows[seed_index, order[:, start:start + batch_size]]
-                xb, yb = data.inputs[rows_b], data.labels[rows_b]
+                rows_b = data.train_rows.gather(1, order[:, start:start + batch_size])
+                xb, yb = _gather_columns(columns, rows_b), data.labels.take(rows_b)
                 out = stack(xb)
                 loss = _nll(out, yb)
                 opt.zero_grad(set_to_none=True)
                 loss.sum().backward()
                 opt.step()
                 loss_sum += loss.detach() * rows_b.shape[1]
-                correct += (out.detach().argmax(dim=-1) == yb).sum(dim=1)
+                correct += (_predicted(out.detach()) == yb).sum(dim=1)
             train_loss, train_acc = loss_sum / n_train, correct / n_train
         stack.eval()
         with torch.no_grad():
             out = stack(test_x)
             test_loss = _nll(out, test_y)
-            test_acc = (out.argmax(dim=-1) == test_y).float().mean(dim=1)
+            test_acc = (_predicted(out) == test_y).float().mean(dim=1)
             if epoch in capture and on_capture is not None:
-                on_capture(epoch, stack.layer_outputs(eval_x))
+                on_capture(epoch, [t.transpose(1, 2) for t in stack.columns(eval_x)])
         seconds = time.perf_counter() - started
         for s, seed in enumerate(seeds):
             rows.append({"seed": int(seed), "epoch": epoch, "train_loss": float(train_loss[s]),
@@ -262,5 +279,20 @@ def train_seeds(
 
 
 def _nll(log_probs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Mean negative log-likelihood per seed: (S, B, C), (S, B) -> (S,)."""
-    return -log_probs.gather(-1, labels.unsqueeze(-1)).squeeze(-1).mean(dim=1)
+    """Mean negative log-likelihood per seed: (S, C, B), (S, B) -> (S,)."""
+    return -log_probs.gather(1, labels.unsqueeze(1)).squeeze(1).mean(dim=1)
+
+
+def _predicted(log_probs: torch.Tensor) -> torch.Tensor:
+    """The predicted class (S, B) of log probabilities (S, C, B): the first largest, as argmax.
+
+    argmax along a short middle dimension is an order of magnitude slower than along a
+    contiguous last one, so the classes are made the last dimension first.
+    """
+    return log_probs.transpose(1, 2).contiguous().argmax(dim=-1)
+
+
+def _gather_columns(columns: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+    """Inputs (S, d_0, B) of the pool's ``rows`` (S, B), from the pool as columns (d_0, N)."""
+    picked = columns.index_select(1, rows.reshape(-1)).view(columns.shape[0], *rows.shape)
+    return picked.permute(1, 0, 2).contiguous()
