@@ -224,3 +224,12 @@ rule plot_known_mi_benchmark:
 
 
 REPORT_INPUTS += [*rules.estimator_validation.input, "results/estimator_validation.csv"]
+
+
+localrules:
+    estimator_validation,
+    aggregate_known_mi_images,
+    aggregate_known_mi_vectors,
+    aggregate_estimator_validation,
+    plot_known_mi_images,
+    plot_known_mi_benchmark,
