@@ -90,6 +90,13 @@ def baseline_train_minutes(wildcards):
 
 RES_TRAIN_CPU = {"mem_mb": 4000, "runtime": baseline_train_minutes}  # SZT/MNIST baselines, 1 CPU
 
+
+def image_estimate_minutes(wildcards):
+    """--time of one known-MI image estimate: a neural estimator trains a critic (the paper's
+    MINE: up to 5000 epochs, on the CPU unless a GPU is there), a kNN estimate takes minutes."""
+    method = P["estimator_validation"]["images"]["methods"][wildcards.method]
+    return 480 if method["estimator"] in ("mine", "infonce", "nwj") else RES_ESTIMATE["runtime"]
+
 # Result files the report reads (tables, metrics, figures): each experiment's file adds its own,
 # e.g. `REPORT_INPUTS += rules.validation_gaussian.input`, so `rule report` runs after them.
 REPORT_INPUTS = []

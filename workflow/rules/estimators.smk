@@ -86,7 +86,8 @@ rule estimate_known_mi_image:
         "logs/estimate_known_mi_image/{family}_mi-{mi}.{method}.log",
     threads: 1
     resources:
-        **RES_ESTIMATE,
+        mem_mb=RES_ESTIMATE["mem_mb"],
+        runtime=image_estimate_minutes,
     conda:
         ENV
     shell:
