@@ -153,16 +153,16 @@ start() {
     need_root start
     [[ -z $(missing_programs) ]] || die "missing: $(missing_programs | xargs); run '$0 install' first"
     export PATH=$PATH:/usr/sbin
-    local ports port
+    local ports="" port
     if ! running "$DIR/slurmctld.pid" slurmctld && ! running "$DIR/slurmd.pid" slurmd; then
-        write_config
         for port in "$CTLD_PORT" "$D_PORT"; do
             if command -v ss >/dev/null && ss -ltn "sport = :$port" | grep -q LISTEN; then
                 ports="$ports $port"
             fi
         done
-        [[ -z ${ports:-} ]] || die "port(s)$ports already in use (another SLURM?); stop it or set
+        [[ -z $ports ]] || die "port(s)$ports already in use (another SLURM?); stop it or set
   LOCAL_SLURM_CTLD_PORT / LOCAL_SLURM_D_PORT"
+        write_config
     fi
     start_munge
     if ! running "$DIR/slurmctld.pid" slurmctld; then
