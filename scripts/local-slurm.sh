@@ -115,7 +115,7 @@ NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
 PartitionName=local Nodes=$node Default=YES MaxTime=INFINITE State=UP
 EOF
     mv "$CONF.new" "$CONF"
-    if [[ -e $SYSTEM_CONF && ! -L $SYSTEM_CONF ]] || { [[ -L $SYSTEM_CONF ]] && [[ $(readlink "$SYSTEM_CONF") != "$CONF" ]]; }; then
+    if [[ -e $SYSTEM_CONF || -L $SYSTEM_CONF ]] && [[ $(readlink "$SYSTEM_CONF" || true) != "$CONF" ]]; then
         die "$SYSTEM_CONF exists and is not this script's: this machine has a SLURM of its own;
   use that one, or move the file away to try the local cluster"
     fi

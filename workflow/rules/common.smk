@@ -9,7 +9,7 @@
 #     mem_mb = peak memory of one job in MB, runtime = wall-clock minutes at the *paper* scale,
 #     gpu = GPUs one job uses (training rules only). Profiles map them to the machine:
 #     profiles/default caps nothing but cores; profiles/slurm turns mem_mb -> --mem,
-#     runtime -> --time, gpu -> --gpus (and a GPU partition, see there).
+#     runtime -> --time, gpu -> --gpus (the GPU partition: profiles/slurm/site.example.yaml).
 #   * cheap estimates are batched: one job runs `infoplane estimate --samples A B .. --out a b ..`
 #     over a slice of the grid (a process start costs more than one kNN estimate at n = 5000);
 #     the many short jobs declare `group: "estimates"`, which profiles/slurm submits in bundles.
@@ -84,7 +84,8 @@ def baseline_train_minutes(wildcards):
     run = BL[wildcards.experiment]["run"]
     per_epoch = _CPU_S_PER_EPOCH.get(wildcards.experiment)
     if per_epoch is None:  # an MNIST network; a new experiment without a measurement gets 0.05 s
-        per_epoch = _CPU_S_PER_IMAGE.get(wildcards.experiment, 0.05 / 60000) * (run.get("train_size") or 60000)
+        per_image = _CPU_S_PER_IMAGE.get(wildcards.experiment, 0.05 / 60000)
+        per_epoch = per_image * (run.get("train_size") or 60000)
     return int(2 * run["epochs"] * per_epoch / 60) + 15
 
 
