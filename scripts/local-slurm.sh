@@ -7,7 +7,8 @@
 #   scripts/local-slurm.sh start     write the configuration, start munged/slurmctld/slurmd, check
 #   scripts/local-slurm.sh check     sinfo, then a one-task srun
 #   scripts/local-slurm.sh status    which daemons run (exit 0 only if all three do)
-#   scripts/local-slurm.sh stop      stop the daemons this script started
+#   scripts/local-slurm.sh stop      cancel its jobs, stop the daemons this script started and any
+#                                    process a job left behind
 #
 # Every command is idempotent: `start` on a running cluster only checks it, `stop` on a stopped
 # one does nothing. Starting needs root (slurmd runs jobs as their submitting user).
@@ -208,10 +209,30 @@ stop_one() { # $1: name; stops the process whose pid file this script's daemons 
     say "$1 stopped"
 }
 
+# Processes of this cluster's jobs that outlived them. proctrack/linuxproc follows a job through
+# its process tree, so a process whose parent died (a killed batch shell) escapes scancel; the
+# job environment (SLURM_CLUSTER_NAME) still names the cluster.
+stop_stray_job_processes() {
+    local environ pid
+    for environ in /proc/[0-9]*/environ; do
+        pid=${environ#/proc/}
+        pid=${pid%/environ}
+        [[ $pid != "$$" ]] || continue
+        if { tr '\0' '\n' <"$environ"; } 2>/dev/null | grep -qx "SLURM_CLUSTER_NAME=infoplane-local"; then
+            say "stopping a leftover job process (pid $pid: $({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | cut -c1-60))"
+            kill "$pid" 2>/dev/null || true
+        fi
+    done
+}
+
 stop() {
+    if running "$DIR/slurmctld.pid" slurmctld; then
+        squeue -h -o %i | xargs -r scancel  # jobs still queued or running on this cluster
+    fi
     stop_one slurmd
     stop_one slurmctld
     stop_one munged
+    stop_stray_job_processes
     if [[ -L $SYSTEM_CONF && $(readlink "$SYSTEM_CONF") == "$CONF" ]]; then rm -f "$SYSTEM_CONF"; fi
 }
 
