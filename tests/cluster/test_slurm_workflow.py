@@ -13,8 +13,10 @@ equal the local run's (timing fields aside).
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -112,7 +114,25 @@ def numbers(path: Path):
     return strip(record)
 
 
-def test_pipeline_through_slurm_survives_cancelled_jobs(slurm_cluster, tmp_path: Path) -> None:
+def end_stray_processes(folder: Path) -> None:
+    """End processes still running a job of ``folder``: a cancelled job's Snakemake can outlive its
+    batch shell, and the local SLURM (proctrack/linuxproc) no longer sees an orphan."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(folder) in cmdline.read_bytes().decode(errors="replace"):
+                os.kill(int(cmdline.parent.name), signal.SIGKILL)
+        except (OSError, ValueError):
+            pass  # gone meanwhile, or not ours to end
+
+
+@pytest.fixture
+def project_folder(tmp_path: Path):
+    yield tmp_path
+    end_stray_processes(tmp_path)
+
+
+def test_pipeline_through_slurm_survives_cancelled_jobs(slurm_cluster, project_folder: Path) -> None:
+    tmp_path = project_folder
     started = time.monotonic()
     local, cluster = (copy_project(tmp_path / name) for name in ("local", "cluster"))
     for project in (local, cluster):
