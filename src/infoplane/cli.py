@@ -274,6 +274,8 @@ def cmd_train(args: argparse.Namespace) -> None:
     settings = _experiment(args)
     config = train_config(settings, args.seed, device=args.device, threads=args.threads,
                           progress=not args.no_progress)
+    if args.restart:
+        _clear_run(args.run_dir)
     data = build_data(settings, _data_root(args))
     model = seeded(build_network, args.seed, settings=settings)
     metadata = {"experiment": settings["name"], "scale": settings["scale"], "settings": settings}
@@ -281,6 +283,14 @@ def cmd_train(args: argparse.Namespace) -> None:
     last = history.iloc[-1]
     write_json({"run_dir": str(args.run_dir), "epochs": int(last["epoch"]),
                 "test_acc": float(last["test_acc"]), "test_loss": float(last["test_loss"])}, None)
+
+
+def _clear_run(run_dir: Path) -> None:
+    """Remove the files `train` writes (only those), so that the run starts afresh."""
+    for name in ("checkpoint.pt", "summary.json", "history.csv", "config.json", "eval_set.npz"):
+        (run_dir / name).unlink(missing_ok=True)
+    for path in (run_dir / "activations").glob("epoch-*.npz"):
+        path.unlink()
 
 
 def cmd_analyse(args: argparse.Namespace) -> None:
@@ -368,6 +378,8 @@ def add_experiment_parsers(sub: argparse._SubParsersAction) -> None:
     _add_experiment_args(p)
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--run-dir", type=Path, required=True, help="output directory of the run")
+    p.add_argument("--restart", action="store_true",
+                   help="discard the run's checkpoint and stored files, start from epoch 0")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("analyse", help="I(X;L) and I(L;Y) per stored epoch and layer of one run")
