@@ -362,7 +362,7 @@ def _add_experiment_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--experiment", type=Path, required=True, help="experiments/*.yaml")
     p.add_argument("--scale", choices=["quick", "paper"], default="quick")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help="override a setting (repeatable)")
-    p.add_argument("--data-root", help="dataset root (INFOPLANE_DATA_ROOT overrides it)")
+    p.add_argument("--data-root", help="dataset root (default: $INFOPLANE_DATA_ROOT)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     p.add_argument("--threads", type=int, help="torch CPU threads")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -410,10 +410,10 @@ def cmd_data_fetch(args: argparse.Namespace) -> None:
     from infoplane.data import data_root
     from infoplane.data.fetch import fetch
 
-    configured = args.data_root
-    if configured is None and args.params.exists():  # the data root that params.yaml names
-        configured = (yaml.safe_load(args.params.read_text()) or {}).get("data_root")
-    copied = fetch(data_root(configured), args.dest, args.file)
+    fallback = None
+    if args.data_root is None and args.params.exists():  # the data root that params.yaml names
+        fallback = (yaml.safe_load(args.params.read_text()) or {}).get("data_root")
+    copied = fetch(data_root(args.data_root, fallback), args.dest, args.file)
     print(json.dumps({"copied": copied, "dest": str(args.dest)}))
 
 

@@ -184,7 +184,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     inner = base.add_subparsers(dest="baseline_command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data-root", default=None, help="dataset root (INFOPLANE_DATA_ROOT overrides)")
+        p.add_argument("--data-root", default=None, help="dataset root (default: $INFOPLANE_DATA_ROOT)")
 
     def run_config(p: argparse.ArgumentParser) -> None:
         p.add_argument("--run-config", default=None,
