@@ -30,20 +30,43 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import yaml
 
+from infoplane.files import write_csv, write_text
 
-def parse_params(items: list[str] | None) -> dict[str, Any]:
-    """``["k=5", "scheme=fixed"]`` -> ``{"k": 5, "scheme": "fixed"}`` (values read as YAML)."""
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (the command, the argument, the problem) and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+#: YAML 1.1 reads yes/no/on/off as booleans; on the command line only true/false are.
+_BOOLEAN_WORDS = {"true", "false"}
+
+
+def parse_params(items: list[str] | None, flag: str = "--param") -> dict[str, Any]:
+    """``["k=5", "scheme=fixed"]`` -> ``{"k": 5, "scheme": "fixed"}`` (values read as YAML).
+
+    Strict: only ``true`` / ``false`` are booleans (``yes``, ``on`` stay text for the receiver
+    to refuse), and a value that is not valid YAML is an error naming ``flag``.
+    """
     params: dict[str, Any] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--param expects KEY=VALUE, got {item!r}")
-        parsed = yaml.safe_load(value)
+        if not sep or not key.strip():
+            raise ValueError(f"{flag} expects KEY=VALUE, got {item!r}")
+        try:
+            parsed = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise ValueError(f"{flag} {item!r}: the value is not valid YAML (quote text, e.g. "
+                             f"{key}='...')") from None
+        if isinstance(parsed, bool) and value.strip().lower() not in _BOOLEAN_WORDS:
+            parsed = value.strip()
         if isinstance(parsed, str):
             # YAML 1.1 reads "1e-3" (no dot) as text; numbers typed on a command line are numbers.
             try:
@@ -55,24 +78,59 @@ def parse_params(items: list[str] | None) -> dict[str, Any]:
 
 
 def write_json(obj: Any, path: Path | None) -> None:
-    """Print ``obj`` as one JSON line, and also write it to ``path`` when given."""
+    """Print ``obj`` as one JSON line, and also write it to ``path`` (atomically) when given."""
     line = json.dumps(obj, sort_keys=True)
     print(line)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(line + "\n")
-        tmp.replace(path)  # atomic: a killed run never leaves half a record
+        write_text(path, line + "\n")  # a killed run never leaves half a record
+
+
+def _input_file(path: Path, what: str) -> Path:
+    if not path.exists():
+        raise ValueError(f"{what} {path} does not exist")
+    if path.is_dir():
+        raise ValueError(f"{what} {path} is a directory; give a file")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{what} {path} is empty")
+    return path
 
 
 def load_array(path: Path, what: str) -> np.ndarray:
-    if not path.exists():
-        raise ValueError(f"{what} file {path} does not exist")
-    if path.suffix == ".npy":
-        return np.load(path, allow_pickle=False)
-    if path.suffix in (".csv", ".txt"):
-        return np.loadtxt(path, delimiter="," if path.suffix == ".csv" else None, ndmin=2)
-    raise ValueError(f"{what} file {path} must be .npy, .csv or .txt")
+    """An array from a .npy (never unpickled), .csv or .txt file; a bad file is one ValueError line."""
+    _input_file(path, what)
+    if path.suffix not in (".npy", ".csv", ".txt"):
+        raise ValueError(f"{what} {path} must be .npy, .csv or .txt")
+    try:
+        if path.suffix == ".npy":
+            array = np.load(path, allow_pickle=False)
+        else:
+            array = np.loadtxt(path, delimiter="," if path.suffix == ".csv" else None, ndmin=2)
+    except (ValueError, OSError, EOFError) as err:
+        raise ValueError(f"{what} {path} is not a readable {path.suffix} file "
+                         f"({str(err).splitlines()[0] if str(err) else type(err).__name__})") from None
+    if not isinstance(array, np.ndarray) or array.size == 0:
+        raise ValueError(f"{what} {path} holds no values")
+    if not np.issubdtype(array.dtype, np.number):
+        raise ValueError(f"{what} {path} holds {array.dtype} values, not numbers")
+    return array
+
+
+def _load_samples(path: Path, variables: str) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """``load_samples`` with a damaged or foreign file reported as one line naming it."""
+    import zipfile
+
+    from infoplane.synthetic.store import load_samples
+
+    _input_file(path, "--samples file")
+    try:
+        return load_samples(path, variables)
+    except ValueError as err:
+        message = str(err) if str(path) in str(err) else f"file {path}: {err}"
+        raise ValueError(f"--samples {message}") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as err:
+        raise ValueError(f"--samples file {path} is not a readable .npz "
+                         f"({str(err).splitlines()[0] if str(err) else type(err).__name__}); "
+                         "remake it with `infoplane sample`") from None
 
 
 # --- subcommands -------------------------------------------------------------------------
@@ -82,6 +140,8 @@ def cmd_sample(args: argparse.Namespace) -> None:
     from infoplane.synthetic import build_task
     from infoplane.synthetic.store import save_samples
 
+    if args.out.is_dir():
+        raise ValueError(f"--out {args.out} is a directory; give a file path")
     params = parse_params(args.param)
     task = build_task(args.task, **params)
     meta = save_samples(args.out, task, args.n, args.seed,
@@ -93,7 +153,13 @@ def cmd_estimate(args: argparse.Namespace) -> None:
     from infoplane.estimators import build
 
     # Check the estimator and its parameters before reading any data.
-    estimator = build(args.estimator, **parse_params(args.param))
+    try:
+        estimator = build(args.estimator, **parse_params(args.param))
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"--estimator {args.estimator} --param: {err}") from None
+    for out in args.out or []:
+        if out.is_dir():
+            raise ValueError(f"--out {out} is a directory; give a file path")
     if args.samples:
         if args.x is not None or args.y is not None:
             raise ValueError("give either --samples or --x and --y, not both")
@@ -101,11 +167,9 @@ def cmd_estimate(args: argparse.Namespace) -> None:
         if len(args.samples) > 1 and len(outs) != len(args.samples):
             raise ValueError(f"{len(args.samples)} --samples files need as many --out files "
                              f"(one record each), got {len(outs)}")
-        from infoplane.synthetic.store import load_samples
-
         # One process for many files: the imports and the estimator's setup are paid once.
         for i, path in enumerate(args.samples):
-            x, y, meta = load_samples(path, args.variables)
+            x, y, meta = _load_samples(path, args.variables)
             _write_estimate(estimator, x, y, {**meta, "variables": args.variables}, args.label,
                             outs[i] if outs else None)
     elif args.x is not None and args.y is not None:
@@ -113,6 +177,13 @@ def cmd_estimate(args: argparse.Namespace) -> None:
         if y.ndim == 2 and y.shape[1] == 1 and args.discrete_y:
             y = y[:, 0]
         if args.discrete_y:
+            if y.ndim != 1:
+                raise ValueError(f"--discrete-y: --y {args.y} must be one column of labels, "
+                                 f"got shape {y.shape}")
+            if not np.all(np.isfinite(y)) or np.any(y != np.round(y)):
+                bad = y[~np.isfinite(y) | (y != np.round(y))][0]
+                raise ValueError(f"--discrete-y: --y {args.y} holds values that are not integer labels "
+                                 f"(e.g. {bad}); drop --discrete-y for a real-valued y")
             y = y.astype(np.int64)
         if args.out is not None and len(args.out) > 1:
             raise ValueError("--x/--y give one record: pass one --out")
@@ -134,9 +205,14 @@ def _write_estimate(estimator, x: np.ndarray, y: np.ndarray, meta: dict[str, Any
 def cmd_aggregate(args: argparse.Namespace) -> None:
     from infoplane.records import error_summary, family_summary, read_records
 
+    for path in args.records:
+        try:
+            json.loads(_input_file(path, "record").read_text())
+        except json.JSONDecodeError as err:
+            raise ValueError(f"record {path} is not JSON ({err}); remake it with `infoplane estimate`"
+                             ) from None
     table = read_records(args.records)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out, index=False)
+    write_csv(table, args.out)
     if args.metrics is not None:
         write_json(family_summary(table) if args.by_family else error_summary(table), args.metrics)
     print(f"{len(table)} records -> {args.out}", file=sys.stderr)
@@ -147,8 +223,10 @@ def cmd_plot(args: argparse.Namespace) -> None:
 
     from infoplane import plots
 
-    if not args.table.exists():
-        raise ValueError(f"table {args.table} does not exist")
+    _input_file(args.table, "--table")
+    for out in args.out:
+        if out.is_dir():
+            raise ValueError(f"--out {out} is a directory; give a file path")
     table = pd.read_csv(args.table)
     if args.kind == "validation":
         plots.plot_estimator_validation(table, args.out, title=args.title)
@@ -183,7 +261,7 @@ def cmd_fit_compressor(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
     params = parse_params(args.param)
     task = build_task(args.task, **params)
-    options = parse_params(args.option)
+    options = parse_params(args.option, "--option")
     if args.progress and args.spec.startswith("ae:"):
         options["progress"] = True
     pick = {"x": lambda x, y: x, "y": lambda x, y: y, "both": lambda x, y: np.concatenate([x, y])}[args.side]
@@ -233,7 +311,7 @@ def add_compression_parsers(sub: argparse._SubParsersAction) -> None:
 def _experiment(args: argparse.Namespace) -> dict[str, Any]:
     from infoplane.experiment import load_experiment
 
-    return load_experiment(args.experiment, args.scale, parse_params(args.set))
+    return load_experiment(args.experiment, args.scale, parse_params(args.set, "--set"))
 
 
 def _data_root(args: argparse.Namespace):
@@ -313,10 +391,7 @@ def cmd_analyse(args: argparse.Namespace) -> None:
                           f"ae:{compressor.latent_dim}", progress=not args.no_progress)
               for config in analysis_configs(settings)]
     table = pd.concat(tables, ignore_index=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    table.to_csv(tmp, index=False)
-    tmp.replace(args.out)
+    write_csv(table, args.out)
     print(f"{len(table)} rows -> {args.out}", file=sys.stderr)
 
 
@@ -327,8 +402,7 @@ def cmd_combine(args: argparse.Namespace) -> None:
 
     tables = []
     for path in args.tables:
-        if not path.exists():
-            raise ValueError(f"MI table {path} does not exist")
+        _input_file(path, "MI table")
         tables.append(pd.read_csv(path, keep_default_na=False, na_values=[""]))
     table = pd.concat(tables, ignore_index=True)
     table["flags"] = table["flags"].fillna("")
@@ -342,8 +416,7 @@ def cmd_combine(args: argparse.Namespace) -> None:
         outputs[args.history_out] = pd.concat(histories, ignore_index=True)
     for path, frame in outputs.items():
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            frame.to_csv(path, index=False)
+            write_csv(frame, path)
     if args.metrics is not None:
         final = {}
         for frame in histories:
@@ -455,7 +528,7 @@ def add_baseline_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="infoplane", description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(prog="infoplane", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("sample", help="draw samples of a known-MI task to an .npz file")
@@ -529,11 +602,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand. Bad input (a ValueError naming the argument, a missing file) is one
+    line on stderr and exit status 2; anything else is a bug and keeps its traceback."""
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (ValueError, FileNotFoundError, KeyError) as err:
-        message = err.args[0] if isinstance(err, KeyError) and err.args else err
-        print(f"infoplane {args.command}: error: {message}", file=sys.stderr)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"infoplane {args.command}: error: {err}", file=sys.stderr)
         return 2
     return 0

@@ -122,9 +122,12 @@ CASES: dict[str, tuple[Any, str]] = {
                                     "estimator_validation.bmi.cases.normal-1x1.methods[3]"),
     "unknown task of a case": (_set("estimator_validation.bmi.cases.normal-1x1.task", "gaussian-dens"),
                                "estimator_validation.bmi.cases.normal-1x1.task"),
-    "unknown task parameter": (_set("estimator_validation.bmi.cases.normal-1x1.params.dim_xx", 1),
-                           "estimator_validation.bmi.cases.normal-1x1.task"),
-    "unknown validation task": (_set("validation_gaussian.task", "gaussian-pair"), "validation_gaussian.task"),
+    "unknown task parameter": (
+        _set("estimator_validation.bmi.cases.normal-1x1.params.dim_xx", 1),
+        "estimator_validation.bmi.cases.normal-1x1.task",
+    ),
+    "unknown validation task": (_set("validation_gaussian.task", "gaussian-pair"),
+                                "validation_gaussian.task"),
     "unknown image family task": (_set("estimator_validation.images.families.bumps16.task", "gaussian-bump"),
                                   "estimator_validation.images.families.bumps16.task"),
     "unknown image method input": (_set("estimator_validation.images.methods.wkl-ae.input", "pcaa"),
@@ -146,9 +149,12 @@ CASES: dict[str, tuple[Any, str]] = {
                                      "butakov.mnist.experiment"),
     "misspelt key inside scales.paper": (_set("scales.paper.validation_gaussian.seed", [1]),
                                          "scales.paper.validation_gaussian.seed"),
-    "unknown estimator only at paper scale": (_set("scales.paper.validation_gaussian.estimators", ["ksgg"]),
-                                              "scales.paper.validation_gaussian.estimators[0]"),
-    "YAML syntax error": ("scale: quick\nestimators: {ksg: {k: 5}\nvalidation_gaussian: 1\n", "params.yaml:3"),
+    "unknown estimator only at paper scale": (
+        _set("scales.paper.validation_gaussian.estimators", ["ksgg"]),
+        "scales.paper.validation_gaussian.estimators[0]",
+    ),
+    "YAML syntax error": ("scale: quick\nestimators: {ksg: {k: 5}\nvalidation_gaussian: 1\n",
+                          "params.yaml:3"),
     "YAML tab indentation": ("scale: quick\nestimators:\n\tksg: {k: 5}\n", "params.yaml:3"),
     "missing data root": ({"INFOPLANE_DATA_ROOT": "/nonexistent/datasets"}, "INFOPLANE_DATA_ROOT"),
     "data root without the datasets": ({"INFOPLANE_DATA_ROOT": "EMPTY"}, "lacks MNIST/raw"),
@@ -156,9 +162,11 @@ CASES: dict[str, tuple[Any, str]] = {
     "k = 0": (_set("estimators.ksg.k", 0), "estimators.ksg"),
     "k = 2.7": (_set("estimators.kl.k", 2.7), "estimators.kl"),
     "k = true": (_set("estimators.ksg2.k", True), "estimators.ksg2"),
-    "standardize is shell text": (_set("estimators.ksg.standardize", "$(touch MARKER)"), "estimators.ksg"),
-    "normal_scores = maybe": (_set("estimator_validation.images.methods.wkl-ae.params.normal_scores", "maybe"),
-                              "estimator_validation.images.methods.wkl-ae.estimator"),
+    "standardize is shell text": (_set("estimators.ksg.standardize", "$(touch MARKER)"),
+                                  "estimators.ksg"),
+    "normal_scores = maybe": (
+        _set("estimator_validation.images.methods.wkl-ae.params.normal_scores", "maybe"),
+        "estimator_validation.images.methods.wkl-ae.estimator"),
 }
 NEEDS_STRICT = {"k = 0", "k = 2.7", "k = true", "standardize is shell text", "normal_scores = maybe"}
 QUICK = ["unknown estimator in a list", "YAML syntax error"]  # the snakemake half in the quick suite
