@@ -55,7 +55,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from infoplane.files import load_torch, require_keys, save_torch, write_csv, write_text
+from infoplane.files import atomic_path, load_torch, require_keys, save_torch, write_csv, write_text
 
 #: Called after every finished (and checkpointed) epoch with the epoch and its history row.
 Callback = Callable[[int, dict[str, float]], None]
@@ -252,9 +252,8 @@ def capture_activations(model: nn.Module, x: torch.Tensor, layers: Sequence[str]
 
 
 def _atomic_save_npz(path: Path, **arrays: np.ndarray) -> None:
-    tmp = path.with_name(path.stem + ".tmp.npz")
-    np.savez_compressed(tmp, **arrays)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        np.savez_compressed(tmp, **arrays)
 
 
 #: Suffix of the stored column means of a float16 layer (``"L1" + MEAN_SUFFIX``).

@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from infoplane.files import atomic_path
+
 Variables = Literal["observed", "latent"]
 
 
@@ -31,10 +33,8 @@ def save_samples(path: Path, task: Any, n: int, seed: int, meta: dict[str, Any])
     else:
         x, y = task.sample(n, seed)
         arrays = {"x": x, "y": y}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".tmp.npz")
-    np.savez(tmp, meta=json.dumps(meta, sort_keys=True), **arrays)
-    tmp.replace(path)  # atomic: a killed run never leaves half a file
+    with atomic_path(path) as tmp:  # a killed run never leaves half a file
+        np.savez(tmp, meta=json.dumps(meta, sort_keys=True), **arrays)
     return meta
 
 
