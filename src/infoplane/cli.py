@@ -431,12 +431,22 @@ def cmd_combine(args: argparse.Namespace) -> None:
                     "i_xl_peak_and_drop": compression_summary(aggregated, fastest)}, args.metrics)
 
 
+def _device(value: str) -> str:
+    """argparse type of --device: the names training understands, checked before any work."""
+    from infoplane.config import DEVICE
+
+    if not DEVICE.match(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a device; use auto, cpu, cuda or cuda:N")
+    return value
+
+
 def _add_experiment_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--experiment", type=Path, required=True, help="experiments/*.yaml")
     p.add_argument("--scale", choices=["quick", "paper"], default="quick")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help="override a setting (repeatable)")
     p.add_argument("--data-root", help="dataset root (default: $INFOPLANE_DATA_ROOT)")
-    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    p.add_argument("--device", default="auto", type=_device,
+                   help="auto (CUDA when present), cpu, cuda or cuda:N")
     p.add_argument("--threads", type=int, help="torch CPU threads")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 

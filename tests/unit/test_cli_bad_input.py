@@ -140,6 +140,12 @@ PROBES: dict[str, tuple[list[str], str]] = {
                            "--out", "{adir}/c.pt"], "--threads"),
     "unknown --set key": (["train", "--experiment", MNIST, "--seed", "0", "--run-dir", "{adir}",
                            "--set", "train.learnig_rate=1"], "train.learnig_rate"),
+    "--device tpu": (["train", "--experiment", MNIST, "--seed", "0", "--run-dir", "{adir}",
+                      "--device", "tpu"], "--device"),
+    "--seed is text": (["train", "--experiment", MNIST, "--seed", "zero", "--run-dir", "{adir}"],
+                       "--seed"),
+    "--experiment missing": (["train", "--experiment", "{adir}/none.yaml", "--seed", "0",
+                              "--run-dir", "{adir}"], "none.yaml"),
     # these need strict estimator constructors (see STRICT_PROBES)
     "k=0": ([*XY, "--estimator", "ksg", "--param", "k=0"], "k"),
     "k=2.7": ([*XY, "--estimator", "ksg", "--param", "k=2.7"], "k"),
