@@ -3,6 +3,9 @@
 #
 # Conventions (keep them so that the profiles and the DVC stage keep working).
 #   * shell: calls the `infoplane` CLI; config arrives through params: (never read P inside shell:).
+#     Every {field} in a shell line is quoted: `{params.x:q}` (lists: each item), or a flags string
+#     built word by word with shell_flags() / shlex.quote, so no value can run as shell code
+#     (tests/workflow/test_shell_injection.py checks both).
 #   * conda: ENV  (one environment for every rule; see environment.yml).
 #   * log: logs/<rule name>/<wildcards>.log
 #   * threads: and resources: from the presets below, e.g. `resources: **RES_ESTIMATE`.
