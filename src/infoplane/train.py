@@ -55,7 +55,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from infoplane.files import atomic_path, load_torch, require_keys, save_torch, write_csv, write_text
+from infoplane.files import load_torch, require_keys, save_torch, write_csv, write_text
 
 #: Called after every finished (and checkpointed) epoch with the epoch and its history row.
 Callback = Callable[[int, dict[str, float]], None]
@@ -252,8 +252,9 @@ def capture_activations(model: nn.Module, x: torch.Tensor, layers: Sequence[str]
 
 
 def _atomic_save_npz(path: Path, **arrays: np.ndarray) -> None:
-    with atomic_path(path) as tmp:
-        np.savez_compressed(tmp, **arrays)
+    tmp = path.with_name(path.stem + ".tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    tmp.replace(path)
 
 
 #: Suffix of the stored column means of a float16 layer (``"L1" + MEAN_SUFFIX``).
@@ -462,7 +463,7 @@ def load_activations(run_dir: str | Path, epoch: int) -> tuple[dict[str, np.ndar
     path = activation_path(run_dir, epoch)
     if not path.exists():
         raise ValueError(f"no activations for epoch {epoch} in {run_dir} ({path} missing)")
-    with np.load(path, allow_pickle=False) as stored:
+    with np.load(path) as stored:
         labels = stored["labels"]
         names = [n for n in stored.files if n != "labels" and not n.endswith(MEAN_SUFFIX)]
         acts = {}
@@ -478,7 +479,7 @@ def load_eval_set(run_dir: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarr
     path = Path(run_dir) / "eval_set.npz"
     if not path.exists():
         raise ValueError(f"{path} is missing; run `infoplane train` for {run_dir} first")
-    with np.load(path, allow_pickle=False) as stored:
+    with np.load(path) as stored:
         return stored["inputs"], stored["labels"], stored["index"]
 
 
