@@ -495,7 +495,9 @@ def cmd_data_fetch(args: argparse.Namespace) -> None:
 
     fallback = None
     if args.data_root is None and args.params.exists():  # the data root that params.yaml names
-        fallback = (yaml.safe_load(args.params.read_text()) or {}).get("data_root")
+        from infoplane.config import read_yaml
+
+        fallback = read_yaml(args.params).get("data_root")
     copied = fetch(data_root(args.data_root, fallback), args.dest, args.file)
     print(json.dumps({"copied": copied, "dest": str(args.dest)}))
 
