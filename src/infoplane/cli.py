@@ -27,6 +27,7 @@ Bad input ends in one line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -35,7 +36,7 @@ from typing import Any, NoReturn
 import numpy as np
 import yaml
 
-from infoplane.files import write_csv, write_text
+from infoplane.files import atomic_path, write_csv, write_text
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -228,24 +229,23 @@ def cmd_plot(args: argparse.Namespace) -> None:
         if out.is_dir():
             raise ValueError(f"--out {out} is a directory; give a file path")
     table = pd.read_csv(args.table)
-    if args.kind == "validation":
-        plots.plot_estimator_validation(table, args.out, title=args.title)
-    elif args.kind == "known-mi":
-        plots.plot_known_mi(table, args.out, title=args.title)
-    elif args.kind == "benchmark":
-        plots.plot_benchmark_tasks(table, args.out, title=args.title)
-    elif args.kind in ("infoplane", "mi-epoch"):  # information-plane experiments
-        history = None
-        if args.history is not None:
-            if not args.history.exists():
-                raise ValueError(f"history table {args.history} does not exist")
-            history = pd.read_csv(args.history)
-        if args.kind == "infoplane":
-            plots.plot_information_plane(table, args.out, title=args.title)
+    history = None
+    if args.history is not None:
+        history = pd.read_csv(_input_file(args.history, "--history"))
+    if args.kind == "mi-epoch" and history is None:
+        raise ValueError("plot mi-epoch needs --history (the joined training histories)")
+    with contextlib.ExitStack() as stack:  # every figure lands whole, or not at all
+        outs = [stack.enter_context(atomic_path(out)) for out in args.out]
+        if args.kind == "validation":
+            plots.plot_estimator_validation(table, outs, title=args.title)
+        elif args.kind == "known-mi":
+            plots.plot_known_mi(table, outs, title=args.title)
+        elif args.kind == "benchmark":
+            plots.plot_benchmark_tasks(table, outs, title=args.title)
+        elif args.kind == "infoplane":
+            plots.plot_information_plane(table, outs, title=args.title)
         else:
-            if history is None:
-                raise ValueError("plot mi-epoch needs --history (the joined training histories)")
-            plots.plot_mi_epoch(table, history, args.out, title=args.title)
+            plots.plot_mi_epoch(table, history, outs, title=args.title)
 
 
 # --- compression (synthetic-compression block) -------------------------------------------
