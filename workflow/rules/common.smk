@@ -3,6 +3,9 @@
 #
 # Conventions (keep them so that the profiles and the DVC stage keep working).
 #   * shell: calls the `infoplane` CLI; config arrives through params: (never read P inside shell:).
+#     Every {field} in a shell line is quoted: `{params.x:q}` (lists: each item), or a flags string
+#     built word by word with shell_flags() / shlex.quote, so no value can run as shell code
+#     (tests/workflow/test_shell_injection.py checks both).
 #   * conda: ENV  (one environment for every rule; see environment.yml).
 #   * log: logs/<rule name>/<wildcards>.log
 #   * threads: and resources: from the presets below, e.g. `resources: **RES_ESTIMATE`.
@@ -26,20 +29,26 @@
 import json
 import os
 import shlex
+import sys
 from pathlib import Path
 
 from infoplane.config import require_valid, scaled
-from infoplane.estimators import available as _available_estimators
 
 from snakemake.utils import validate
 
 # Check before anything else, with one line per bad key (snakemake's own validate prints the
-# whole schema and buries the key); then validate() fills schema defaults.
-require_valid(
-    config,
-    Path(workflow.basedir) / "workflow" / "schemas" / "params.schema.yaml",
-    source="the config (params.yaml plus any --configfile or --config)",
-)
+# whole schema and buries the key): the schema, then every name and value against the code that
+# will use it (estimators, tasks, analyses, panels, devices, experiment files, sizes, the data
+# root), the same check as `infoplane check-params`. Then validate() fills schema defaults.
+try:
+    require_valid(
+        config,
+        Path(workflow.basedir) / "workflow" / "schemas" / "params.schema.yaml",
+        source="the config (params.yaml plus any --configfile or --config)",
+    )
+except ValueError as _error:
+    print(_error, file=sys.stderr)
+    sys.exit(1)
 validate(config, "../schemas/params.schema.yaml")
 
 # The config at its scale: `scale: paper` applies the `scales.paper` section over the quick values.
@@ -105,6 +114,9 @@ REPORT_INPUTS = []
 # Raw datasets, copied from the data root and checked by `infoplane data fetch`, tracked by DVC
 # (data/raw.dvc). Rules take these as inputs and pass --data-root RAW_ROOT to the CLI.
 RAW_ROOT = "data/raw"  # the data root that rules pass on to the CLI
+# Where fetch_data copies from: INFOPLANE_DATA_ROOT overrides params.yaml's data_root (the same
+# order as the check above); rules pass it on explicitly.
+DATA_ROOT = os.environ.get("INFOPLANE_DATA_ROOT") or P["data_root"]
 RAW_MNIST = [
     ancient(f"data/raw/MNIST/raw/{name}")
     for name in (
@@ -115,12 +127,23 @@ RAW_MNIST = [
     )
 ]
 RAW_SZT = ancient("data/raw/SZT/var_u.mat")
+# CIFAR-10 (the Butakov CIFAR-10 target only): copied into data/raw by rule fetch_cifar10.
+CIFAR10_FILES = [f"cifar-10-batches-py/{name}" for name in
+                 ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5",
+                  "test_batch", "batches.meta")]
+RAW_CIFAR10 = [ancient(f"data/raw/{name}") for name in CIFAR10_FILES]
+RAW_IMAGES = {"mnist": RAW_MNIST, "cifar10": RAW_CIFAR10}
+
+
+def shell_flags(flag, params):
+    """`--param key=value` words for a shell command: values as JSON (the CLI reads them back as
+    YAML), each word quoted, so no value of params.yaml is ever read by the shell as code."""
+    return " ".join(f"{flag} {shlex.quote(f'{key}={json.dumps(value)}')}" for key, value in params.items())
 
 
 def estimator_flags(name):
     """The CLI's --param flags for estimator ``name`` (from the `estimators` section)."""
-    params = P["estimators"].get(name, {})
-    return " ".join(f"--param {key}={json.dumps(value)}" for key, value in params.items())
+    return shell_flags("--param", P["estimators"].get(name, {}))
 
 
 # Estimator name -> its CLI flags; rules pick theirs with lookup(dpath="{estimator}", within=...).
@@ -135,34 +158,12 @@ def fmt(value):
 # --- Butakov information-plane experiments (workflow/rules/butakov.smk) ---------------------
 
 
-def check_butakov_settings():
-    """Load every Butakov experiment file at this scale with its overrides (a misspelt override
-    fails here, at start) and check its counts (a negative epoch count fails naming the key)."""
-    from infoplane.config import check_settings
-    from infoplane.experiment import load_experiment
-
-    problems = []
-    for dataset, cfg in P.get("butakov", {}).items():
-        where = f"butakov.{dataset} ({cfg['experiment']}, scale {P['scale']}, set {cfg.get('set') or {}})"
-        try:
-            settings = load_experiment(cfg["experiment"], P["scale"], cfg.get("set") or {})
-        except ValueError as err:
-            problems.append(f"{where}: {err}")
-            continue
-        problems += check_settings(settings, where)
-    if problems:
-        raise ValueError("invalid experiment settings:\n" + "\n".join(f"  {p}" for p in problems))
-
-
-check_butakov_settings()
-
-
 def bk_common(dataset):
     """The CLI flags every Butakov step shares: experiment file, scale, overrides, data root, device."""
     cfg = P["butakov"][dataset]
-    sets = " ".join(f"--set {key}={json.dumps(value)}" for key, value in (cfg.get("set") or {}).items())
-    return (f"--experiment {cfg['experiment']} --scale {P['scale']} {sets} --data-root {P['data_root']}"
-            f" --device {cfg.get('device', 'auto')} --no-progress")
+    q = shlex.quote
+    return (f"--experiment {q(cfg['experiment'])} --scale {q(P['scale'])} {shell_flags('--set', cfg.get('set') or {})}"
+            f" --data-root {q(RAW_ROOT)} --device {q(cfg.get('device', 'auto'))} --no-progress")
 
 
 def bk_seed_files(pattern):
@@ -175,7 +176,6 @@ def bk_histories(wildcards, input):
 
 
 # --- Baselines: the four earlier IB analyses on SZT and MNIST (workflow/rules/baselines.smk) -
-import shlex
 
 BL = P["baselines"]
 # Estimated from stored activations; each *_mnist experiment is made by the target of its paper.
@@ -243,21 +243,11 @@ def bl_target(experiment):
     return [f for e in parts for f in [f"results/metrics/baseline_{e}.json", *bl_figures(e)]]
 # --- known-MI benchmarks (estimators.smk) ---------------------------------------------------
 
-_REGISTERED = set(_available_estimators())
-
-
-def _registered(method):
-    """Methods whose estimator is not registered in this checkout (e.g. `mine` before the
-    neural estimators land) are skipped rather than failing the run."""
-    return method["estimator"] in _REGISTERED
-
-
 def _image_records():
     return [
         f"results/estimator_validation/images/{family}/mi-{fmt(mi)}/seed-{seed}.{name}.json"
         for family in P["estimator_validation"]["images"]["families"]
         for name, method in P["estimator_validation"]["images"]["methods"].items()
-        if _registered(method)
         for mi in method.get("mi", P["estimator_validation"]["images"]["mi"])
         for seed in P["estimator_validation"]["seeds"]
     ]
@@ -268,23 +258,17 @@ def _bmi_records():
         f"results/estimator_validation/bmi/{case}/seed-{seed}.{name}.json"
         for case, spec in P["estimator_validation"]["bmi"]["cases"].items()
         for name in spec.get("methods", list(P["estimator_validation"]["bmi"]["methods"]))
-        if _registered(P["estimator_validation"]["bmi"]["methods"][name])
         for seed in P["estimator_validation"]["seeds"]
     ]
 
 
-def _flags(flag, params):
-    """`--param key=value` words, values as JSON (read back as YAML), quoted for the shell."""
-    return " ".join(f"{flag} {shlex.quote(f'{key}={json.dumps(value)}')}" for key, value in params.items())
-
-
 def _task_flags(spec):
-    return _flags("--param", spec.get("params", {}))
+    return shell_flags("--param", spec.get("params", {}))
 
 
 def _method_flags(method, extra=None):
     """--param flags: the shared estimator section, the method's own params, then `extra`."""
-    return _flags("--param", {**P["estimators"].get(method["estimator"], {}), **method.get("params", {}),
+    return shell_flags("--param", {**P["estimators"].get(method["estimator"], {}), **method.get("params", {}),
                               **(extra or {})})
 
 
@@ -302,6 +286,6 @@ def _image_flags(w, input):
     on = method["input"]
     if on in ("ae", "pca"):
         inner = _method_flags(method, {"x": input.compressor, "y": input.compressor})
-        return f"--estimator compressed --param estimator={method['estimator']} {inner}"
+        return f"--estimator compressed {shell_flags('--param', {'estimator': method['estimator']})} {inner}"
     variables = "latent" if on == "latent" else "observed"
-    return f"--variables {variables} --estimator {method['estimator']} {_method_flags(method)}"
+    return f"--variables {variables} --estimator {shlex.quote(method['estimator'])} {_method_flags(method)}"
