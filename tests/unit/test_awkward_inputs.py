@@ -20,11 +20,11 @@ import torch
 from infoplane.compression import AutoencoderCompressor, PCACompressor
 from infoplane.estimators import LayerEstimator, available, build
 
-N = 240
+N = 300
 rng = np.random.default_rng(0)
 X = rng.standard_normal((N, 2))
 Y = X + 0.7 * rng.standard_normal((N, 2))
-LABELS = (X[:, 0] > 0).astype(np.int64) + (X[:, 1] > 0.5)  # 3 classes, >= 41 rows each (wkl's k)
+LABELS = (X[:, 0] > 0).astype(np.int64) + (X[:, 1] > 0)  # 3 classes, >= 41 rows each (wkl's k)
 
 NEURAL = {"max_epochs": 1, "batch_size": 64, "device": "cpu"}
 PARAMS: dict[str, dict[str, Any]] = {

@@ -32,8 +32,11 @@ class PCACompressor:
         """Fit on (n, ...) samples (trailing axes are flattened: (n, d), (n, H, W), (n, C, H, W))."""
         x = to_array(x, "pca input")
         flat = as_samples(np.reshape(x, (len(x), -1)), "pca input")
-        pca = PCA(n_components=min(self.latent_dim, *flat.shape), random_state=self.seed).fit(flat)
-        self.mean, self.components = pca.mean_, pca.components_
+        # Fitted on data scaled to at most 1 in magnitude (the components do not change, the mean
+        # scales back), so that values at 1e-200 or 1e200 keep their variances inside float64.
+        scale = float(np.max(np.abs(flat))) or 1.0
+        pca = PCA(n_components=min(self.latent_dim, *flat.shape), random_state=self.seed).fit(flat / scale)
+        self.mean, self.components = pca.mean_ * scale, pca.components_
         self._explained = float(np.sum(pca.explained_variance_ratio_))
         return self
 

@@ -509,12 +509,14 @@ def spread_edge_atoms(z: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarr
 
 
 def break_ties(parts: tuple[np.ndarray, ...] | list[np.ndarray], size: float | None, spread_edges: bool,
-               seed: int) -> tuple[list[np.ndarray], dict[str, bool]]:
+               seed: int, refuse_atoms: str | None = None) -> tuple[list[np.ndarray], dict[str, bool]]:
     """The tie policy of the kNN and kernel estimators, on the variables of one estimate.
 
     1. ``spread_edges``: point masses at a coordinate's edge are spread (exact, see
        :func:`spread_edge_atoms`).
-    2. If a part still has two equal rows, every part gets jitter of relative ``size``
+    2. ``refuse_atoms`` (the estimator's name): remaining point masses are refused
+       (:func:`refuse_point_masses`) before any jitter could hide them.
+    3. If a part still has two equal rows, every part gets jitter of relative ``size``
        (:func:`jitter`); tie-free data are returned unchanged. ``size=None``: no jitter.
 
     Returns:
@@ -527,6 +529,9 @@ def break_ties(parts: tuple[np.ndarray, ...] | list[np.ndarray], size: float | N
             part, changed = spread_edge_atoms(part, rng)
             spread = spread or changed
         out.append(part)
+    if refuse_atoms is not None:
+        for part, name in zip(out, ("x", "y"), strict=False):
+            refuse_point_masses(part, name, refuse_atoms)
     tied = size is not None and any(has_duplicate_rows(p) for p in out)
     if tied:
         out = [jitter(p, size, rng) for p in out]
@@ -552,6 +557,9 @@ def refuse_point_masses(z: np.ndarray, name: str, estimator: str) -> None:
     8 nats for I(T;Y) <= ln 10 on 20 ReLU features).
     """
     j, value, share = largest_atom(z)
+    if share == 1.0:
+        raise ValueError(f"{estimator}: column {j} of {name} is constant ({value:g}); drop it, it "
+                         "carries no information and has no density")
     if share >= ATOM_SHARE and share * len(z) >= MIN_ATOM_ROWS:
         raise ValueError(
             f"{estimator}: {name} has a point mass (column {j} equals {value:g} in {share:.0%} of the rows: "

@@ -43,7 +43,6 @@ from infoplane.estimators.base import (
     check_optional_str,
     check_same_length,
     class_conditional,
-    refuse_point_masses,
     resolve_y,
     sanity_flags,
 )
@@ -135,10 +134,9 @@ class KDEMutualInformation(MIEstimator):
         self.diagnostics: dict[str, Any] = {}
 
     def _densities(self, *parts: np.ndarray) -> list[np.ndarray]:
+        """The tie policy (class doc) applied to the variables of one estimate."""
         parts, self.diagnostics = break_ties(parts, self.jitter if self.jitter > 0 else None,
-                                             self.spread_edges, self.seed)
-        for part, name in zip(parts, ("x", "y"), strict=False):
-            refuse_point_masses(part, name, self.name)
+                                             self.spread_edges, self.seed, refuse_atoms=self.name)
         return parts
 
     def _bandwidth(self, z: np.ndarray) -> float:

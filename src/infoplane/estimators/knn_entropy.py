@@ -37,7 +37,6 @@ from infoplane.estimators.base import (
     column_scale,
     jitter,
     normal_scores,
-    refuse_point_masses,
     resolve_y,
     sanity_flags,
 )
@@ -232,9 +231,7 @@ class KNNEntropyMI(MIEstimator):
     def _densities(self, *parts: np.ndarray) -> list[np.ndarray]:
         """The tie policy (class doc) applied to the variables of one estimate."""
         parts, self.diagnostics = break_ties(parts, self.jitter if self.jitter > 0 else None,
-                                             self.spread_edges, self.seed + 1)
-        for part, name in zip(parts, ("x", "y"), strict=False):
-            refuse_point_masses(part, name, self.name)
+                                             self.spread_edges, self.seed + 1, refuse_atoms=self.name)
         return parts
 
     def entropy_terms(self, z: np.ndarray) -> np.ndarray:

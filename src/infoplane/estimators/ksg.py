@@ -69,7 +69,10 @@ def ross_terms(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
     class_size = np.empty(n)
     for label in np.unique(labels):
         rows = labels == label
-        check_enough_for_k(int(rows.sum()), k, f"class {label} of y")
+        if rows.sum() < k + 1:
+            raise ValueError(f"class {label} of y has {int(rows.sum())} samples, fewer than k + 1 = {k + 1}; "
+                             "lower k or add samples (or pass discrete_y=False if y is a continuous "
+                             "variable, not labels)")
         dist, _ = knn(x[rows], k, "chebyshev")
         radius[rows] = dist[:, -1]
         class_size[rows] = rows.sum()

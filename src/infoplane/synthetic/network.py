@@ -5,7 +5,8 @@
                         posterior p(y | t) (below). ``independent=True`` draws the labels
                         independently of T (truth 0).
     quantized-gaussian  (X, Q): X ~ N(0, 1), Q = round((rho X + sqrt(1 - rho^2) E) / step), the
-                        levels of a quantised layer. I(X;Q) = H(Q) - H(Q | X) by quadrature.
+                        levels of a quantised layer, clipped to -levels .. levels when given
+                        (a saturating quantiser). I(X;Q) = H(Q) - H(Q | X) by quadrature.
     rounded             any task whose samples are stored in float16 or float32; the truth is the
                         base task's (rounding loses a negligible amount: about 2^-11 relative).
 
@@ -111,11 +112,13 @@ class QuantizedGaussian:
     Args:
         correlation: rho of (X, Y).
         step: quantisation step of Y (unit variance); Q holds whole numbers round(Y / step).
+        levels: clip Q to -levels .. levels (None: no clipping).
         as_float: return Q as float64 levels (how a quantised layer stores them) instead of int64.
     """
 
     correlation: float = 0.8
     step: float = 0.5
+    levels: int | None = None
     as_float: bool = True
     name: str = "quantized-gaussian"
     params: dict[str, Any] = field(init=False)
@@ -123,7 +126,10 @@ class QuantizedGaussian:
     def __post_init__(self) -> None:
         if not (-1 < self.correlation < 1) or not self.step > 0:
             raise ValueError(f"need -1 < correlation < 1 and step > 0, got {self.correlation}, {self.step}")
-        self.params = {"correlation": self.correlation, "step": self.step, "as_float": self.as_float}
+        if self.levels is not None and self.levels < 1:
+            raise ValueError(f"levels must be >= 1 or None, got {self.levels}")
+        self.params = {"correlation": self.correlation, "step": self.step, "levels": self.levels,
+                       "as_float": self.as_float}
 
     def sample(self, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         """x (n, 1) float64, q (n,) levels."""
@@ -131,6 +137,8 @@ class QuantizedGaussian:
         x = rng.standard_normal(n)
         y = self.correlation * x + math.sqrt(1 - self.correlation**2) * rng.standard_normal(n)
         q = np.round(y / self.step)
+        if self.levels is not None:
+            q = np.clip(q, -self.levels, self.levels)
         return x[:, None], q if self.as_float else q.astype(np.int64)
 
     @property
@@ -140,8 +148,10 @@ class QuantizedGaussian:
 
         nodes, weights = np.polynomial.hermite_e.hermegauss(200)
         weights = weights / weights.sum()
-        levels = np.arange(-math.ceil(12 / self.step), math.ceil(12 / self.step) + 1)
+        top = math.ceil(12 / self.step) if self.levels is None else self.levels
+        levels = np.arange(-top, top + 1)
         upper, lower = (levels + 0.5) * self.step, (levels - 0.5) * self.step
+        upper[-1], lower[0] = math.inf, -math.inf  # the end levels take the tails
         s = math.sqrt(1 - self.correlation**2)
         mean = self.correlation * nodes[:, None]
         p_q_x = ndtr((upper - mean) / s) - ndtr((lower - mean) / s)  # (nodes, levels)
