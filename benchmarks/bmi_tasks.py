@@ -61,14 +61,16 @@ def estimate(path: Path, out: Path) -> None:
             row[f"{name}_seconds"] = time.perf_counter() - start
             row[f"{name}_warnings"] = len(caught)
         rows.append(row)
-        print({k: row[k] for k in ("task", "truth", "bmi_ksg", "ksg", "wkl", "gaussian", "wkl_flags")}, flush=True)
+        shown = ("task", "truth", "bmi_ksg", "ksg", "wkl", "gaussian", "wkl_flags")
+        print({k: row[k] for k in shown}, flush=True)
     table = pd.DataFrame(rows)
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False)
     for name in ("bmi_ksg", "ksg", "wkl", "gaussian"):
         ok = table[name].notna()
         error = (table.loc[ok, name] - table.loc[ok, "truth"]).abs()
-        print(f"{name}: mean absolute error {error.mean():.4f} nats over {int(ok.sum())} of {len(table)} tasks")
+        print(f"{name}: mean absolute error {error.mean():.4f} nats over {int(ok.sum())} of "
+              f"{len(table)} tasks")
     both = table["wkl"].notna()
     for name in ("bmi_ksg", "ksg", "wkl", "gaussian"):
         error = (table.loc[both, name] - table.loc[both, "truth"]).abs()

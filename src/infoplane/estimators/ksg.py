@@ -98,7 +98,8 @@ class KSG(MIEstimator):
             :func:`~infoplane.estimators.base.spread_edge_atoms`).
         seed: seed of that noise.
 
-    After a call, ``diagnostics`` says whether edge atoms were spread and ties jittered.
+    After a call, ``diagnostics`` says whether edge atoms were spread and ties jittered
+    (``ksg2`` then uses the KSG-1 counts, see the code).
     """
 
     variant: int = 1
@@ -143,7 +144,10 @@ class KSG(MIEstimator):
         check_enough_for_k(n, self.k, "the sample")
         dist, idx = knn(np.hstack([x, y]), self.k, "chebyshev")
         k, base = self.k, digamma(self.k) + digamma(n)
-        if self.variant == 1:
+        # KSG-2 measures each point's marginal extents, which on jittered ties are the jitter's own
+        # scale: on quantised y (step 0.25, n = 10,000) it gave 2.18 nats for a truth of 0.51.
+        # The KSG-1 counts are the mixed estimator of Gao et al. (2017) there, so ksg2 uses them.
+        if self.variant == 1 or self.diagnostics.get("ties_jittered"):
             eps = dist[:, -1]
             n_x = count_within(x, eps, "chebyshev", strict=True)
             n_y = count_within(y, eps, "chebyshev", strict=True)
