@@ -39,7 +39,8 @@ import pandas as pd
 
 from infoplane.compression.pca import PCACompressor
 from infoplane.estimators import build
-from infoplane.train import captured_epochs, load_activations, load_eval_set
+from infoplane.parallel import parallel_map
+from infoplane.runstore import InMemoryLayer, LayerRef, RunStore, open_run
 
 #: The MI table of docs/architecture.md, then the columns that say how each value was made.
 MI_COLUMNS = ["experiment", "seed", "epoch", "layer", "estimator", "i_xl", "i_ly",
@@ -89,72 +90,116 @@ def label_entropy(labels: np.ndarray) -> float:
     return float(-np.sum(p * np.log(p)))
 
 
-def _layers_of(run_dir: Path, epoch: int, config: AnalysisConfig) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """The layers to analyse at ``epoch`` (exp layers added, selection applied) and the labels."""
-    acts, labels = load_activations(run_dir, epoch)
+def _layer_names(store: RunStore, epoch: int, config: AnalysisConfig) -> list[str]:
+    """The layers to analyse at ``epoch``: stored ones, then exp layers, then the selection."""
+    names = store.layer_names(epoch)
     for name in config.exp_layers:
-        if name not in acts:
-            raise ValueError(f"exp_layers names {name!r}, which is not stored; stored: {sorted(acts)}")
-        acts[f"exp({name})"] = np.exp(acts[name])
+        if name not in names:
+            raise ValueError(f"exp_layers names {name!r}, which is not stored; stored: {sorted(names)}")
+    names = names + [f"exp({name})" for name in config.exp_layers]
     if config.layers is not None:
-        missing = [name for name in config.layers if name not in acts]
+        missing = [name for name in config.layers if name not in names]
         if missing:
-            raise ValueError(f"layers {missing} are not stored in {run_dir}; stored: {sorted(acts)}")
-        acts = {name: acts[name] for name in config.layers}
-    return acts, labels
+            raise ValueError(f"layers {missing} are not stored in {store}; stored: {sorted(names)}")
+        names = list(config.layers)
+    return names
 
 
-def analyse_run(run_dir: str | Path, x_codes: np.ndarray, config: AnalysisConfig, experiment: str,
-                seed: int, x_compression: str, progress: bool = False) -> pd.DataFrame:
+def _layer_source(store: RunStore, epoch: int, name: str) -> LayerRef | InMemoryLayer:
+    """How to load one layer (``exp(L)`` is L through exp()), without loading it yet."""
+    if name.startswith("exp(") and name.endswith(")"):
+        return store.layer(epoch, name[4:-1], exp=True)
+    return store.layer(epoch, name)
+
+
+@dataclass(frozen=True)
+class _LayerTask:
+    """One (epoch, layer) of the table: where its values are, and the fixed projection if any."""
+
+    epoch: int
+    layer: str
+    source: LayerRef | InMemoryLayer
+    fixed_pca: PCACompressor | None
+
+
+@dataclass(frozen=True)
+class _AnalyseLayer:
+    """Compress one layer and estimate its two MI values (a picklable callable for workers)."""
+
+    config: AnalysisConfig
+    x_codes: np.ndarray
+    labels: np.ndarray
+
+    def __call__(self, task: _LayerTask) -> dict[str, Any]:
+        config = self.config
+        acts = task.source.load()
+        pca = task.fixed_pca or PCACompressor(config.layer_dim, seed=config.seed).fit(acts)
+        codes = pca.transform(acts)
+        row = {"epoch": task.epoch, "layer": task.layer, "layer_dim": acts.shape[1],
+               "pca_dim": codes.shape[1], "pca_explained": _explained(pca, acts), "flags": ""}
+        estimator = build(config.estimator, **config.estimator_params)
+        row.update(_estimate_pair(estimator, self.x_codes, codes, self.labels))
+        return row
+
+
+def analyse_run(run_dir: str | Path | RunStore, x_codes: np.ndarray, config: AnalysisConfig,
+                experiment: str, seed: int, x_compression: str, progress: bool = False,
+                n_jobs: int | None = 1) -> pd.DataFrame:
     """The MI table of one run.
 
     Args:
-        run_dir: a directory written by :func:`infoplane.train.train`.
+        run_dir: a run directory (written by :class:`infoplane.Recorder` or
+            :func:`infoplane.train.train`), or a store of :mod:`infoplane.runstore` (a
+            recorder's in-memory run).
         x_codes: (n_eval, d_x) compressed evaluation inputs, rows aligned with the stored
             evaluation set (e.g. ``compressor.transform(load_eval_set(run_dir)[0])``).
         config: the analysis settings.
         experiment, seed: written into the table.
         x_compression: how ``x_codes`` were made, e.g. ``"ae:4"`` (written into the table).
-        progress: show a tqdm bar over epochs.
+        progress: show a tqdm bar over the (epoch, layer) pairs (one process only).
+        n_jobs: worker processes over the (epoch, layer) pairs (None or -1: one per core),
+            threads split between them by :func:`infoplane.parallel.parallel_map`; 1 runs here
+            and leaves the thread settings alone. The table is the same for any ``n_jobs``.
 
     Returns:
         one row per (epoch, layer): ``MI_COLUMNS + EXTRA_COLUMNS``, values in nats.
     """
     from tqdm.auto import tqdm
 
-    run_dir = Path(run_dir)
-    _, labels, _ = load_eval_set(run_dir)
+    store = open_run(run_dir)
+    labels = store.labels()
     if len(x_codes) != len(labels):
         raise ValueError(
-            f"x_codes has {len(x_codes)} rows but the evaluation set of {run_dir} has {len(labels)}"
+            f"x_codes has {len(x_codes)} rows but the evaluation set of {store} has {len(labels)}"
         )
-    epochs = list(config.epochs) if config.epochs is not None else captured_epochs(run_dir)
+    epochs = list(config.epochs) if config.epochs is not None else store.epochs()
     if not epochs:
-        raise ValueError(f"no stored activations under {run_dir}/activations")
-    estimator = build(config.estimator, **config.estimator_params)
+        raise ValueError(f"no stored activations in {store}")
     h_y = label_entropy(labels)
+    build(config.estimator, **config.estimator_params)  # an unknown name or parameter fails here, at start
 
     fixed: dict[str, PCACompressor] = {}
     if config.pca_fit == "fixed":
         reference = config.pca_fit_epoch if config.pca_fit_epoch is not None else max(epochs)
-        for name, acts in _layers_of(run_dir, reference, config)[0].items():
+        for name in _layer_names(store, reference, config):
+            acts = _layer_source(store, reference, name).load()
             fixed[name] = PCACompressor(config.layer_dim, seed=config.seed).fit(acts)
 
-    rows = []
-    for epoch in tqdm(epochs, desc=f"{experiment} seed {seed}", unit="epoch", disable=not progress):
-        acts_by_layer, stored_labels = _layers_of(run_dir, epoch, config)
-        if not np.array_equal(stored_labels, labels):  # the rows of X, L and Y must be one sample each
-            raise ValueError(f"epoch {epoch} of {run_dir}: stored labels differ from the evaluation set's")
-        for name, acts in acts_by_layer.items():
-            pca = fixed.get(name) or PCACompressor(config.layer_dim, seed=config.seed).fit(acts)
-            codes = pca.transform(acts)
-            row = {"experiment": experiment, "seed": seed, "epoch": epoch, "layer": name,
-                   "estimator": config.estimator, "layer_dim": acts.shape[1], "pca_dim": codes.shape[1],
-                   "pca_explained": _explained(pca, acts), "pca_fit": config.pca_fit,
-                   "x_compression": x_compression, "h_y": h_y, "flags": ""}
-            row.update(_estimate_pair(estimator, x_codes, codes, labels))
-            rows.append(row)
-    table = pd.DataFrame(rows, columns=MI_COLUMNS + EXTRA_COLUMNS)
+    tasks = []
+    for epoch in epochs:
+        if not np.array_equal(store.epoch_labels(epoch), labels):  # one sample per row of X, L and Y
+            raise ValueError(f"epoch {epoch} of {store}: stored labels differ from the evaluation set's")
+        tasks += [_LayerTask(epoch, name, _layer_source(store, epoch, name), fixed.get(name))
+                  for name in _layer_names(store, epoch, config)]
+    job = _AnalyseLayer(config, x_codes, labels)
+    if n_jobs == 1:
+        bar = tqdm(tasks, desc=f"{experiment} seed {seed}", unit="layer", disable=not progress)
+        results = [job(task) for task in bar]
+    else:
+        results = parallel_map(job, tasks, n_jobs)
+    shared = {"experiment": experiment, "seed": seed, "estimator": config.estimator,
+              "pca_fit": config.pca_fit, "x_compression": x_compression, "h_y": h_y}
+    table = pd.DataFrame([{**shared, **row} for row in results], columns=MI_COLUMNS + EXTRA_COLUMNS)
     return flag_values(table)
 
 
@@ -176,7 +221,8 @@ def _estimate_pair(estimator, x_codes: np.ndarray, codes: np.ndarray, labels: np
                 out["flags"] = ";".join(filter(None, [out.get("flags", ""), *extra]))
         except ValueError as err:
             out.update({key: math.nan, f"{key}_lo": math.nan, f"{key}_hi": math.nan})
-            out["flags"] = f"{out.get('flags', '')};{key} failed: {err}".lstrip(";")
+            reason = str(err).replace(";", ",")  # ";" separates flags
+            out["flags"] = f"{out.get('flags', '')};{key} failed: {reason}".lstrip(";")
     return out
 
 

@@ -1,18 +1,24 @@
 """Figures, made from result tables only.
 
 Every function takes a table (pandas DataFrame) and output paths; the format follows each
-path's suffix, so one call writes both the PDF and the PNG.
+path's suffix, so one call writes both the PDF and the PNG. The information-plane plots also
+draw into a caller's matplotlib Axes and return the Figure, so it can be adjusted.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")  # figures are files; never open a window
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.colors import Normalize  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 
 def save(fig: plt.Figure, outputs: list[Path]) -> None:
@@ -135,6 +141,9 @@ def plot_benchmark_tasks(table: pd.DataFrame, outputs: list[Path], title: str = 
 
 _PROJECTION_NOTE = "MI of compressed variables (X: {x}; L: PCA to {p} dims), nats"
 
+#: Where a figure goes: None (only returned), a path, several paths, an Axes, or several Axes.
+Target = str | Path | Sequence[str | Path] | Axes | Sequence[Axes] | np.ndarray | None
+
 
 def _panels(table: pd.DataFrame) -> tuple[list[str], list[str]]:
     """Layers in their stored order, and the PCA modes present."""
@@ -143,99 +152,200 @@ def _panels(table: pd.DataFrame) -> tuple[list[str], list[str]]:
     return layers, fits
 
 
-def plot_information_plane(table: pd.DataFrame, outputs: list[Path], title: str = "") -> None:
+def _per_point(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per (pca_fit, layer, epoch): a table of several seeds is averaged over them
+    (:func:`infoplane.analysis.aggregate_seeds`); an aggregated or one-seed table is kept."""
+    keys = [k for k in ("pca_fit", "layer", "epoch") if k in table]
+    if not table.duplicated(keys).any():
+        return table
+    if all(c in table for c in ("i_xl_lo", "i_xl_hi", "i_ly_lo", "i_ly_hi", "seed")):
+        from infoplane.analysis import aggregate_seeds
+
+        return aggregate_seeds(table.assign(flags=table["flags"].fillna("") if "flags" in table else ""))
+    return table.groupby(keys, sort=False)[["i_xl", "i_ly"]].mean().reset_index()
+
+
+def _check_columns(table: pd.DataFrame, needed: tuple[str, ...]) -> None:
+    missing = [c for c in needed if c not in table]
+    if missing:
+        raise ValueError(f"the MI table has no column(s) {missing}; it has {list(table.columns)}")
+
+
+def _flagged(rows: pd.DataFrame) -> pd.Series:
+    """True where a row carries sanity flags (empty, NaN or 'nan' mean none)."""
+    if "flags" not in rows:
+        return pd.Series(False, index=rows.index)
+    flags = rows["flags"].fillna("").astype(str)
+    return (flags.str.len() > 0) & (flags != "nan")
+
+
+def _axes_of(target, panels: int) -> list[Axes] | None:
+    """The Axes a caller gave (one, or one per panel), or None when a new figure is needed."""
+    if isinstance(target, Axes):
+        return [target]
+    if isinstance(target, np.ndarray):
+        target = list(target.ravel())
+    if isinstance(target, list | tuple) and target and all(isinstance(a, Axes) for a in target):
+        if len(target) != panels:
+            raise ValueError(f"give one Axes, or {panels} (one per panel), got {len(target)}")
+        return list(target)
+    return None
+
+
+def _finish(fig: Figure, target) -> Figure:
+    """Write ``fig`` when ``target`` names one or more paths; return it either way."""
+    if isinstance(target, str | Path):
+        target = [target]
+    if isinstance(target, list | tuple) and target and all(isinstance(t, str | Path) for t in target):
+        for out in target:
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(out, dpi=150, bbox_inches="tight")
+    elif target is not None and not isinstance(target, Axes | np.ndarray | list | tuple):
+        raise ValueError(f"plot target must be a path, a list of paths, an Axes or Axes, got {target!r}")
+    return fig
+
+
+def _plane(ax: Axes, rows: pd.DataFrame, norm, marker: str = "o", label: str | None = None):
+    """One layer's trajectory in the information plane; returns the scatter (for a colour bar)."""
+    rows = rows.sort_values("epoch")
+    if all(c in rows for c in ("i_xl_lo", "i_xl_hi", "i_ly_lo", "i_ly_hi")):
+        ax.errorbar(rows["i_xl"], rows["i_ly"],
+                    xerr=[rows["i_xl"] - rows["i_xl_lo"], rows["i_xl_hi"] - rows["i_xl"]],
+                    yerr=[rows["i_ly"] - rows["i_ly_lo"], rows["i_ly_hi"] - rows["i_ly"]],
+                    fmt="none", ecolor="0.8", lw=0.6, zorder=1)
+    ax.plot(rows["i_xl"], rows["i_ly"], color="0.5", lw=0.6, zorder=2)
+    points = ax.scatter(rows["i_xl"], rows["i_ly"], c=rows["epoch"], cmap="viridis", norm=norm, s=14,
+                        marker=marker, zorder=3, label=label)
+    bad = rows[_flagged(rows)]  # impossible values stay visible, ringed in red
+    ax.scatter(bad["i_xl"], bad["i_ly"], s=40, facecolors="none", edgecolors="red", lw=0.8, zorder=4)
+    return points
+
+
+def plot_information_plane(table: pd.DataFrame, outputs: Target = None, title: str = "") -> Figure:
     """The information plane of every layer: I(L;Y) against I(X;L), trajectory over epochs.
 
     Args:
-        table: the MI table aggregated over seeds (``infoplane combine --aggregated``):
-            ``layer``, ``epoch``, ``i_xl``, ``i_ly`` and their ``_lo`` / ``_hi`` band, optional
-            ``pca_fit`` (one row of panels per mode) and ``h_y``.
-        outputs: figure paths.
+        table: an MI table (``layer``, ``epoch``, ``i_xl``, ``i_ly``; optional ``_lo`` /
+            ``_hi`` intervals, ``pca_fit`` (one row of panels per mode), ``h_y``, ``flags``,
+            ``seed``): of one run, of several seeds (averaged here), or aggregated
+            (``infoplane combine --aggregated``).
+        outputs: a path or several (format from the suffix), a matplotlib Axes (every layer
+            in it, one marker per layer), one Axes per layer, or None.
         title: figure title.
 
-    Points are the mean over seeds, coloured by epoch; grey bars span the band (every seed's
-    interval); red rings mark points with sanity flags. The dotted line is ln 10 = H(Y) for ten
-    balanced classes.
-    """
-    import numpy as np
+    Returns:
+        the Figure (drawn on, and saved when ``outputs`` names paths).
 
+    Points are coloured by epoch (colour bar); grey bars span the intervals; red rings mark
+    points with sanity flags; the dotted line is H(Y) when the table has ``h_y``.
+    """
+    _check_columns(table, ("layer", "epoch", "i_xl", "i_ly"))
+    table = _per_point(table)
     layers, fits = _panels(table)
-    fig, axes = plt.subplots(len(fits), len(layers), figsize=(3.2 * len(layers), 3.3 * len(fits)),
-                             squeeze=False, layout="constrained")
-    norm = plt.Normalize(table["epoch"].min(), table["epoch"].max())
-    for r, fit in enumerate(fits):
-        for c, layer in enumerate(layers):
-            ax = axes[r][c]
-            rows = table[(table["layer"] == layer) & ((table["pca_fit"] == fit) if fit else True)]
-            rows = rows.sort_values("epoch")
-            ax.errorbar(rows["i_xl"], rows["i_ly"],
-                        xerr=[rows["i_xl"] - rows["i_xl_lo"], rows["i_xl_hi"] - rows["i_xl"]],
-                        yerr=[rows["i_ly"] - rows["i_ly_lo"], rows["i_ly_hi"] - rows["i_ly"]],
-                        fmt="none", ecolor="0.8", lw=0.6, zorder=1)
-            ax.plot(rows["i_xl"], rows["i_ly"], color="0.5", lw=0.6, zorder=2)
-            points = ax.scatter(rows["i_xl"], rows["i_ly"], c=rows["epoch"], cmap="viridis", norm=norm,
-                                s=12, zorder=3)
-            if "flags" in rows:  # impossible values stay visible, ringed in red
-                bad = rows[rows["flags"].fillna("").astype(str).str.len() > 0]
-                ax.scatter(bad["i_xl"], bad["i_ly"], s=40, facecolors="none", edgecolors="red", lw=0.8,
-                           zorder=4)
-            ax.axhline(np.log(10), color="k", ls=":", lw=0.8)
-            ax.set_title(f"{layer}" + (f" ({fit} PCA)" if fit and len(fits) > 1 else ""), fontsize=10)
-            ax.set_xlabel("I(X;L) (nats)")
-            ax.grid(alpha=0.3)
-        axes[r][0].set_ylabel("I(L;Y) (nats)")
+    norm = Normalize(table["epoch"].min(), table["epoch"].max())
+    given = _axes_of(outputs, len(layers) * len(fits))
+    if given is not None and len(given) == 1 and len(layers) * len(fits) > 1:  # all layers in one Axes
+        ax, markers = given[0], "osD^vP*Xph"
+        for i, (key, rows) in enumerate(table.groupby(["layer", "pca_fit"] if fits != [""] else ["layer"],
+                                                      sort=False)):
+            label = " ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
+            points = _plane(ax, rows, norm, markers[i % len(markers)], label)
+        ax.legend(fontsize=8)
+        axes = np.array([[ax]])
+    else:
+        if given is None:
+            fig = Figure(figsize=(3.2 * len(layers), 3.3 * len(fits)), layout="constrained")
+            axes = fig.subplots(len(fits), len(layers), squeeze=False)
+        else:
+            axes = np.array(given).reshape(len(fits), len(layers))
+        for r, fit in enumerate(fits):
+            for c, layer in enumerate(layers):
+                ax = axes[r][c]
+                rows = table[(table["layer"] == layer) & ((table["pca_fit"] == fit) if fit else True)]
+                points = _plane(ax, rows, norm)
+                ax.set_title(f"{layer}" + (f" ({fit} PCA)" if fit and len(fits) > 1 else ""), fontsize=10)
+    fig = axes[0][0].figure
+    for ax in axes.ravel():
+        if "h_y" in table:
+            ax.axhline(float(table["h_y"].max()), color="k", ls=":", lw=0.8)
+        ax.set_xlabel("I(X;L) (nats)")
+        ax.set_ylabel("I(L;Y) (nats)")
+        ax.grid(alpha=0.3)
     fig.colorbar(points, ax=axes.ravel().tolist(), label="epoch", shrink=0.8)
-    flagged = table["flags"].fillna("").astype(str).str.len().gt(0).sum() if "flags" in table else 0
+    flagged = int(_flagged(table).sum())
     note = _PROJECTION_NOTE.format(x=table["x_compression"].iloc[0] if "x_compression" in table else "?",
-                                   p=int(table["pca_dim"].max()) if "pca_dim" in table else 4)
+                                   p=int(table["pca_dim"].max()) if "pca_dim" in table else "?")
     if flagged:
         note += f"; red rings: {flagged} points with sanity flags (the table's flags column)"
-    fig.suptitle((title + "\n" if title else "") + note, fontsize=10)
-    save(fig, outputs)
+    if given is None:
+        fig.suptitle((title + "\n" if title else "") + note, fontsize=10)
+    elif title:
+        axes[0][0].set_title(title, fontsize=10)
+    return _finish(fig, outputs)
 
 
-def plot_mi_epoch(table: pd.DataFrame, history: pd.DataFrame, outputs: list[Path], title: str = "") -> None:
+def plot_mi_epoch(table: pd.DataFrame, history: pd.DataFrame | None = None, outputs: Target = None,
+                  title: str = "") -> Figure:
     """I(X;L) and I(L;Y) of every layer against epoch, beside the training and test loss.
 
     Args:
-        table: the aggregated MI table (as :func:`plot_information_plane`); the first PCA
-            mode present is drawn (per-epoch when both are).
-        history: joined training histories: ``seed``, ``epoch``, ``train_loss``,
-            ``test_loss``, ``test_acc``.
-        outputs: figure paths.
+        table: an MI table (as :func:`plot_information_plane`); the first PCA mode present is
+            drawn (per-epoch when both are).
+        history: training histories (``epoch``, ``train_loss``, ``test_loss``, ``test_acc``,
+            optional ``seed``; means over seeds are drawn), or None: no loss panel.
+        outputs: a path or several, one Axes (both MI values in it: I(X;L) solid, I(L;Y)
+            dashed), one Axes per panel (2, or 3 with ``history``), or None.
         title: figure title.
 
-    Lines are means over seeds, bands the aggregated band; the loss panel shows the mean over
-    seeds and test accuracy on a second axis.
+    Returns:
+        the Figure. The epoch is the x axis here, so colour tells the layers apart (the
+        information plane is the figure coloured by epoch).
     """
+    _check_columns(table, ("layer", "epoch", "i_xl", "i_ly"))
+    table = _per_point(table)
     _, fits = _panels(table)
     if fits != [""]:
         table = table[table["pca_fit"] == ("per-epoch" if "per-epoch" in fits else fits[0])]
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.3), layout="constrained")
-    for key, ax, label in (("i_xl", axes[0], "I(X;L) (nats)"), ("i_ly", axes[1], "I(L;Y) (nats)")):
-        for layer, rows in table.groupby("layer", sort=False):
+    panels = 2 + (history is not None)
+    given = _axes_of(outputs, panels)
+    if given is None:
+        fig = Figure(figsize=(5 * panels, 4.3), layout="constrained")
+        axes = list(fig.subplots(1, panels))
+    else:
+        axes = given if len(given) == panels else [given[0], given[0]]
+        fig = axes[0].figure
+    quantities = (("i_xl", axes[0], "I(X;L) (nats)", "-"), ("i_ly", axes[1], "I(L;Y) (nats)", "--"))
+    for key, ax, label, style in quantities:
+        for i, (layer, rows) in enumerate(table.groupby("layer", sort=False)):
             rows = rows.sort_values("epoch")
-            (line,) = ax.plot(rows["epoch"], rows[key], marker="o", ms=2, label=layer)
-            ax.fill_between(rows["epoch"], rows[f"{key}_lo"], rows[f"{key}_hi"], color=line.get_color(),
-                            alpha=0.2)
+            color = f"C{i}"
+            ax.plot(rows["epoch"], rows[key], ls=style, color=color, marker="o", ms=3,
+                    label=f"{layer}" if axes[0] is not axes[1] else f"{key[2:].upper()} {layer}")
+            if f"{key}_lo" in rows and f"{key}_hi" in rows:
+                ax.fill_between(rows["epoch"], rows[f"{key}_lo"], rows[f"{key}_hi"], color=color, alpha=0.2)
         ax.set_xlabel("epoch")
-        ax.set_ylabel(label)
+        ax.set_ylabel(label if axes[0] is not axes[1] else "MI (nats): I(X;L) solid, I(L;Y) dashed")
         ax.grid(alpha=0.3)
     axes[1].legend(fontsize=8)
-    mean = history.groupby("epoch")[["train_loss", "test_loss", "test_acc"]].mean().reset_index()
-    axes[2].plot(mean["epoch"], mean["train_loss"], label="train loss (noise, dropout on)")
-    axes[2].plot(mean["epoch"], mean["test_loss"], label="test loss")
-    axes[2].set_xlabel("epoch")
-    axes[2].set_ylabel("loss (nats per sample)")
-    axes[2].grid(alpha=0.3)
-    acc = axes[2].twinx()
-    acc.plot(mean["epoch"], mean["test_acc"], color="k", ls="--", lw=1, label="test accuracy")
-    acc.set_ylabel("test accuracy")
-    lines = axes[2].get_legend_handles_labels()
-    more = acc.get_legend_handles_labels()
-    axes[2].legend(lines[0] + more[0], lines[1] + more[1], fontsize=8)
-    n_seeds = history["seed"].nunique()
-    note = f"mean over {n_seeds} seed(s); bands: every seed's interval"
-    fig.suptitle((title + "\n" if title else "") + note,
-                 fontsize=10)
-    save(fig, outputs)
+    note = ""
+    if history is not None:
+        _check_columns(history, ("epoch", "train_loss", "test_loss", "test_acc"))
+        loss = axes[2]
+        mean = history.groupby("epoch")[["train_loss", "test_loss", "test_acc"]].mean().reset_index()
+        loss.plot(mean["epoch"], mean["train_loss"], label="train loss (noise, dropout on)")
+        loss.plot(mean["epoch"], mean["test_loss"], label="test loss")
+        loss.set_xlabel("epoch")
+        loss.set_ylabel("loss (nats per sample)")
+        loss.grid(alpha=0.3)
+        acc = loss.twinx()
+        acc.plot(mean["epoch"], mean["test_acc"], color="k", ls="--", lw=1, label="test accuracy")
+        acc.set_ylabel("test accuracy")
+        lines, more = loss.get_legend_handles_labels(), acc.get_legend_handles_labels()
+        loss.legend(lines[0] + more[0], lines[1] + more[1], fontsize=8)
+        n_seeds = history["seed"].nunique() if "seed" in history else 1
+        note = f"mean over {n_seeds} seed(s); bands: every seed's interval"
+    if given is None and (title or note):
+        fig.suptitle((title + "\n" if title and note else title) + note, fontsize=10)
+    elif title:
+        axes[0].set_title(title, fontsize=10)
+    return _finish(fig, outputs)

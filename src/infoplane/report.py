@@ -6,11 +6,27 @@ CSV table reduced by a pandas query, an expression and an aggregate), compares i
 claim's criterion, and shows the claim, the number, the verdict and the figure. Nothing is typed
 in: a claim whose result file is absent is "not run", one whose file lacks the value "unknown".
 
+Scale. A claim is measured at the scale params.yaml names (``quick`` by default) unless it
+says ``scale: paper`` and reads a committed paper-scale result. Only the paper scale gives a
+verdict on a paper; a quick-scale number is a smoke check of the pipeline and is labelled so.
+
 Statuses:
-    reproduced       the measured value meets the criterion
-    not reproduced   it does not
-    unknown          the result file exists but the value cannot be read from it (or is NaN)
-    not run          the result file does not exist yet
+    reproduced           paper scale: the measured value meets the criterion
+    not reproduced       paper scale: it does not
+    smoke check passes   quick scale: the value meets the criterion (not a verdict)
+    smoke check fails    quick scale: it does not (not a verdict)
+    no valid criterion   the claim's criterion is known to pass on noise alone (``invalid_criterion``
+                         says why); its number is shown, never judged
+    unknown              the result file exists but the value cannot be read from it (or is NaN)
+    not run              the result file does not exist yet
+
+Effects over seeds. A ``seed_effect`` measure (see claims.yaml's header) reads an MI table and
+computes an effect per seed with a 95 % bootstrap interval over seeds
+(:mod:`infoplane.seed_stats`); its criterion may apply to the interval's lower or upper end
+(``judged: lo``), so that an effect smaller than the spread between seeds does not pass.
+
+Provenance. Beside each criterion the report shows the commit that last changed its line in
+claims.yaml (``git blame``), and ``criterion_changed_after_data`` is shown as a flag.
 """
 
 from __future__ import annotations
@@ -30,21 +46,37 @@ import pandas as pd
 import yaml
 
 REPRODUCED, NOT_REPRODUCED, UNKNOWN, NOT_RUN = "reproduced", "not reproduced", "unknown", "not run"
+SMOKE_PASSES, SMOKE_FAILS = "smoke check passes", "smoke check fails"
+NO_VALID_CRITERION = "no valid criterion"
+STATUSES = (REPRODUCED, NOT_REPRODUCED, SMOKE_PASSES, SMOKE_FAILS, NO_VALID_CRITERION, UNKNOWN, NOT_RUN)
+EFFECTS = ("held_out_compression", "change_between", "value_at")
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 AGGREGATES = ("mean", "median", "min", "max", "sum", "count", "std")
-CLAIM_KEYS = {"id", "paper", "claim", "experiment", "target", "measure", "criterion", "figures", "note"}
+CLAIM_KEYS = {"id", "paper", "claim", "experiment", "target", "measure", "criterion", "figures", "note",
+              "scale", "invalid_criterion", "criterion_changed_after_data"}
+EFFECT_KEYS = {"seed_effect", "table", "query", "layer", "estimator", "column", "start", "end", "epoch"}
 REQUIRED = ("id", "paper", "claim", "experiment", "measure", "criterion")
 
 
 @dataclass
 class Verdict:
-    """One claim checked against the results: the measured value (None when absent) and status."""
+    """One claim checked against the results: the measured value (None when absent) and status.
+
+    ``lo``/``hi``: the 95 % interval over seeds of a seed effect; ``seeds``: how many seeds the
+    number rests on (None when the measure does not say); ``scale``: quick or paper;
+    ``criterion_commit``: the commit that last changed the criterion's line.
+    """
 
     claim: dict[str, Any]
     value: float | None
     status: str
     detail: str = ""
+    lo: float | None = None
+    hi: float | None = None
+    seeds: int | None = None
+    scale: str = "quick"
+    criterion_commit: str = ""
 
 
 # --- reading the claims --------------------------------------------------------------------
@@ -74,7 +106,14 @@ def load_claims(path: Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
 
 
 def _check_measure(measure: Mapping[str, Any], where: str) -> None:
-    if "metric" in measure:
+    if "seed_effect" in measure:
+        unknown = set(measure) - EFFECT_KEYS
+        required = {"table", "layer", "estimator"}
+        if unknown or measure["seed_effect"] not in EFFECTS or not required <= set(measure):
+            raise ValueError(f"{where}: a seed_effect measure names one of {EFFECTS}, a `table`, `layer` and "
+                             f"`estimator` (optional: `query`, `column`, `start`, `end`, `epoch`); "
+                             f"got {sorted(measure)}")
+    elif "metric" in measure:
         if set(measure) != {"metric", "key"}:
             raise ValueError(f"{where}: a metric measure has exactly `metric` (file) and `key` (dotted path)")
     elif "table" in measure:
@@ -89,7 +128,9 @@ def _check_measure(measure: Mapping[str, Any], where: str) -> None:
 
 
 def _check_criterion(criterion: Mapping[str, Any], where: str) -> None:
-    keys = set(criterion) - {"text"}
+    if criterion.get("judged", "mean") not in ("mean", "lo", "hi"):
+        raise ValueError(f"{where}: criterion `judged` is mean, lo or hi (an end of the interval over seeds)")
+    keys = set(criterion) - {"text", "judged"}
     if keys == {"between"}:
         low, high = criterion["between"]
         if not low <= high:
@@ -128,6 +169,28 @@ def measure(spec: Mapping[str, Any], root: Path) -> tuple[float | None, str, str
     return _number(getattr(values, spec["agg"])(), spec["table"])
 
 
+def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
+    """A seed effect (:class:`infoplane.seed_stats.SeedEffect`) from an MI table, or why not."""
+    from infoplane import seed_stats
+
+    path = root / spec["table"]
+    if not path.exists():
+        return None, NOT_RUN, f"{spec['table']} absent"
+    table = pd.read_csv(path)
+    if spec.get("query"):
+        table = table.query(spec["query"])
+    kind = spec["seed_effect"]
+    args = (table, spec.get("column", "i_xl"), int(spec["layer"]), spec["estimator"])
+    try:
+        if kind == "held_out_compression":
+            return seed_stats.held_out_compression(table, int(spec["layer"]), spec["estimator"]), "", ""
+        if kind == "change_between":
+            return seed_stats.change_between(*args, start=spec.get("start"), end=spec.get("end")), "", ""
+        return seed_stats.value_at(*args, epoch=spec.get("epoch")), "", ""
+    except ValueError as err:
+        return None, UNKNOWN, f"{spec['table']}: {err}"
+
+
 def _number(value: Any, where: str) -> tuple[float | None, str, str]:
     try:
         number = float(value)
@@ -143,29 +206,95 @@ def meets(value: float, criterion: Mapping[str, Any]) -> bool:
     if "between" in criterion:
         low, high = criterion["between"]
         return low <= value <= high
-    ((op, bound),) = ((k, v) for k, v in criterion.items() if k != "text")
+    ((op, bound),) = ((k, v) for k, v in criterion.items() if k not in ("text", "judged"))
     return OPS[op](value, bound)
 
 
 def criterion_text(criterion: Mapping[str, Any]) -> str:
+    on = {"lo": " (lower end of the 95 % interval over seeds)",
+          "hi": " (upper end of the 95 % interval over seeds)"}.get(criterion.get("judged", "mean"), "")
     if "text" in criterion:
         return str(criterion["text"])
     if "between" in criterion:
         low, high = criterion["between"]
-        return f"between {low:g} and {high:g}"
-    ((op, bound),) = criterion.items()
-    return f"{op} {bound:g}"
+        return f"between {low:g} and {high:g}{on}"
+    ((op, bound),) = ((k, v) for k, v in criterion.items() if k != "judged")
+    return f"{op} {bound:g}{on}"
 
 
-def judge(claims: list[dict[str, Any]], root: Path) -> list[Verdict]:
-    """Measure every claim under ``root`` and decide its status."""
+def judge(claims: list[dict[str, Any]], root: Path, params: Mapping[str, Any] | None = None,
+          claims_path: Path | None = None) -> list[Verdict]:
+    """Measure every claim under ``root`` and decide its status (see the module doc).
+
+    ``params``: the params.yaml of the results (its ``scale`` is every claim's default scale);
+    ``claims_path``: claims.yaml, for the commit of each criterion (``git blame``).
+    """
+    params = params or {}
+    commits = criterion_commits(claims_path, root) if claims_path else {}
     verdicts = []
     for claim in claims:
-        value, status, detail = measure(claim["measure"], root)
-        if value is not None:
-            status = REPRODUCED if meets(value, claim["criterion"]) else NOT_REPRODUCED
-        verdicts.append(Verdict(claim, value, status, detail))
+        spec, criterion = claim["measure"], claim["criterion"]
+        scale = str(claim.get("scale", params.get("scale", "quick")))
+        # The seeds params.yaml names are those of its own scale's results, not of a committed one.
+        seeds = _seed_count(params, claim["experiment"]) if scale == params.get("scale", "quick") else None
+        verdict = Verdict(claim, None, NOT_RUN, scale=scale, seeds=seeds,
+                          criterion_commit=commits.get(claim["id"], ""))
+        if "seed_effect" in spec:
+            effect, verdict.status, verdict.detail = measure_effect(spec, root)
+            if effect is not None:
+                verdict.value, verdict.lo, verdict.hi = effect.mean, effect.lo, effect.hi
+                verdict.seeds = effect.seeds
+        else:
+            verdict.value, verdict.status, verdict.detail = measure(spec, root)
+        if verdict.value is not None:
+            ends = {"mean": verdict.value, "lo": verdict.lo, "hi": verdict.hi}
+            judged = ends[criterion.get("judged", "mean")]
+            passes = judged is not None and meets(judged, criterion)
+            if claim.get("invalid_criterion"):
+                verdict.status = NO_VALID_CRITERION
+            elif scale == "paper":
+                verdict.status = REPRODUCED if passes else NOT_REPRODUCED
+            else:
+                verdict.status = SMOKE_PASSES if passes else SMOKE_FAILS
+        verdicts.append(verdict)
     return verdicts
+
+
+def _seed_count(params: Mapping[str, Any], experiment: str) -> int | None:
+    """Seeds of ``experiment`` in params (top level or under ``baselines``), None if it does not say."""
+    for section in (params.get(experiment), (params.get("baselines") or {}).get(experiment)):
+        if isinstance(section, Mapping) and isinstance(section.get("seeds"), list):
+            return len(section["seeds"])
+    return None
+
+
+def criterion_commits(claims_path: Path, root: Path) -> dict[str, str]:
+    """Claim id -> ``"<commit> <date>"`` of the last change to its ``criterion:`` line (git blame).
+
+    Empty where git or the history is not available (a copy outside a checkout).
+    """
+    try:
+        blame = subprocess.run(["git", "blame", "--line-porcelain", "--", str(claims_path.resolve())],
+                               cwd=claims_path.resolve().parent, check=True, capture_output=True,
+                               text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    commits, claim, info = {}, None, {}
+    for line in blame.splitlines():
+        if not line.startswith("\t"):
+            key, _, value = line.partition(" ")
+            if len(key) == 40:
+                info = {"commit": key[:8]}
+            elif key == "author-time":
+                info["date"] = datetime.fromtimestamp(int(value), UTC).strftime("%Y-%m-%d")
+            continue
+        text = line[1:].strip()
+        if text.startswith("- id:"):
+            claim = text.split(":", 1)[1].strip()
+        elif text.startswith("criterion:") and claim is not None:
+            uncommitted = info.get("commit", "").strip("0") == ""
+            commits[claim] = "not committed" if uncommitted else f"{info['commit']} ({info.get('date', '?')})"
+    return commits
 
 
 # --- provenance ----------------------------------------------------------------------------
@@ -190,26 +319,50 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.4g}"
 
 
+def _fmt_measured(v: Verdict) -> str:
+    """The value, with its interval over seeds when it has one."""
+    if v.value is not None and v.lo is not None and v.hi is not None:
+        return f"{v.value:.4g} [{v.lo:.4g}, {v.hi:.4g}]"
+    return _fmt(v.value)
+
+
+def _fmt_seeds(seeds: int | None) -> str:
+    return "—" if seeds is None else str(seeds)
+
+
+def summary_line(verdicts: list[Verdict]) -> str:
+    """One line: the verdicts at the paper scale, then the quick-scale smoke checks."""
+    counts = {s: sum(v.status == s for v in verdicts) for s in STATUSES}
+    paper = [REPRODUCED, NOT_REPRODUCED]
+    smoke = [SMOKE_PASSES, SMOKE_FAILS]
+    rest = [NO_VALID_CRITERION, UNKNOWN, NOT_RUN]
+    smoke_counts = ", ".join(f"{counts[s]} {s.removeprefix('smoke check ')}" for s in smoke)
+    return ("Summary: verdicts at the paper scale: " + ", ".join(f"{counts[s]} {s}" for s in paper)
+            + f"; smoke checks at the quick scale: {smoke_counts}; "
+            + ", ".join(f"{counts[s]} {s}" for s in rest) + ".")
+
+
 def render_markdown(papers: Mapping[str, str], verdicts: list[Verdict], params: Mapping[str, Any],
                     root: Path, out_dir: Path, commit: str) -> str:
     """The report as Markdown; figure links are relative to ``out_dir`` (where the report lives)."""
-    counts = {s: sum(v.status == s for v in verdicts) for s in (REPRODUCED, NOT_REPRODUCED, UNKNOWN, NOT_RUN)}
     lines = [
         "# Replication report",
         "",
         f"Rendered {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} at commit `{commit}`, "
         f"scale **{params.get('scale', '?')}**. Every number below is read from the result files "
-        "when the report is rendered (`infoplane report`); MI in nats unless a line says bits.",
+        "when the report is rendered (`infoplane report`); MI in nats unless a line says bits. "
+        "Only claims measured at the papers' own scale get a verdict; a quick-scale number is a smoke "
+        "check of the pipeline, not a verdict on a paper.",
         "",
-        "Summary: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + ".",
+        summary_line(verdicts),
         "",
-        "| claim | paper | measured | criterion | status |",
-        "|---|---|---|---|---|",
+        "| claim | paper | scale | seeds | measured | criterion | status |",
+        "|---|---|---|---|---|---|---|",
     ]
     for v in verdicts:
         c = v.claim
-        lines.append(f"| [{c['id']}](#{c['id']}) | {c['paper']} | {_fmt(v.value)} | "
-                     f"{criterion_text(c['criterion'])} | {v.status} |")
+        lines.append(f"| [{c['id']}](#{c['id']}) | {c['paper']} | {v.scale} | {_fmt_seeds(v.seeds)} | "
+                     f"{_fmt_measured(v)} | {criterion_text(c['criterion'])} | {v.status} |")
     lines += ["", "## Papers", ""] + [f"- **{key}**: {title}" for key, title in papers.items()]
     for paper in papers:
         mine = [v for v in verdicts if v.claim["paper"] == paper]
@@ -224,9 +377,15 @@ def render_markdown(papers: Mapping[str, str], verdicts: list[Verdict], params: 
 def _claim_section(v: Verdict, params: Mapping[str, Any], root: Path, out_dir: Path) -> list[str]:
     c = v.claim
     spec = c["measure"]
-    source = (f"`{spec['metric']}` key `{spec['key']}`" if "metric" in spec else
-              f"`{spec['table']}`" + (f" where `{spec['query']}`" if spec.get("query") else "")
-              + f", {spec['agg']} of `{spec['expr']}`")
+    where = f" where `{spec['query']}`" if spec.get("query") else ""
+    if "metric" in spec:
+        source = f"`{spec['metric']}` key `{spec['key']}`"
+    elif "seed_effect" in spec:
+        effect = spec["seed_effect"].replace("_", " ")
+        source = (f"`{spec['table']}`{where}, {effect} of layer {spec['layer']} ({spec['estimator']}), "
+                  "mean over seeds [95 % bootstrap interval]")
+    else:
+        source = f"`{spec['table']}`{where}, {spec['agg']} of `{spec['expr']}`"
     section = params.get(c["experiment"])
     lines = [
         "",
@@ -235,8 +394,15 @@ def _claim_section(v: Verdict, params: Mapping[str, Any], root: Path, out_dir: P
         f"**Claim.** {c['claim'].strip()}",
         "",
         f"- Experiment `{c['experiment']}`, target `snakemake {c.get('target', c['experiment'])}`.",
-        f"- Measured: **{_fmt(v.value)}** ({source}); criterion: {criterion_text(c['criterion'])}.",
+        f"- Scale: {v.scale}; seeds: {_fmt_seeds(v.seeds)}.",
+        f"- Measured: **{_fmt_measured(v)}** ({source}); criterion: {criterion_text(c['criterion'])}"
+        + (f" (last changed at {v.criterion_commit})." if v.criterion_commit else "."),
     ]
+    if c.get("invalid_criterion"):
+        lines.append(f"- **No valid criterion**: {c['invalid_criterion'].strip()}")
+    if c.get("criterion_changed_after_data"):
+        changed = c["criterion_changed_after_data"].strip()
+        lines.append(f"- **Criterion changed after its data were seen**: {changed}")
     if v.detail:
         lines.append(f"- Why no number: {v.detail}.")
     if c.get("note"):
@@ -282,7 +448,7 @@ def write_report(claims_path: Path, params: Mapping[str, Any], root: Path, markd
                  html_out: Path | None = None) -> list[Verdict]:
     """Judge every claim under ``root`` and write the Markdown (and HTML) report atomically."""
     papers, claims = load_claims(claims_path)
-    verdicts = judge(claims, root)
+    verdicts = judge(claims, root, params, claims_path)
     text = render_markdown(papers, verdicts, params, root, markdown_out.parent, git_state(root))
     outputs = [(markdown_out, text)] + ([(html_out, render_html(text))] if html_out else [])
     for path, content in outputs:

@@ -12,14 +12,12 @@ Any ``nn.Module`` classifier, any in-memory data, one call::
 What ``train`` writes under ``run_dir`` (the layout is part of the API; analysis reads it):
 
     config.json                  the TrainConfig and the model's repr (written once)
-    eval_set.npz                 the evaluation set, once: ``inputs`` (n, ...) float32,
-                                 ``labels`` (n,) int64, ``index`` (n,) rows in its source
-    activations/epoch-0003.npz   compressed; one array per captured layer, named as the
-                                 layer, (n, d) flattened, ``activation_dtype`` (float16 by
-                                 default, stored centred with its float32 column means under
-                                 "<layer>__mean"; read with ``load_activations``), row i =
-                                 eval row i; plus ``labels`` (n,) again so that a reader can
-                                 assert the rows are aligned
+    eval_set.npz                 the evaluation set, once, and
+    activations/epoch-0003.npz   the captured layers of an epoch: written by an
+                                 :class:`infoplane.Recorder` (the one capture mechanism), in
+                                 the format of :mod:`infoplane.runstore`; ``activation_dtype``
+                                 float16 by default (stored centred; read with
+                                 ``load_activations``), row i = eval row i
     history.csv                  one row per epoch: epoch, train_loss, train_acc, test_loss,
                                  test_acc, seconds (wall), cpu_seconds (this process, all
                                  threads; a load-independent cost); epoch 0 = before training
@@ -35,7 +33,8 @@ refused rather than silently mixed.
 Conventions: ``train_loss`` is the mean loss over the epoch's mini-batches in training mode
 (noise and dropout on), so it costs nothing extra; ``test_loss`` and the activations are
 computed in ``eval()`` mode (dropout off; noise layers decide themselves, see
-``infoplane.nets.noise``). Losses in nats per sample.
+``infoplane.nets.noise``), with the noise drawn from torch's global RNG, which the checkpoint
+holds. Losses in nats per sample.
 """
 
 from __future__ import annotations
@@ -54,6 +53,16 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
+
+from infoplane.recorder import Recorder
+from infoplane.runstore import (  # noqa: F401  (the run format's readers, importable from here too)
+    MEAN_SUFFIX,
+    activation_path,
+    captured_epochs,
+    load_activations,
+    load_eval_set,
+)
+from infoplane.runstore import write_activations as _write_activations  # noqa: F401
 
 #: Called after every finished (and checkpointed) epoch with the epoch and its history row.
 Callback = Callable[[int, dict[str, float]], None]
@@ -216,78 +225,6 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: nn.Mod
     return total_loss / max(len(x), 1), correct / max(len(x), 1)
 
 
-@torch.no_grad()
-def capture_activations(model: nn.Module, x: torch.Tensor, layers: Sequence[str], batch_size: int,
-                        device: torch.device) -> dict[str, np.ndarray]:
-    """Outputs of the named submodules on ``x`` in eval mode, via forward hooks.
-
-    Args:
-        model: the network; ``layers`` name its submodules.
-        x: (n, ...) inputs, processed in row order (never shuffled).
-        layers: submodule names.
-        batch_size: rows per forward pass.
-
-    Returns:
-        layer name -> (n, d) float32 array, row i from input row i, d the flattened output size.
-    """
-    model.eval()
-    outputs: dict[str, list[torch.Tensor]] = {name: [] for name in layers}
-    handles = []
-    for name in layers:
-        try:
-            module = model.get_submodule(name)
-        except AttributeError:
-            raise ValueError(f"the model has no submodule {name!r} to capture") from None
-        hook = lambda _m, _inp, out, name=name: outputs[name].append(out.detach().flatten(1).float().cpu())
-        handles.append(module.register_forward_hook(hook))
-    try:
-        for rows in _batches(len(x), batch_size):
-            model(x[rows].to(device))
-    finally:
-        for handle in handles:
-            handle.remove()
-    return {name: torch.cat(parts).numpy() for name, parts in outputs.items()}
-
-
-def _atomic_save_npz(path: Path, **arrays: np.ndarray) -> None:
-    tmp = path.with_name(path.stem + ".tmp.npz")
-    np.savez_compressed(tmp, **arrays)
-    tmp.replace(path)
-
-
-#: Suffix of the stored column means of a float16 layer (``"L1" + MEAN_SUFFIX``).
-MEAN_SUFFIX = "__mean"
-
-
-def _write_activations(path: Path, acts: dict[str, np.ndarray], labels: np.ndarray, dtype: str) -> None:
-    """Store each layer as ``dtype``; float16 layers are stored centred, with float32 column means.
-
-    Centring matters: float16 keeps 11 significant bits, so a coordinate that sits near 2.3 with
-    a spread of 1e-3 across samples (a log-softmax output early in training, or relative noise
-    sigma = 1e-3 on it) would round many samples to the same value and create exact ties that
-    kNN estimators cannot handle. Stored as deviations from the column mean, the precision is
-    relative to the spread across samples instead of the magnitude.
-    """
-    stored: dict[str, np.ndarray] = {}
-    for name, a in acts.items():
-        if dtype == "float16":
-            mean = a.mean(axis=0, dtype=np.float64).astype(np.float32)
-            stored[name], stored[name + MEAN_SUFFIX] = (a - mean).astype(np.float16), mean
-        else:
-            stored[name] = a.astype(dtype)
-        if not np.all(np.isfinite(stored[name])):
-            raise ValueError(
-                f"layer {name} has values that are not finite in {dtype} (overflow or NaN); "
-                "use activation_dtype float32 or check the training"
-            )
-    _atomic_save_npz(path, labels=labels, **stored)
-
-
-def activation_path(run_dir: str | Path, epoch: int) -> Path:
-    """Where :func:`train` stores the activations of ``epoch``."""
-    return Path(run_dir) / "activations" / f"epoch-{epoch:04d}.npz"
-
-
 def _rng_state(generator: torch.Generator) -> dict[str, Any]:
     state = {"torch": torch.get_rng_state(), "batches": generator.get_state()}
     if torch.cuda.is_available():
@@ -338,7 +275,6 @@ def train(
     loss_fn = LOSSES[config.loss]()
     optimizer = OPTIMIZERS[config.optimizer](model.parameters(), lr=config.lr, **config.optimizer_params)
     generator = torch.Generator().manual_seed(config.seed)
-    labels = data.eval_y.cpu().numpy().astype(np.int64)
 
     checkpoint_path = run_dir / "checkpoint.pt"
     history: list[dict[str, float]] = []
@@ -358,9 +294,10 @@ def train(
     else:
         torch.manual_seed(config.seed)
         _write_config(run_dir, model, config, metadata)
-        index = data.eval_index if data.eval_index is not None else np.arange(len(labels))
-        _atomic_save_npz(run_dir / "eval_set.npz", inputs=data.eval_x.cpu().numpy().astype(np.float32),
-                         labels=labels, index=np.asarray(index, dtype=np.int64))
+    # Captures draw noise from the global RNG (seed=None), so a resumed run repeats them exactly.
+    recorder = Recorder(model, list(config.layers), (data.eval_x, data.eval_y), run_dir, mode="eval",
+                        seed=None, batch_size=config.eval_batch_size, dtype=config.activation_dtype,
+                        eval_index=data.eval_index)
 
     bar = tqdm(range(start_epoch, config.epochs + 1), initial=start_epoch, total=config.epochs + 1,
                desc=run_dir.name, unit="epoch", disable=not config.progress, dynamic_ncols=True)
@@ -374,8 +311,7 @@ def train(
             model, data.test_x, data.test_y, loss_fn, config.eval_batch_size, device
         )
         if epoch in config.capture_epochs:
-            acts = capture_activations(model, data.eval_x, config.layers, config.eval_batch_size, device)
-            _write_activations(activation_path(run_dir, epoch), acts, labels, config.activation_dtype)
+            recorder.capture(epoch)
         row = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss,
                "test_acc": test_acc, "seconds": time.perf_counter() - started,
                "cpu_seconds": time.process_time() - cpu_started}
@@ -435,34 +371,3 @@ def seeded(builder: Callable[..., nn.Module], seed: int, **params: Any) -> nn.Mo
     a function of the seed alone."""
     torch.manual_seed(seed)
     return builder(**params)
-
-
-def load_activations(run_dir: str | Path, epoch: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """The stored activations of ``epoch`` (layer -> (n, d) float32) and their labels (n,)."""
-    path = activation_path(run_dir, epoch)
-    if not path.exists():
-        raise ValueError(f"no activations for epoch {epoch} in {run_dir} ({path} missing)")
-    with np.load(path) as stored:
-        labels = stored["labels"]
-        names = [n for n in stored.files if n != "labels" and not n.endswith(MEAN_SUFFIX)]
-        acts = {}
-        for name in names:
-            acts[name] = stored[name].astype(np.float32)
-            if name + MEAN_SUFFIX in stored.files:
-                acts[name] += stored[name + MEAN_SUFFIX]
-    return acts, labels
-
-
-def load_eval_set(run_dir: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The stored evaluation set of a run: inputs (n, ...) float32, labels (n,), index (n,)."""
-    path = Path(run_dir) / "eval_set.npz"
-    if not path.exists():
-        raise ValueError(f"{path} is missing; run `infoplane train` for {run_dir} first")
-    with np.load(path) as stored:
-        return stored["inputs"], stored["labels"], stored["index"]
-
-
-def captured_epochs(run_dir: str | Path) -> list[int]:
-    """The epochs whose activations are stored under ``run_dir``, ascending."""
-    return sorted(int(p.stem.split("-")[1]) for p in (Path(run_dir) / "activations").glob("epoch-*.npz")
-                  if not p.stem.endswith(".tmp"))

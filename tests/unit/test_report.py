@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 from infoplane.report import (
+    NO_VALID_CRITERION,
     NOT_REPRODUCED,
     NOT_RUN,
     REPRODUCED,
+    SMOKE_FAILS,
+    SMOKE_PASSES,
     UNKNOWN,
     judge,
     load_claims,
@@ -57,9 +62,42 @@ def test_statuses(results: Path) -> None:
         claim("no_column", {"table": "results/table.csv", "expr": "i_xl", "agg": "mean"}, {"<": 1}),
         claim("absent", {"metric": "results/metrics/other.json", "key": "a"}, {"between": [0, 1]}),
     ]
-    statuses = {v.claim["id"]: v.status for v in judge(claims, results)}
+    statuses = {v.claim["id"]: v.status for v in judge(claims, results, {"scale": "paper"})}
     assert statuses == {"ok": REPRODUCED, "fails": NOT_REPRODUCED, "no_key": UNKNOWN, "not_number": UNKNOWN,
                         "no_rows": UNKNOWN, "no_column": UNKNOWN, "absent": NOT_RUN}
+    # The same numbers at the quick scale are smoke checks of the pipeline, never verdicts.
+    statuses = {v.claim["id"]: v.status for v in judge(claims, results, {"scale": "quick"})}
+    assert statuses["ok"] == SMOKE_PASSES and statuses["fails"] == SMOKE_FAILS
+
+
+def mi_table(compression_bits: float, seeds: int = 20) -> pd.DataFrame:
+    """Layer 5 of ``seeds`` seeds: I(X;T) rises to 9 bits at epoch 30, then falls by ``compression_bits``."""
+    rng = np.random.default_rng(0)
+    epochs = np.arange(0, 101, 10)
+    curve = np.where(epochs <= 30, 6 + epochs / 10, 9 - compression_bits * (epochs - 30) / 70)
+    rows = [{"seed": s, "epoch": e, "layer": 5, "estimator": "szt", "variant": "tanh",
+             "i_xl": (v + 0.2 * rng.standard_normal()) * math.log(2), "i_ly": 0.6}
+            for s in range(seeds) for e, v in zip(epochs, curve, strict=True)]
+    return pd.DataFrame(rows)
+
+
+def test_a_seed_effect_is_judged_by_the_end_of_its_interval(results: Path) -> None:
+    mi_table(2.0).to_csv(results / "results/compressing.csv", index=False)
+    mi_table(0.0).to_csv(results / "results/flat.csv", index=False)
+    effect = {"seed_effect": "held_out_compression", "layer": 5, "estimator": "szt",
+              "query": "variant == 'tanh'"}
+    above_zero = {">": 0, "judged": "lo"}
+    claims = [
+        claim("compresses", {**effect, "table": "results/compressing.csv"}, above_zero, scale="paper"),
+        claim("flat", {**effect, "table": "results/flat.csv"}, above_zero, scale="paper"),
+        claim("flat_by_mean", {**effect, "table": "results/flat.csv"}, {">": -1}, scale="paper",
+              invalid_criterion="passes on noise"),
+    ]
+    verdicts = {v.claim["id"]: v for v in judge(claims, results, {"scale": "quick"})}
+    assert verdicts["compresses"].status == REPRODUCED and verdicts["compresses"].seeds == 10
+    assert verdicts["compresses"].lo > 1.5 and verdicts["compresses"].value == pytest.approx(2.0, abs=0.3)
+    assert verdicts["flat"].status == NOT_REPRODUCED and verdicts["flat"].lo < 0 < verdicts["flat"].hi
+    assert verdicts["flat_by_mean"].status == NO_VALID_CRITERION
 
 
 def test_criteria() -> None:
@@ -102,8 +140,10 @@ def test_written_report_shows_numbers_statuses_and_figures(results: Path) -> Non
     md, html = results / "paper/report.md", results / "paper/report.html"
     write_report(claims_path, {"scale": "quick", "exp": {"n": 5}}, results, md, html)
     text = md.read_text()
-    assert "| [ok](#ok) | p | 0.04 | <= 0.05 | reproduced |" in text
-    assert "| [absent](#absent) | p | — | < 1 | not run |" in text
+    assert "| [ok](#ok) | p | quick | — | 0.04 | <= 0.05 | smoke check passes |" in text
+    assert "| [absent](#absent) | p | quick | — | — | < 1 | not run |" in text
+    assert "verdicts at the paper scale: 0 reproduced, 0 not reproduced; smoke checks at the quick scale: " \
+        "1 passes, 0 fails" in text
     assert "![ok](../figures/fig.png)" in text and "Figure `figures/missing.png`: not run." in text
     assert "scale **quick**" in text and '`{"n": 5}`' in text
     assert '<img src="../figures/fig.png" alt="ok"' in html.read_text()

@@ -38,9 +38,11 @@ def test_tiny_run_writes_table_metrics_figure_and_report(workflow_copy: Path) ->
     assert "wkl_gaussian_tolerance:" in rendered.stdout
     wkl = table[table["estimator"] == "wkl"]
     excess = ((wkl["mi_estimate"] - wkl["mi_true"]).abs() - (0.1 + 0.05 * wkl["mi_true"])).max()
-    status = "reproduced" if excess <= 0 else "not reproduced"
+    status = "smoke check passes" if excess <= 0 else "smoke check fails"   # quick scale: no verdict
     report = (workflow_copy / "paper/report.md").read_text()
-    assert f"| [wkl_gaussian_tolerance](#wkl_gaussian_tolerance) | butakov2024 | {excess:.4g} |" in report
+    row = next(line for line in report.splitlines() if line.startswith("| [wkl_gaussian_tolerance]"))
+    assert row.startswith("| [wkl_gaussian_tolerance](#wkl_gaussian_tolerance) | butakov2024 | quick |")
+    assert f"| {excess:.4g} |" in row
     assert f'### <a id="wkl_gaussian_tolerance"></a>wkl_gaussian_tolerance: {status}' in report
     assert "| not run |" in report  # experiments not in this workflow yet
     assert "![wkl_gaussian_tolerance](../figures/estimator_validation_gaussian.png)" in report

@@ -54,7 +54,7 @@ rule train_szt_net:
     log:
         "logs/train_szt_net/{experiment}_{variant}_seed-{seed}.log",
     resources:
-        **RES_TRAIN,
+        **RES_TRAIN_CPU,
     conda:
         ENV
     shell:

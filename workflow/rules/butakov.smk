@@ -80,7 +80,7 @@ rule analyse_butakov:
     log:
         "logs/butakov/analyse_{dataset}_seed-{seed}.log",
     resources:
-        **RES_ANALYSE,
+        **RES_ANALYSE_BUTAKOV,
     conda:
         ENV
     shell:

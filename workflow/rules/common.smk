@@ -9,7 +9,7 @@
 #     mem_mb = peak memory of one job in MB, runtime = wall-clock minutes at the *paper* scale,
 #     gpu = GPUs one job uses (training rules only). Profiles map them to the machine:
 #     profiles/default caps nothing but cores; profiles/slurm turns mem_mb -> --mem,
-#     runtime -> --time, gpu -> --gpus (and a GPU partition, see there).
+#     runtime -> --time, gpu -> --gpus (the GPU partition: profiles/slurm/site.example.yaml).
 #   * cheap estimates are batched: one job runs `infoplane estimate --samples A B .. --out a b ..`
 #     over a slice of the grid (a process start costs more than one kNN estimate at n = 5000);
 #     the many short jobs declare `group: "estimates"`, which profiles/slurm submits in bundles.
@@ -59,11 +59,44 @@ ENV = "../../environment.yml"
 
 # Resource presets (see the conventions above). Threads stay 1 for numpy/torch CPU steps unless a
 # rule truly parallelises; the runtime is generous because a missed --time kills the job.
+# A GPU only where the code runs on CUDA: the Butakov networks and their autoencoder
+# (`--device auto`); the SZT and MNIST baseline networks always train on the CPU.
 RES_SMALL = {"mem_mb": 1000, "runtime": 10}  # aggregation, tables, figures, report
 RES_SAMPLE = {"mem_mb": 1000, "runtime": 10}  # drawing synthetic samples
 RES_ESTIMATE = {"mem_mb": 4000, "runtime": 60}  # one MI estimate (kNN, KDE, binning)
-RES_TRAIN = {"mem_mb": 16000, "runtime": 480, "gpu": 1}  # training a network (+ activations)
+# Butakov MNIST at the paper scale: 300 epochs took 21 min on 2 CPU threads, peak 1.6 GB
+# (README); CIFAR-10 is unmeasured, hence the margin.
+RES_TRAIN = {"mem_mb": 8000, "runtime": 480, "gpu": 1}  # training a network (+ activations)
 RES_ANALYSE = {"mem_mb": 8000, "runtime": 240}  # per-epoch MI of one run's activations
+# Butakov MNIST analysis at the paper scale: 49 epochs in 4 min, peak 1.1 GB (README).
+RES_ANALYSE_BUTAKOV = {"mem_mb": 4000, "runtime": 60}
+
+# Training time of one baseline network, from the CPU seconds per epoch measured at the quick
+# scale on the loaded 2-core machine (docs/baselines.md; upper bounds), for the epochs the
+# config asks: SZT networks per epoch of the 4096-input task, MNIST networks per training image.
+_CPU_S_PER_EPOCH = {"szt_binning": 0.0094, "saxe_kde": 0.015, "lorenzen_quantized": 0.025,
+                    "goldfeld_sp": 0.016}
+_CPU_S_PER_IMAGE = {"saxe_kde_mnist": 26.2 / (20 * 20000), "lorenzen_quantized_mnist": 10.5 / (30 * 60000)}
+
+
+def baseline_train_minutes(wildcards):
+    """--time of one baseline training job: twice the estimate plus 15 minutes (start, captures)."""
+    run = BL[wildcards.experiment]["run"]
+    per_epoch = _CPU_S_PER_EPOCH.get(wildcards.experiment)
+    if per_epoch is None:  # an MNIST network; a new experiment without a measurement gets 0.05 s
+        per_image = _CPU_S_PER_IMAGE.get(wildcards.experiment, 0.05 / 60000)
+        per_epoch = per_image * (run.get("train_size") or 60000)
+    return int(2 * run["epochs"] * per_epoch / 60) + 15
+
+
+RES_TRAIN_CPU = {"mem_mb": 4000, "runtime": baseline_train_minutes}  # SZT/MNIST baselines, 1 CPU
+
+
+def image_estimate_minutes(wildcards):
+    """--time of one known-MI image estimate: a neural estimator trains a critic (the paper's
+    MINE: up to 5000 epochs, on the CPU unless a GPU is there), a kNN estimate takes minutes."""
+    method = P["estimator_validation"]["images"]["methods"][wildcards.method]
+    return 480 if method["estimator"] in ("mine", "infonce", "nwj") else RES_ESTIMATE["runtime"]
 
 # Result files the report reads (tables, metrics, figures): each experiment's file adds its own,
 # e.g. `REPORT_INPUTS += rules.validation_gaussian.input`, so `rule report` runs after them.

@@ -86,7 +86,8 @@ rule estimate_known_mi_image:
         "logs/estimate_known_mi_image/{family}_mi-{mi}.{method}.log",
     threads: 1
     resources:
-        **RES_ESTIMATE,
+        mem_mb=RES_ESTIMATE["mem_mb"],
+        runtime=image_estimate_minutes,
     conda:
         ENV
     shell:
@@ -224,3 +225,12 @@ rule plot_known_mi_benchmark:
 
 
 REPORT_INPUTS += [*rules.estimator_validation.input, "results/estimator_validation.csv"]
+
+
+localrules:
+    estimator_validation,
+    aggregate_known_mi_images,
+    aggregate_known_mi_vectors,
+    aggregate_estimator_validation,
+    plot_known_mi_images,
+    plot_known_mi_benchmark,

@@ -38,6 +38,17 @@ ACTIVATIONS = ("tanh", "relu", "linear")
 INITS = ("trunc-fan-in", "trunc-fan-out", "glorot")
 
 
+def fake_quantise(x: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor, bits: int) -> torch.Tensor:
+    """Round ``x`` to 2^bits levels on [lo, hi] with a straight-through (identity) gradient.
+
+    ``lo`` and ``hi`` broadcast against ``x`` (a scalar range, or one range per seed).
+    """
+    step = (hi - lo) / (2**bits - 1)
+    clipped = torch.minimum(torch.maximum(x, lo), hi)
+    quantised = lo + torch.round((clipped - lo) / step) * step
+    return clipped + (quantised - clipped).detach()
+
+
 class FakeQuant(nn.Module):
     """Round to 2^bits levels on [lo, hi] in the forward pass; identity gradient inside the range.
 
@@ -60,11 +71,7 @@ class FakeQuant(nn.Module):
             batch_max = x.detach().max().clamp_min(1e-6)
             self.hi.copy_(torch.where(self.seen, 0.9 * self.hi + 0.1 * batch_max, batch_max))
             self.seen.fill_(True)
-        levels = 2**self.bits - 1
-        step = (self.hi - self.lo) / levels
-        clipped = torch.minimum(torch.maximum(x, self.lo), self.hi)
-        quantised = self.lo + torch.round((clipped - self.lo) / step) * step
-        return clipped + (quantised - clipped).detach()
+        return fake_quantise(x, self.lo, self.hi, self.bits)
 
     def codes(self, x: torch.Tensor) -> torch.Tensor:
         """Integer level indices (0 .. 2^bits - 1) of already quantised values ``x``."""
