@@ -20,7 +20,9 @@ I(X; L) of a 1352-wide layer is far larger). Two PCA modes answer different ques
 
 Impossible values are bias, and are flagged, never clipped (column ``flags``):
 ``i_xl<0``, ``i_ly<0``, ``i_ly>H(Y)`` (H(Y) = plug-in entropy of the evaluation labels,
-<= ln 10), and data-processing violations ``dpi_xl`` / ``dpi_ly``: a layer whose interval lies
+<= ln 10), the estimator's own flags prefixed by the quantity (``i_ly_few-samples``,
+``i_xl_below-zero``; see ``infoplane.estimators.base.FLAG_TEXT``), and data-processing
+violations ``dpi_xl`` / ``dpi_ly``: a layer whose interval lies
 wholly above the previous layer's (the Markov chain X -> L1 -> L2 -> ... forbids it for the
 true layers; projections need not obey it, so it is a warning, not an error).
 """
@@ -214,6 +216,9 @@ def _estimate_pair(estimator, x_codes: np.ndarray, codes: np.ndarray, labels: np
         try:
             est = estimator.estimate_with_interval(a, b)
             out.update({key: est.mi, f"{key}_lo": est.lo, f"{key}_hi": est.hi})
+            extra = [f"{key}_{flag}" for flag in getattr(est, "flags", ())]  # the estimator's own flags
+            if extra:
+                out["flags"] = ";".join(filter(None, [out.get("flags", ""), *extra]))
         except ValueError as err:
             out.update({key: math.nan, f"{key}_lo": math.nan, f"{key}_hi": math.nan})
             reason = str(err).replace(";", ",")  # ";" separates flags

@@ -49,6 +49,7 @@ def estimate_record(estimator: MIEstimator, x: np.ndarray, y: np.ndarray) -> dic
         "ci_lo": result.lo,
         "ci_hi": result.hi,
         "ci_method": result.method,
+        "flags": ";".join(getattr(result, "flags", ())),
         "seconds": seconds,
     }
 

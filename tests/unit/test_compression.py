@@ -96,6 +96,6 @@ def test_unfitted_and_bad_inputs():
     with pytest.raises(ValueError, match="fit"):
         PCACompressor(2).transform(np.zeros((3, 4)))
     with pytest.raises(ValueError, match="vectors"):
-        AutoencoderCompressor(2, epochs=1).fit(np.zeros((4, 2, 3, 3)))
+        AutoencoderCompressor(2, epochs=1).fit(np.zeros((4, 2, 3, 3, 1)))
     with pytest.raises(ValueError, match="does not exist"):
         load_compressor("/nonexistent/ae.pt")

@@ -40,9 +40,10 @@ def test_unknown_estimator_and_parameter() -> None:
         build("wkl", weights="magic")
 
 
-def test_duplicates_are_reported_for_entropy_estimators() -> None:
+def test_duplicates_are_jittered_or_reported_for_entropy_estimators() -> None:
     tied = np.repeat(rng.standard_normal((100, 2)), 2, axis=0)
-    with pytest.raises(ValueError, match="exact duplicate.*noise="):
-        build("kl").estimate(tied, rng.standard_normal((200, 1)))
-    # The suggested fix works.
+    # The tie policy jitters duplicate rows; with the jitter off they are refused, naming the fix.
+    with pytest.raises(ValueError, match="exact duplicate.*jitter"):
+        build("kl", jitter=0).estimate(tied, rng.standard_normal((200, 1)))
+    assert np.isfinite(build("kl").estimate(tied, rng.standard_normal((200, 1))))
     assert np.isfinite(build("kl", noise=1e-6).estimate(tied, rng.standard_normal((200, 1))))

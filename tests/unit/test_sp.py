@@ -58,7 +58,7 @@ def test_sp_mi_of_a_noisy_constellation():
     # X uniform on 8 cube corners, T = X + N(0, beta^2 I): exact I(X;T) by quadrature.
     beta = 0.6
     truth = noisy_constellation_mi(CUBE, beta, points_per_beta=4)  # converged in 3-D
-    est = build("sp", beta=beta, n_mc=5000, seed=1).estimate_with_interval(CUBE, CUBE)
+    est = build("sp", beta=beta, n_mc=5000, seed=1).estimate_layer(CUBE)
     assert 0 < truth < math.log(8)
     assert abs(est.mi - truth) <= 0.02  # same Monte Carlo argument as above, 40,000 draws
 
@@ -67,7 +67,7 @@ def test_sp_i_t_y_with_one_class_per_input_is_i_x_t():
     # Every row its own class: h(T | Y = y) is one Gaussian, so I(T;Y) must equal I(X;T) up to
     # the Monte Carlo error of those single-Gaussian entropies (sd ~ sqrt(d/2 / (n n_mc))).
     s = LINE
-    by_inputs = build("sp", beta=1.0, n_mc=20_000).estimate(s, s)
+    by_inputs = build("sp", beta=1.0, n_mc=20_000).estimate_layer(s).mi
     by_labels = build("sp", beta=1.0, n_mc=20_000).estimate(s, np.arange(4))
     assert by_labels == pytest.approx(by_inputs, abs=0.02)
     # Two classes, each a pair of points: I(T;Y) <= H(Y) = log 2.

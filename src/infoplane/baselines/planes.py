@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from infoplane.estimators import build
+from infoplane.estimators.base import LayerEstimator
 from infoplane.train import captured_epochs, load_activations, load_eval_set
 
 #: Columns of an MI table (the project's contract), plus the variant and the accuracies.
@@ -83,7 +84,9 @@ def run_planes(
         for layer_index, layer in enumerate(sorted(acts, key=_layer_order), start=1):
             t = acts[layer]
             for name, estimator in estimators.items():
-                i_xl = estimator.estimate_with_interval(t, inputs)
+                # Layer estimators (binning, KDE bounds) take I(X;T) from the layer alone.
+                i_xl = (estimator.estimate_layer(t) if isinstance(estimator, LayerEstimator)
+                        else estimator.estimate_with_interval(t, inputs))
                 i_ly = estimator.estimate_with_interval(t, labels)
                 rows.append({
                     "experiment": experiment, "variant": variant, "seed": seed, "epoch": epoch,

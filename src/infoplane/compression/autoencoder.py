@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from infoplane.estimators.base import as_samples
+from infoplane.estimators.base import InputTypeError, as_samples, to_array
 from infoplane.estimators.pairwise import resolve_device
 
 
@@ -46,20 +46,21 @@ def _block(c_in: int, c_out: int) -> list[nn.Module]:
 
 
 class ConvAutoencoder(nn.Module):
-    """(n, 1, size, size) images in [0, 1] <-> (n, latent_dim) codes in (-1, 1).
+    """(n, C, size, size) images in [0, 1] <-> (n, latent_dim) codes in (-1, 1).
 
     Args:
         size: image side in pixels (padded internally to the next power of two).
         latent_dim: code dimension.
         input_noise, code_noise: training-time noise on the input and on the code.
+        in_channels: C, channels of the images (1 for grey scale).
     """
 
     def __init__(self, size: int, latent_dim: int, input_noise: float = 0.1,
-                 code_noise: float = 0.02) -> None:
+                 code_noise: float = 0.02, in_channels: int = 1) -> None:
         super().__init__()
         self.size, self.padded = size, 2 ** max(2, math.ceil(math.log2(size)))
         n_blocks = int(math.log2(self.padded)) - 1  # down to 2 x 2
-        channels = [1] + [min(8 * 2**i, 32) for i in range(n_blocks)]
+        channels = [in_channels] + [min(8 * 2**i, 32) for i in range(n_blocks)]
         down: list[nn.Module] = [GaussianNoise(input_noise)]
         for c_in, c_out in zip(channels[:-1], channels[1:], strict=True):
             down += [*_block(c_in, c_out), nn.MaxPool2d(2)]
@@ -70,7 +71,7 @@ class ConvAutoencoder(nn.Module):
         rev = channels[::-1]
         for c_in, c_out in zip(rev[:-2], rev[1:-1], strict=True):
             up += [nn.Upsample(scale_factor=2), *_block(c_in, c_out)]
-        up += [nn.Upsample(scale_factor=2), nn.Conv2d(rev[-2], 1, 3, padding=1), nn.Sigmoid()]
+        up += [nn.Upsample(scale_factor=2), nn.Conv2d(rev[-2], in_channels, 3, padding=1), nn.Sigmoid()]
         self.decoder = nn.Sequential(*up)
 
     def _pad(self, x: torch.Tensor) -> torch.Tensor:
@@ -154,15 +155,18 @@ class AutoencoderCompressor:
                 "code_noise": self.code_noise, "seed": self.seed}
 
     def _build(self, input_shape: tuple[int, ...]) -> ConvAutoencoder | DenseAutoencoder:
-        if len(input_shape) == 2:
-            if input_shape[0] != input_shape[1]:
+        if len(input_shape) in (2, 3):  # (H, W) or (C, H, W)
+            channels = 1 if len(input_shape) == 2 else input_shape[0]
+            height, width = input_shape[-2:]
+            if height != width:
                 raise ValueError(f"ae: images must be square, got {input_shape}")
-            return ConvAutoencoder(input_shape[0], self.latent_dim, self.input_noise, self.code_noise)
+            return ConvAutoencoder(height, self.latent_dim, self.input_noise, self.code_noise,
+                                   in_channels=channels)
         if len(input_shape) == 1:
             return DenseAutoencoder(input_shape[0], self.latent_dim, self.hidden, self.input_noise,
                                     self.code_noise)
-        raise ValueError(f"ae: samples must be vectors (n, d) or images (n, H, W), got sample shape "
-                         f"{input_shape}")
+        raise ValueError(f"ae: samples must be vectors (n, d) or images (n, H, W) or (n, C, H, W), got "
+                         f"sample shape {input_shape}")
 
     def state(self) -> dict[str, Any]:
         """Everything needed to rebuild the fitted compressor (tensors and plain values)."""
@@ -192,12 +196,21 @@ class AutoencoderCompressor:
             raise ValueError("ae: call fit() before transform()")
         return self.model
 
-    def _check(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x)
+    def _check(self, x: Any) -> np.ndarray:
+        """Samples as float64: (n, d) vectors, (n, H, W) images, or (n, C, H, W) (C = 1 squeezed)."""
+        x = to_array(x, "ae input")
+        if x.ndim == 4 and x.shape[1] == 1:
+            x = x[:, 0]  # one channel: the same model as (n, H, W)
         if x.ndim == 2:
-            as_samples(x, "ae input")
-        elif x.ndim != 3 or not np.all(np.isfinite(x)):
-            raise ValueError(f"ae: expected (n, d) vectors or (n, H, W) images without NaN, got shape "
+            x = as_samples(x, "ae input")
+        elif x.ndim in (3, 4):
+            if x.dtype == bool:
+                raise InputTypeError("ae input is boolean; cast the images to float")
+            x = x.astype(np.float64)
+            if not np.all(np.isfinite(x)):
+                raise ValueError("ae input contains NaN or infinite values; remove or impute them")
+        else:
+            raise ValueError(f"ae: expected (n, d) vectors or (n, H, W) / (n, C, H, W) images, got shape "
                              f"{x.shape}")
         if self.input_shape and x.shape[1:] != self.input_shape:
             raise ValueError(f"ae: fitted on samples of shape {self.input_shape}, got {x.shape[1:]}")
@@ -208,10 +221,10 @@ class AutoencoderCompressor:
         if len(self.input_shape) == 1:
             x = (x - self.mean) / self.std
         t = torch.as_tensor(np.ascontiguousarray(x), dtype=torch.float32)
-        return t[:, None] if t.ndim == 3 else t
+        return t[:, None] if t.ndim == 3 else t  # (n, H, W) -> (n, 1, H, W); (n, C, H, W) as is
 
     def fit(self, x: np.ndarray) -> AutoencoderCompressor:
-        """Train on (n, d) vectors or (n, H, W) images in [0, 1]."""
+        """Train on (n, d) vectors, or (n, H, W) or (n, C, H, W) images in [0, 1]."""
         x = self._check(x)
         self.input_shape = tuple(x.shape[1:])
         if len(self.input_shape) == 1:
@@ -261,8 +274,8 @@ class AutoencoderCompressor:
         out = torch.cat([model(b) for b in t.split(4096)]).double().numpy()
         if len(self.input_shape) == 1:
             return out * self.std + self.mean
-        return out[:, 0]
+        return out[:, 0] if len(self.input_shape) == 2 else out
 
     def reconstruction_error(self, x: np.ndarray) -> float:
         """Mean squared reconstruction error on ``x`` (input units squared)."""
-        return float(np.mean((self.reconstruct(x) - np.asarray(x)) ** 2))
+        return float(np.mean((self.reconstruct(x) - self._check(x)) ** 2))

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from sklearn.decomposition import PCA
 
-from infoplane.estimators.base import as_samples
+from infoplane.estimators.base import as_samples, to_array
 
 
 class PCACompressor:
@@ -29,10 +29,14 @@ class PCACompressor:
         self._explained = 0.0
 
     def fit(self, x: np.ndarray) -> PCACompressor:
-        """Fit on (n, ...) samples (trailing axes are flattened)."""
+        """Fit on (n, ...) samples (trailing axes are flattened: (n, d), (n, H, W), (n, C, H, W))."""
+        x = to_array(x, "pca input")
         flat = as_samples(np.reshape(x, (len(x), -1)), "pca input")
-        pca = PCA(n_components=min(self.latent_dim, *flat.shape), random_state=self.seed).fit(flat)
-        self.mean, self.components = pca.mean_, pca.components_
+        # Fitted on data scaled to at most 1 in magnitude (the components do not change, the mean
+        # scales back), so that values at 1e-200 or 1e200 keep their variances inside float64.
+        scale = float(np.max(np.abs(flat))) or 1.0
+        pca = PCA(n_components=min(self.latent_dim, *flat.shape), random_state=self.seed).fit(flat / scale)
+        self.mean, self.components = pca.mean_ * scale, pca.components_
         self._explained = float(np.sum(pca.explained_variance_ratio_))
         return self
 
@@ -42,7 +46,8 @@ class PCACompressor:
         return self.mean, self.components
 
     def _flat(self, x: np.ndarray) -> np.ndarray:
-        flat = np.reshape(x, (len(x), -1)).astype(np.float64)
+        x = to_array(x, "pca input")
+        flat = as_samples(np.reshape(x, (len(x), -1)), "pca input", min_samples=1)
         if flat.shape[1] != self._fitted()[0].shape[0]:
             raise ValueError(f"pca: fitted on {self._fitted()[0].shape[0]} coordinates, got {flat.shape[1]}")
         return flat

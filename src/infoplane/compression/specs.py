@@ -15,6 +15,7 @@ import numpy as np
 from infoplane.compression.autoencoder import AutoencoderCompressor
 from infoplane.compression.base import Compressor
 from infoplane.compression.pca import PCACompressor
+from infoplane.estimators.base import to_array
 from infoplane.files import load_torch, save_torch
 
 
@@ -27,6 +28,7 @@ class Identity:
         return self
 
     def transform(self, x: np.ndarray) -> np.ndarray:
+        x = to_array(x, "x")
         return np.reshape(x, (len(x), -1))
 
     def reconstruction_error(self, x: np.ndarray) -> float:

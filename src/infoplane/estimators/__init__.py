@@ -18,7 +18,7 @@ from infoplane.estimators import (  # noqa: F401  (register the families)
     neural,  # mine, infonce, nwj; imports torch only when estimating
     sp,
 )
-from infoplane.estimators.base import Estimate, MIEstimator
+from infoplane.estimators.base import Estimate, LayerEstimator, MIEstimator
 from infoplane.estimators.registry import available, build, register
 
-__all__ = ["Estimate", "MIEstimator", "available", "build", "register"]
+__all__ = ["Estimate", "LayerEstimator", "MIEstimator", "available", "build", "register"]

@@ -16,20 +16,37 @@ the information plane qualitatively:
                  outside are clipped to the end bins (Lorenzen's binning baseline uses 30, 100,
                  256 bins over a global range).
 
-Arguments: ``estimate(t, other)`` with ``t`` the layer's activations (n, d). ``other`` is
-either integer labels (n,), giving I(T;Y) = H(T) - sum_y p(y) H(T | Y=y), or the inputs X
-(n, d_x), each distinct row one input, giving I(X;T) (= H(T) when the rows of X are distinct).
-The interval is the pointwise spread of the plug-in terms.
+Arguments (a layer estimator, :class:`~infoplane.estimators.base.LayerEstimator`), ``t`` the
+layer's activations (n, d):
+- ``estimate_layer(t)``: I(X;T) = H(T) of the binned layer, X uniform over the rows (distinct
+  inputs, a deterministic network).
+- ``estimate_layer(t, labels=y)`` or ``estimate(t, y)``: I(T;Y) = H(T) - sum_y p(y) H(T | Y=y)
+  for integer labels (n,); ``estimate(t, symbols)`` also takes (n, d) whole-number symbols
+  (I(bins(T); symbols), plug-in). A continuous second argument is refused: it is not binned.
+The interval is the pointwise spread of the plug-in terms. Flag ``saturated``: at least 90 %
+of the rows are their own bin, where I(X;T) is log n and I(T;Y) is H(Y) whatever the layer.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
-from infoplane.estimators.base import Estimate, MIEstimator, as_samples, check_same_length
-from infoplane.estimators.discrete import as_symbols, plugin_mutual_information, row_codes
+from infoplane.estimators.base import (
+    SATURATED_SHARE,
+    Estimate,
+    LayerEstimator,
+    as_labels,
+    as_samples,
+    check_float,
+    check_int,
+    check_same_length,
+    integer_valued,
+    sanity_flags,
+    to_array,
+)
+from infoplane.estimators.discrete import plugin_mutual_information, row_codes
 from infoplane.estimators.registry import register
 
 Scheme = Literal["szt", "saxe", "quantized", "uniform"]
@@ -101,8 +118,8 @@ def bin_layer(
 
 
 @register("binning")
-class BinningMI(MIEstimator):
-    """Plug-in MI of a binned layer; ``estimate(t, labels_or_inputs)`` (see module doc).
+class BinningMI(LayerEstimator):
+    """Plug-in MI of a binned layer; ``estimate_layer(t, labels=None)`` (see module doc).
 
     Args:
         scheme: ``"szt"``, ``"saxe"``, ``"quantized"`` or ``"uniform"``.
@@ -124,19 +141,39 @@ class BinningMI(MIEstimator):
     ) -> None:
         if scheme not in SCHEMES:
             raise ValueError(f"unknown binning scheme {scheme!r}; use one of {', '.join(SCHEMES)}")
-        lo, hi = (None if v is None else float(v) for v in (lo, hi))
+        width = check_float(width, "width", positive=True)
+        bits, n_bins = check_int(bits, "bits"), check_int(n_bins, "n_bins")
+        lo, hi = (None if v is None else check_float(v, name) for v, name in ((lo, "lo"), (hi, "hi")))
+        if lo is not None and hi is not None and not hi > lo:
+            raise ValueError(f"hi must be above lo, got lo={lo}, hi={hi}")
         super().__init__(scheme=scheme, width=width, bits=bits, n_bins=n_bins, lo=lo, hi=hi)
         self.scheme: Scheme = scheme
-        self.width, self.bits, self.n_bins, self.lo, self.hi = float(width), int(bits), int(n_bins), lo, hi
+        self.width, self.bits, self.n_bins, self.lo, self.hi = width, bits, n_bins, lo, hi
 
-    def codes(self, t: np.ndarray) -> np.ndarray:
+    def codes(self, t: Any) -> np.ndarray:
         """(n,) symbol codes of a layer's activations (n, d): its rows of bins, counted jointly."""
         t = as_samples(t, "t", min_samples=1)
         bins = bin_layer(t, self.scheme, width=self.width, bits=self.bits, n_bins=self.n_bins,
                          lo=self.lo, hi=self.hi)
         return row_codes(bins)
 
-    def estimate_with_interval(self, x: np.ndarray, y: np.ndarray) -> Estimate:
-        other = as_symbols(y, "y")
-        check_same_length(x, other)
-        return plugin_mutual_information(self.codes(x), row_codes(other))
+    def _flagged(self, est: Estimate, codes: np.ndarray, labels: np.ndarray | None) -> Estimate:
+        saturated = len(np.unique(codes)) >= SATURATED_SHARE * len(codes) and len(codes) > 1
+        flags = sanity_flags(est, n=len(codes), labels=labels)
+        return est.with_flags(*flags, *(("saturated",) if saturated else ()))
+
+    def estimate_layer(self, t: Any, labels: Any = None) -> Estimate:
+        codes = self.codes(t)
+        if labels is None:  # I(X;T) = H(T): every row its own input
+            return self._flagged(plugin_mutual_information(codes, np.arange(len(codes))), codes, None)
+        labels = as_labels(labels, "labels")
+        check_same_length(codes, labels)
+        return self._flagged(plugin_mutual_information(codes, row_codes(labels)), codes, labels)
+
+    def estimate_with_interval(self, x: Any, y: Any) -> Estimate:
+        arr = to_array(y, "y")
+        if arr.ndim == 2 and integer_valued(arr):  # (n, d) discrete symbols: no labels to guess
+            codes = self.codes(x)
+            check_same_length(codes, arr)
+            return self._flagged(plugin_mutual_information(codes, row_codes(arr)), codes, None)
+        return super().estimate_with_interval(x, arr)

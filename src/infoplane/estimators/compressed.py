@@ -21,7 +21,15 @@ from typing import Any
 
 import numpy as np
 
-from infoplane.estimators.base import Estimate, MIEstimator, check_same_length, is_labels
+from infoplane.estimators.base import (
+    Estimate,
+    MIEstimator,
+    check_float,
+    check_int,
+    check_same_length,
+    integer_valued,
+    to_array,
+)
 from infoplane.estimators.registry import build, register
 
 
@@ -53,8 +61,16 @@ class CompressedMI(MIEstimator):
                          **estimator_params)
         if estimator == "compressed":
             raise ValueError("compressed: the inner estimator must be another estimator (for example wkl)")
+        fit_fraction = check_float(fit_fraction, "fit_fraction")
         if not 0 < fit_fraction < 1:
             raise ValueError(f"compressed: fit_fraction must be in (0, 1), got {fit_fraction}")
+        compressor_seed = check_int(compressor_seed, "compressor_seed", minimum=0)
+        if compressor_options is not None and not isinstance(compressor_options, dict):
+            raise ValueError(f"compressor_options must be a mapping, got {compressor_options!r}")
+        for side, spec in (("x", x), ("y", y)):
+            if not isinstance(spec, str) and not hasattr(spec, "transform"):
+                raise ValueError(f"{side} must be 'none', 'pca:K', 'ae:K', a .pt path or a fitted "
+                                 f"compressor, got {spec!r}")
         self.inner = build(estimator, **estimator_params)
         # Import the compressors (and torch) now, so that timing estimate() leaves them out.
         import infoplane.compression  # noqa: F401
@@ -76,9 +92,13 @@ class CompressedMI(MIEstimator):
         options = self.compressor_options if spec.startswith("ae:") else {}
         return make_compressor(spec, seed=self.compressor_seed, **options), True
 
-    def estimate_with_interval(self, x: np.ndarray, y: np.ndarray) -> Estimate:
+    def estimate_with_interval(self, x: Any, y: Any) -> Estimate:
+        x, y = to_array(x, "x"), to_array(y, "y")
         check_same_length(x, y)
-        labels = is_labels(y)
+        # Labels pass through uncompressed: 1-D integers, or a 1-D / (n, 1) column of whole
+        # numbers (the inner estimator then decides, warning as for any estimator).
+        labels = (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)) and integer_valued(y) \
+            and getattr(self.inner, "discrete_y", "auto") is not False
         if labels and self.y_spec != "none":
             raise ValueError("compressed: y is discrete labels; use y='none'")
         comp_x, fit_x = self._resolve(self.x_spec)
@@ -101,4 +121,4 @@ class CompressedMI(MIEstimator):
         zx = comp_x.transform(x_est)
         zy = y_est if labels else comp_y.transform(y_est)
         result = self.inner.estimate_with_interval(zx, zy)
-        return Estimate(result.mi, result.lo, result.hi, f"{result.method} after compression")
+        return Estimate(result.mi, result.lo, result.hi, f"{result.method} after compression", result.flags)

@@ -22,7 +22,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from infoplane.estimators.base import Estimate, MIEstimator, check_same_length
+from infoplane.estimators.base import (
+    SATURATED_SHARE,
+    Estimate,
+    MIEstimator,
+    check_same_length,
+    sanity_flags,
+    to_array,
+)
 from infoplane.estimators.registry import register
 
 Correction = Literal["none", "miller-madow"]
@@ -30,9 +37,7 @@ Correction = Literal["none", "miller-madow"]
 
 def as_symbols(a: Any, name: str) -> np.ndarray:
     """Check a discrete sample array: (n,) or (n, d) numbers, one symbol per row, no NaN."""
-    arr = np.asarray(a)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise ValueError(f"{name} must be a numeric array of symbols, got dtype {arr.dtype}")
+    arr = to_array(a, name)
     if arr.ndim not in (1, 2):
         raise ValueError(f"{name} must have shape (n,) or (n, d), got shape {arr.shape}; flatten each sample")
     if len(arr) == 0:
@@ -109,7 +114,9 @@ class DiscreteMI(MIEstimator):
     """Exact plug-in MI of discrete variables; each row of x (and of y) is one symbol.
 
     ``x``: (n,) or (n, d_x) symbols (integers or exactly repeated floats, such as quantised
-    activations); ``y``: (n,) labels or (n, d_y) symbols. Interval: pointwise spread.
+    activations); ``y``: (n,) labels or (n, d_y) symbols. Interval: pointwise spread. Flag
+    ``saturated``: one side has a distinct symbol in at least 90 % of the rows (the value is
+    then about the other side's entropy, whatever the relation).
 
     Args:
         correction: ``"none"`` (the exact plug-in value, what the papers report) or
@@ -119,12 +126,16 @@ class DiscreteMI(MIEstimator):
     name = "discrete"
 
     def __init__(self, correction: Correction = "none") -> None:
-        if correction not in ("none", "miller-madow"):
+        if isinstance(correction, bool) or correction not in ("none", "miller-madow"):
             raise ValueError(f"unknown correction {correction!r}; use 'none' or 'miller-madow'")
         super().__init__(correction=correction)
         self.correction: Correction = correction
 
-    def estimate_with_interval(self, x: np.ndarray, y: np.ndarray) -> Estimate:
+    def estimate_with_interval(self, x: Any, y: Any) -> Estimate:
         x, y = as_symbols(x, "x"), as_symbols(y, "y")
         check_same_length(x, y)
-        return plugin_mutual_information(row_codes(x), row_codes(y), self.correction)
+        a, b = row_codes(x), row_codes(y)
+        est = plugin_mutual_information(a, b, self.correction)
+        n = len(a)
+        saturated = n > 1 and max(a.max(), b.max()) + 1 >= SATURATED_SHARE * n
+        return est.with_flags(*sanity_flags(est, n=n), *(("saturated",) if saturated else ()))

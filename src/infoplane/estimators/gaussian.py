@@ -18,11 +18,22 @@ unreliable when some rho_i is near 0).
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
-from infoplane.estimators.base import Z95, Estimate, MIEstimator, as_samples, check_same_length, is_labels
+from infoplane.estimators.base import (
+    Z95,
+    Estimate,
+    MIEstimator,
+    as_samples,
+    check_choice,
+    check_int,
+    check_same_length,
+    resolve_y,
+    sanity_flags,
+    standardize,
+)
 from infoplane.estimators.registry import register
 from infoplane.synthetic.gaussian import gaussian_mi
 
@@ -69,32 +80,40 @@ class GaussianMI(MIEstimator):
 
     name = "gaussian"
 
-    def __init__(self, interval: Interval = "bootstrap", n_boot: int = 100, seed: int = 0) -> None:
-        if interval not in ("bootstrap", "asymptotic"):
+    def __init__(self, interval: Interval = "bootstrap", n_boot: int = 100, seed: int = 0,
+                 discrete_y: str | bool = "auto") -> None:
+        if isinstance(interval, bool) or interval not in ("bootstrap", "asymptotic"):
             raise ValueError(f"unknown interval {interval!r}; use 'bootstrap' or 'asymptotic'")
-        super().__init__(interval=interval, n_boot=n_boot, seed=seed)
+        n_boot, seed = check_int(n_boot, "n_boot"), check_int(seed, "seed", minimum=0)
+        discrete_y = check_choice(discrete_y, "discrete_y", ("auto", False))
+        super().__init__(interval=interval, n_boot=n_boot, seed=seed, discrete_y=discrete_y)
         self.interval: Interval = interval
-        self.n_boot, self.seed = int(n_boot), int(seed)
+        self.n_boot, self.seed, self.discrete_y = n_boot, seed, discrete_y
 
-    def estimate_with_interval(self, x: np.ndarray, y: np.ndarray) -> Estimate:
-        if is_labels(y):
+    def estimate_with_interval(self, x: Any, y: Any) -> Estimate:
+        x = as_samples(x, "x", min_samples=3)
+        y, labels = resolve_y(y, self.discrete_y, min_samples=3)
+        if labels:
             raise ValueError(
                 "gaussian needs continuous y; for integer labels use a continuous-discrete "
-                "estimator such as ksg, wkl or kde"
+                "estimator such as ksg, wkl or kde (or pass discrete_y=False if y is a variable)"
             )
-        x, y = as_samples(x, "x", min_samples=3), as_samples(y, "y", min_samples=3)
         check_same_length(x, y)
-        z, dim_x = np.hstack([x, y]), x.shape[1]
+        # MI is invariant to scaling each coordinate; standardising first keeps the covariance
+        # inside float64 for values at 1e-200 or 1e200.
+        z, dim_x = np.hstack([standardize(x), standardize(y)]), x.shape[1]
         cov = np.cov(z, rowvar=False, bias=True)
         mi = covariance_mi(cov, dim_x)
         if self.interval == "asymptotic":
             rho = canonical_correlations(cov, dim_x)
             half = Z95 * math.sqrt(float(np.sum(rho**2)) / len(z))
-            return Estimate(mi, mi - half, mi + half, "asymptotic")
+            est = Estimate(mi, mi - half, mi + half, "asymptotic")
+            return est.with_flags(*sanity_flags(est, n=len(z)))
         rng = np.random.default_rng(self.seed)
         n = len(z)
         # A resample is a multinomial count vector: weighted covariances avoid copying z.
         counts = rng.multinomial(n, np.full(n, 1.0 / n), size=self.n_boot)
         boot = [gaussian_mi(weighted_covariance(z, c / n), dim_x) for c in counts]
         q_lo, q_hi = np.percentile(boot, [2.5, 97.5])
-        return Estimate(mi, float(2 * mi - q_hi), float(2 * mi - q_lo), "bootstrap")
+        est = Estimate(mi, float(2 * mi - q_hi), float(2 * mi - q_lo), "bootstrap")
+        return est.with_flags(*sanity_flags(est, n=n))

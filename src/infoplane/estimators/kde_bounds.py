@@ -10,29 +10,35 @@ activations h_1 .. h_n, H(T | X) = d/2 log(2 pi e s2), and (in nats)
 Both lie in [0, log n]; the sum over j includes j = i. The entropy bounds are these plus
 d/2 log(2 pi e s2).
 
-Arguments: ``estimate(h, other)``, ``h`` the layer's noiseless activations (n, d).
-- ``other`` the inputs X (n, d_x), any array with one row per input: I(X;T), a true bound
-  (the values of X are not used, only that row i is input i).
-- ``other`` integer labels (n,): I(T;Y) = H_b(T) - sum_y p(y) H_b(T | Y=y), the class-conditional
-  difference of the same bound, as in Saxe et al.'s code. It is NOT a bound on I(T;Y). With
-  labels 0 .. n-1 (every row its own class) it equals the I(X;T) bound.
-Interval: pointwise spread of the per-sample terms (each in [0, log n]).
+Arguments (a layer estimator, :class:`~infoplane.estimators.base.LayerEstimator`), ``h`` the
+layer's noiseless activations (n, d):
+- ``estimate_layer(h)``: I(X;T), X uniform over the rows, a true bound.
+- ``estimate_layer(h, labels=y)`` or ``estimate(h, y)`` with integer labels (n,):
+  I(T;Y) = H_b(T) - sum_y p(y) H_b(T | Y=y), the class-conditional difference of the same
+  bound, as in Saxe et al.'s code. It is NOT a bound on I(T;Y). With labels 0 .. n-1 (every
+  row its own class) it equals the I(X;T) bound. A continuous second argument is refused.
+Interval: pointwise spread of the per-sample terms (each in [0, log n]). Flag ``saturated``:
+I(X;T) within 0.01 nats of log n (every activation farther than the noise from all others).
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from infoplane.estimators.base import (
     Estimate,
-    MIEstimator,
+    LayerEstimator,
     as_labels,
     as_samples,
+    check_float,
+    check_int,
+    check_optional_str,
     check_same_length,
     class_conditional,
-    is_labels,
+    sanity_flags,
 )
 from infoplane.estimators.pairwise import gaussian_logsumexp
 from infoplane.estimators.registry import register
@@ -66,7 +72,11 @@ def mixture_entropy_bounds(
     return lower, upper
 
 
-class PairwiseBound(MIEstimator):
+#: I(X;T) within this many nats of log n is flagged ``saturated``.
+SATURATION_NATS = 0.01
+
+
+class PairwiseBound(LayerEstimator):
     """A Kolchinsky-Tracey bound on I(X;T) of a noisy layer; see the module doc for arguments.
 
     Args:
@@ -81,25 +91,29 @@ class PairwiseBound(MIEstimator):
     kernel_factor: float
 
     def __init__(self, noise_variance: float, chunk: int | None = None, device: str | None = None) -> None:
-        noise_variance = float(noise_variance)  # "1e-3" from a command line is a string in YAML
-        if not (noise_variance > 0 and math.isfinite(noise_variance)):
-            raise ValueError(f"noise_variance must be positive and finite, got {noise_variance}")
-        super().__init__(noise_variance=noise_variance, chunk=chunk, device=device)
-        self.noise_variance, self.chunk, self.device = float(noise_variance), chunk, device
+        # "1e-3" from a command line or YAML 1.1 is a string: check_float reads it.
+        noise_variance = check_float(noise_variance, "noise_variance", positive=True)
+        chunk = None if chunk is None else check_int(chunk, "chunk")
+        super().__init__(noise_variance=noise_variance, chunk=chunk,
+                         device=check_optional_str(device, "device"))
+        self.noise_variance, self.chunk, self.device = noise_variance, chunk, device
 
     def _terms(self, h: np.ndarray) -> np.ndarray:
         return bound_terms(h, self.kernel_factor * self.noise_variance, self.chunk, self.device)
 
-    def estimate_with_interval(self, x: np.ndarray, y: np.ndarray) -> Estimate:
-        h = as_samples(x, "h (the layer's noiseless activations)", min_samples=1)
-        if not is_labels(y):
-            check_same_length(h, np.asarray(y))
-            return Estimate.from_terms(self._terms(h))
-        labels = as_labels(y, "y")
+    def estimate_layer(self, t: Any, labels: Any = None) -> Estimate:
+        h = as_samples(t, "t (the layer's noiseless activations)", min_samples=1)
+        n = len(h)
+        if labels is None:
+            est = Estimate.from_terms(self._terms(h))
+            saturated = n > 1 and est.mi > math.log(n) - SATURATION_NATS
+            return est.with_flags(*(("saturated",) if saturated else ()))
+        labels = as_labels(labels, "labels")
         check_same_length(h, labels)
         conditional = class_conditional(lambda rows, _: self._terms(h[rows]), labels)
         # The d/2 log(2 pi e s2) of H_b(T) and H_b(T | y) cancel in the difference.
-        return Estimate.from_terms(self._terms(h) - conditional)
+        est = Estimate.from_terms(self._terms(h) - conditional)
+        return est.with_flags(*sanity_flags(est, n=n, labels=labels))
 
 
 @register("kde-upper")

@@ -36,7 +36,23 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from infoplane.estimators.base import Z95, Estimate, MIEstimator, check_same_length, is_labels
+from infoplane.estimators.base import (
+    Z95,
+    Estimate,
+    InputTypeError,
+    MIEstimator,
+    check_bool,
+    check_discrete,
+    check_float,
+    check_int,
+    check_optional_str,
+    check_same_length,
+    column_scale,
+    is_labels,
+    resolve_y,
+    sanity_flags,
+    to_array,
+)
 from infoplane.estimators.registry import register
 
 #: InfoNCE estimates within this many nats of their cap log(1 + K) are flagged. Why 2: if the
@@ -48,25 +64,31 @@ NEAR_CAP_NATS = 2.0
 CRITICS = ("auto", "dense", "conv")
 
 
-def as_network_input(a: Any, name: str, critic: str, image_shape: Sequence[int] | None) -> np.ndarray:
+def as_network_input(a: Any, name: str, critic: str, image_shape: Sequence[int] | None,
+                     discrete: str | bool = "auto") -> np.ndarray:
     """Check one variable and shape it for the critic: (n, d) vectors or (n, C, H, W) images.
 
-    Integer labels (n,) become one-hot vectors. (n,) floats become (n, 1); (n, H, W) become
-    (n, 1, H, W). With ``critic="conv"`` a flat (n, d) array is read as images of
-    ``image_shape`` ((H, W) or (C, H, W)), or as square one-channel images when that is None;
-    with ``critic="dense"`` images are flattened.
+    Labels (see :func:`~infoplane.estimators.base.resolve_y`; ``discrete``) become one-hot
+    vectors. (n,) floats become (n, 1); (n, H, W) become (n, 1, H, W). With ``critic="conv"``
+    a flat (n, d) array is read as images of ``image_shape`` ((H, W) or (C, H, W)), or as square
+    one-channel images when that is None; with ``critic="dense"`` images are flattened. Values
+    are scaled in float64 (per column for vectors, over all pixels for images) before the cast
+    to float32, so 1e30 or 1e-200 keep their information.
     """
-    arr = np.asarray(a)
-    if is_labels(arr):
-        _, codes = np.unique(arr, return_inverse=True)
-        return np.eye(codes.max() + 1)[codes]
-    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
-        raise ValueError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+    arr = to_array(a, name)
+    if arr.ndim <= 2 and discrete is not False:
+        values, labels = resolve_y(arr, discrete) if name == "y" else (arr, is_labels(arr))
+        if labels:
+            _, codes = np.unique(values, return_inverse=True)
+            return np.eye(codes.max() + 1)[codes.reshape(-1)]
+    if arr.dtype == bool:
+        raise InputTypeError(f"{name} is boolean; give it as integer labels or cast it to float")
     if not 1 <= arr.ndim <= 4:
         raise ValueError(f"{name} must have shape (n,), (n, d), (n, H, W) or (n, C, H, W), got {arr.shape}")
     if arr.ndim > 1 and min(arr.shape[1:]) == 0:
         raise ValueError(f"{name} has an empty sample shape {arr.shape[1:]}")
-    arr = arr.astype(np.float32)
+    with np.errstate(over="ignore"):
+        arr = arr.astype(np.float64)
     if not np.all(np.isfinite(arr)):
         bad = int(np.sum(~np.isfinite(arr)))
         raise ValueError(f"{name} contains {bad} NaN or infinite values; remove or impute them")
@@ -75,6 +97,11 @@ def as_network_input(a: Any, name: str, critic: str, image_shape: Sequence[int] 
         arr = arr[:, None]
     if arr.ndim == 3:
         arr = arr[:, None]
+    # MI is invariant to the scale; float32 is not. Images (also flat ones for a conv critic)
+    # share one scale, as their standardisation does.
+    vectors = arr.ndim == 2 and critic != "conv"
+    scale = column_scale(arr) if vectors else max(float(np.max(np.abs(arr))), 1e-300)
+    arr = (arr / scale).astype(np.float32)
     if critic == "dense":
         return arr.reshape(n, -1)
     if critic == "conv" and arr.ndim == 2:
@@ -146,13 +173,31 @@ class NeuralEstimator(MIEstimator):
         seed: int = 0,
         device: str | None = None,
         progress: bool = False,
+        discrete_y: str | bool = "auto",
     ) -> None:
+        channels, batch_size = check_int(channels, "channels"), check_int(batch_size, "batch_size")
+        max_epochs, patience = check_int(max_epochs, "max_epochs"), check_int(patience, "patience")
+        negatives = None if negatives is None else check_int(negatives, "negatives")
+        lr = check_float(lr, "lr", positive=True)
+        val_fraction = check_float(val_fraction, "val_fraction", positive=True)
+        test_fraction = check_float(test_fraction, "test_fraction", positive=True)
+        seed, progress = check_int(seed, "seed", minimum=0), check_bool(progress, "progress")
+        device = check_optional_str(device, "device")
+        self.discrete_y = check_discrete(discrete_y)
+        if hidden is not None:
+            if isinstance(hidden, str | bytes) or not hasattr(hidden, "__iter__"):
+                raise ValueError(f"hidden must list positive layer widths, got {hidden!r}")
+            hidden = [check_int(h, "hidden width") for h in hidden]
+        if image_shape is not None:
+            if isinstance(image_shape, str | bytes) or not hasattr(image_shape, "__iter__"):
+                raise ValueError(f"image_shape must be (H, W) or (C, H, W), got {image_shape!r}")
+            image_shape = [check_int(v, "image_shape") for v in image_shape]
         super().__init__(
             hidden=None if hidden is None else [int(h) for h in hidden], critic=critic,
             image_shape=None if image_shape is None else [int(s) for s in image_shape],
             channels=channels, batch_size=batch_size, negatives=negatives, lr=lr, max_epochs=max_epochs,
             patience=patience, val_fraction=val_fraction, test_fraction=test_fraction,
-            seed=seed, device=device, progress=progress,
+            seed=seed, device=device, progress=progress, discrete_y=self.discrete_y,
         )
         if critic not in CRITICS:
             raise ValueError(f"critic must be one of {', '.join(CRITICS)}, got {critic!r}")
@@ -205,7 +250,7 @@ class NeuralEstimator(MIEstimator):
             y: the same forms as x, one row per row of x.
         """
         x = as_network_input(x, "x", self.critic, self.image_shape)
-        y = as_network_input(y, "y", self.critic, self.image_shape)
+        y = as_network_input(y, "y", self.critic, self.image_shape, self.discrete_y)
         check_same_length(x, y)
         rows = self._split(len(x))
         xs = standardize_split(*(x[r] for r in rows))
@@ -252,7 +297,8 @@ class NeuralEstimator(MIEstimator):
             "device": fit.device, "seconds": time.perf_counter() - start,
             "val_history": fit.val_history, "train_history": fit.train_history,
         }
-        return Estimate(mi, mi - half, mi + half, method)
+        est = Estimate(mi, mi - half, mi + half, method)
+        return est.with_flags(*sanity_flags(est, n=len(x)), *(("near-cap",) if near_cap else ()))
 
 
 @register("mine")
@@ -267,6 +313,7 @@ class MINE(NeuralEstimator):
     name = "mine"
 
     def __init__(self, ema_alpha: float = 0.01, **params: Any) -> None:
+        ema_alpha = check_float(ema_alpha, "ema_alpha")
         if not 0 < ema_alpha <= 1:
             raise ValueError(f"ema_alpha must be in (0, 1], got {ema_alpha!r}")
         super().__init__(**params)

@@ -33,7 +33,8 @@ def build(name: str, **params: Any) -> MIEstimator:
     """Build the estimator registered as ``name`` with keyword parameters ``params``.
 
     Raises:
-        ValueError: for an unknown name or a parameter the estimator does not take.
+        ValueError: for an unknown name, a parameter the estimator does not take, or a bad
+            value; the message names the estimator and the parameter.
     """
     try:
         cls = _REGISTRY[name]
@@ -41,5 +42,5 @@ def build(name: str, **params: Any) -> MIEstimator:
         raise ValueError(f"unknown estimator {name!r}; available: {', '.join(available())}") from None
     try:
         return cls(**params)
-    except TypeError as err:
+    except (TypeError, ValueError) as err:
         raise ValueError(f"bad parameters for estimator {name!r}: {err}") from None

@@ -14,13 +14,15 @@ The Monte Carlo error falls like 1/sqrt(n n_mc) (Goldfeld et al.: MSE <= 2d(2 + 
 ``gaussian_mixture_entropy`` is public so that deeper layers' conditional terms
 h(T | X = x_i), estimated from repeated noisy passes of x_i, use the same code.
 
-Estimator arguments: ``estimate(s, other)``, ``s`` (n, d) the noiseless outputs S(x_i) of the
-first noisy layer (or of any layer with no noise before it), so that T | X = x_i is exactly
-N(S(x_i), beta^2 I) and h(T | X) = d/2 log(2 pi e beta^2).
-- ``other`` the inputs X (n, d_x), one row per input, treated as distinct and equally likely:
-  I(X;T) = h(g) - d/2 log(2 pi e beta^2).
-- ``other`` integer labels (n,): I(T;Y) = h(g) - sum_y p(y) h(g_y), g_y the mixture of class y's
-  centres, evaluated at the same Monte Carlo draws.
+Estimator arguments (a layer estimator, :class:`~infoplane.estimators.base.LayerEstimator`),
+``s`` (n, d) the noiseless outputs S(x_i) of the first noisy layer (or of any layer with no
+noise before it), so that T | X = x_i is exactly N(S(x_i), beta^2 I) and
+h(T | X) = d/2 log(2 pi e beta^2).
+- ``estimate_layer(s)``: I(X;T) = h(g) - d/2 log(2 pi e beta^2), the rows of X distinct inputs,
+  equally likely.
+- ``estimate_layer(s, labels=y)`` or ``estimate(s, y)`` with integer labels (n,):
+  I(T;Y) = h(g) - sum_y p(y) h(g_y), g_y the mixture of class y's centres, evaluated at the
+  same Monte Carlo draws. A continuous second argument is refused.
 Interval: pointwise spread over centres of each centre's Monte Carlo mean (it contains the
 Monte Carlo noise; the centres are not independent of the mixture, so it is indicative).
 """
@@ -28,17 +30,21 @@ Monte Carlo noise; the centres are not independent of the mixture, so it is indi
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from infoplane.estimators.base import (
     Estimate,
-    MIEstimator,
+    LayerEstimator,
     as_labels,
     as_samples,
+    check_float,
+    check_int,
+    check_optional_str,
     check_same_length,
     class_conditional,
-    is_labels,
+    sanity_flags,
 )
 from infoplane.estimators.pairwise import gaussian_logsumexp
 from infoplane.estimators.registry import register
@@ -96,7 +102,7 @@ def gaussian_mixture_entropy(
 
 
 @register("sp")
-class SamplePropagation(MIEstimator):
+class SamplePropagation(LayerEstimator):
     """SP estimate of I(X;T) (or I(T;Y)) for a single noisy layer; see the module doc.
 
     Args:
@@ -111,24 +117,28 @@ class SamplePropagation(MIEstimator):
     def __init__(
         self, beta: float, n_mc: int = 10, seed: int = 0, chunk: int | None = None, device: str | None = None
     ) -> None:
-        beta, n_mc = float(beta), int(n_mc)  # "1e-1" from a command line is a string in YAML
-        check_sp_params(beta, n_mc)
+        beta = check_float(beta, "beta", positive=True)  # "1e-1" from YAML 1.1 is a string
+        n_mc, seed = check_int(n_mc, "n_mc"), check_int(seed, "seed", minimum=0)
+        chunk = None if chunk is None else check_int(chunk, "chunk")
+        device = check_optional_str(device, "device")
         super().__init__(beta=beta, n_mc=n_mc, seed=seed, chunk=chunk, device=device)
-        self.beta, self.n_mc, self.seed = float(beta), int(n_mc), int(seed)
+        self.beta, self.n_mc, self.seed = beta, n_mc, seed
         self.chunk, self.device = chunk, device
 
-    def estimate_with_interval(self, x: np.ndarray, y: np.ndarray) -> Estimate:
-        s = as_samples(x, "s (the layer's noiseless outputs)", min_samples=1)
-        labels = as_labels(y, "y") if is_labels(y) else None
-        # Check the input before the Monte Carlo work, not after it.
-        check_same_length(s, labels if labels is not None else np.asarray(y))
+    def estimate_layer(self, t: Any, labels: Any = None) -> Estimate:
+        s = as_samples(t, "s (the layer's noiseless outputs)", min_samples=1)
+        if labels is not None:
+            labels = as_labels(labels, "labels")
+            check_same_length(s, labels)  # before the Monte Carlo work, not after it
         n, d = s.shape
         draws = mc_draws(s, self.beta, self.n_mc, self.seed)
         flat = draws.reshape(n * self.n_mc, d)
         marginal = neg_log_mixture(flat, s, self.beta, self.chunk, self.device).reshape(n, self.n_mc)
         if labels is None:
             noise_entropy = 0.5 * d * math.log(2 * math.pi * math.e * self.beta**2)
-            return Estimate.from_terms(marginal.mean(axis=1), offset=-noise_entropy)
+            est = Estimate.from_terms(marginal.mean(axis=1), offset=-noise_entropy)
+            saturated = n > 1 and est.mi > math.log(n) - 0.01
+            return est.with_flags(*(("saturated",) if saturated else ()))
 
         def within_class(rows: np.ndarray, _: int) -> np.ndarray:
             queries = draws[rows].reshape(-1, d)
@@ -136,4 +146,5 @@ class SamplePropagation(MIEstimator):
             return terms.reshape(-1, self.n_mc)
 
         conditional = class_conditional(within_class, labels)
-        return Estimate.from_terms((marginal - conditional).mean(axis=1))
+        est = Estimate.from_terms((marginal - conditional).mean(axis=1))
+        return est.with_flags(*sanity_flags(est, n=n, labels=labels))

@@ -8,7 +8,9 @@ Families: Gaussians (``gaussian-pairs``, ``gaussian-dense``, ``gaussian-sparse``
 ``student-t`` and ``additive-uniform``, any task seen through an injective map
 (``transformed``: half-cube, asinh, normal-cdf, spiral), an LMI-style high-dimensional task of
 low intrinsic dimension (``embedded``), and Butakov et al.'s images (``gaussian-bumps``,
-``rectangles``; these also have ``sample_latent`` and ``render``, see :mod:`.images`).
+``rectangles``; these also have ``sample_latent`` and ``render``, see :mod:`.images`), and
+what networks produce (``relu-classes``: ReLU point masses against labels,
+``quantized-gaussian``, ``rounded``: float16 / float32 storage; see :mod:`.network`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 from infoplane.synthetic.embedded import Embedded
 from infoplane.synthetic.gaussian import CorrelatedPairs, GaussianTask, dense, gaussian_mi, sparse
 from infoplane.synthetic.images import GaussianBumps, ImageTask, Rectangles
+from infoplane.synthetic.network import QuantizedGaussian, ReluClasses, Rounded, rounded
 from infoplane.synthetic.student import AdditiveUniform, StudentT
 from infoplane.synthetic.transforms import TRANSFORMS, Transformed
 
@@ -47,6 +50,9 @@ TASKS: dict[str, Callable[..., Task]] = {
     "embedded": Embedded,
     "gaussian-bumps": GaussianBumps,
     "rectangles": Rectangles,
+    "relu-classes": ReluClasses,
+    "quantized-gaussian": QuantizedGaussian,
+    "rounded": rounded,
 }
 
 
@@ -64,6 +70,6 @@ def build_task(name: str, **params: Any) -> Task:
 
 __all__ = [
     "AdditiveUniform", "CorrelatedPairs", "Embedded", "GaussianBumps", "GaussianTask", "ImageTask",
-    "Rectangles", "StudentT", "TASKS", "TRANSFORMS", "Task", "Transformed", "build_task", "dense",
-    "gaussian_mi", "sparse",
+    "QuantizedGaussian", "Rectangles", "ReluClasses", "Rounded", "StudentT", "TASKS", "TRANSFORMS",
+    "Task", "Transformed", "build_task", "dense", "gaussian_mi", "rounded", "sparse",
 ]
