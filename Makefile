@@ -2,6 +2,8 @@
 #   make reproduce   fetch and check the raw data, then regenerate every figure and the report
 #                    at the scale params.yaml names (DVC stage `reproduce` runs Snakemake)
 #   make test        run the test suite (what CI runs)
+#   make test-cluster the workflow through a real SLURM scheduler: starts a single-node SLURM on
+#                    this machine (scripts/local-slurm.sh; root), runs tests/cluster, stops it
 # and for versioned results (see docs/running.md):
 #   make data        copy the raw datasets from the data root, check their checksums, `dvc add`
 #   make pull        fetch results from the DVC remote, then tell Snakemake they are up to date
@@ -12,7 +14,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: install data reproduce pull push test test-slow lint clean bench-env bench
+.PHONY: install data reproduce pull push test test-slow test-cluster lint clean bench-env bench
 
 install: $(VENV)/.installed
 
@@ -43,10 +45,15 @@ push: install
 	dvc push
 
 test: install
-	$(PY) -m pytest -m "not slow" -q
+	$(PY) -m pytest -m "not slow and not cluster" -q
 
 test-slow: install
-	$(PY) -m pytest -m slow -q
+	$(PY) -m pytest -m "slow and not cluster" -q
+
+# Jobs run at nice 19 (the local slurmd's priority); the test stops the cluster it started.
+test-cluster: install
+	scripts/local-slurm.sh install
+	nice -n 19 $(PY) -m pytest -m cluster -q -s tests/cluster
 
 lint: install
 	snakemake --lint

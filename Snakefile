@@ -1,9 +1,20 @@
 # infoplane: one command regenerates every figure and the replication report. Rules call the
 # `infoplane` CLI, so every step also runs alone. Parameters: params.yaml (checked at start).
 # Machines: profiles/default (this one, loaded automatically), profiles/slurm (a cluster).
+import sys
+
 from snakemake.utils import min_version
 
 min_version("8.0")
+
+
+# A YAML syntax error in params.yaml is one line with its line number, not a traceback.
+from infoplane.config import read_yaml
+
+try:
+    read_yaml("params.yaml")
+except ValueError as error:
+    sys.exit(str(error))
 
 
 configfile: "params.yaml"
@@ -21,6 +32,7 @@ include: "workflow/rules/report.smk"
 localrules:
     all,
     fetch_data,
+    fetch_cifar10,
 
 
 rule all:

@@ -27,23 +27,47 @@ Bad input ends in one line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import yaml
 
+from infoplane.files import atomic_path, write_csv, write_text
 
-def parse_params(items: list[str] | None) -> dict[str, Any]:
-    """``["k=5", "scheme=fixed"]`` -> ``{"k": 5, "scheme": "fixed"}`` (values read as YAML)."""
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (the command, the argument, the problem) and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+#: YAML 1.1 reads yes/no/on/off as booleans; on the command line only true/false are.
+_BOOLEAN_WORDS = {"true", "false"}
+
+
+def parse_params(items: list[str] | None, flag: str = "--param") -> dict[str, Any]:
+    """``["k=5", "scheme=fixed"]`` -> ``{"k": 5, "scheme": "fixed"}`` (values read as YAML).
+
+    Strict: only ``true`` / ``false`` are booleans (``yes``, ``on`` stay text for the receiver
+    to refuse), and a value that is not valid YAML is an error naming ``flag``.
+    """
     params: dict[str, Any] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--param expects KEY=VALUE, got {item!r}")
-        parsed = yaml.safe_load(value)
+        if not sep or not key.strip():
+            raise ValueError(f"{flag} expects KEY=VALUE, got {item!r}")
+        try:
+            parsed = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise ValueError(f"{flag} {item!r}: the value is not valid YAML (quote text, e.g. "
+                             f"{key}='...')") from None
+        if isinstance(parsed, bool) and value.strip().lower() not in _BOOLEAN_WORDS:
+            parsed = value.strip()
         if isinstance(parsed, str):
             # YAML 1.1 reads "1e-3" (no dot) as text; numbers typed on a command line are numbers.
             try:
@@ -55,24 +79,59 @@ def parse_params(items: list[str] | None) -> dict[str, Any]:
 
 
 def write_json(obj: Any, path: Path | None) -> None:
-    """Print ``obj`` as one JSON line, and also write it to ``path`` when given."""
+    """Print ``obj`` as one JSON line, and also write it to ``path`` (atomically) when given."""
     line = json.dumps(obj, sort_keys=True)
     print(line)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(line + "\n")
-        tmp.replace(path)  # atomic: a killed run never leaves half a record
+        write_text(path, line + "\n")  # a killed run never leaves half a record
+
+
+def _input_file(path: Path, what: str) -> Path:
+    if not path.exists():
+        raise ValueError(f"{what} {path} does not exist")
+    if path.is_dir():
+        raise ValueError(f"{what} {path} is a directory; give a file")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{what} {path} is empty")
+    return path
 
 
 def load_array(path: Path, what: str) -> np.ndarray:
-    if not path.exists():
-        raise ValueError(f"{what} file {path} does not exist")
-    if path.suffix == ".npy":
-        return np.load(path, allow_pickle=False)
-    if path.suffix in (".csv", ".txt"):
-        return np.loadtxt(path, delimiter="," if path.suffix == ".csv" else None, ndmin=2)
-    raise ValueError(f"{what} file {path} must be .npy, .csv or .txt")
+    """An array from a .npy (never unpickled), .csv or .txt file; a bad file is one ValueError line."""
+    _input_file(path, what)
+    if path.suffix not in (".npy", ".csv", ".txt"):
+        raise ValueError(f"{what} {path} must be .npy, .csv or .txt")
+    try:
+        if path.suffix == ".npy":
+            array = np.load(path, allow_pickle=False)
+        else:
+            array = np.loadtxt(path, delimiter="," if path.suffix == ".csv" else None, ndmin=2)
+    except (ValueError, OSError, EOFError) as err:
+        raise ValueError(f"{what} {path} is not a readable {path.suffix} file "
+                         f"({str(err).splitlines()[0] if str(err) else type(err).__name__})") from None
+    if not isinstance(array, np.ndarray) or array.size == 0:
+        raise ValueError(f"{what} {path} holds no values")
+    if not np.issubdtype(array.dtype, np.number):
+        raise ValueError(f"{what} {path} holds {array.dtype} values, not numbers")
+    return array
+
+
+def _load_samples(path: Path, variables: str) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """``load_samples`` with a damaged or foreign file reported as one line naming it."""
+    import zipfile
+
+    from infoplane.synthetic.store import load_samples
+
+    _input_file(path, "--samples file")
+    try:
+        return load_samples(path, variables)
+    except ValueError as err:
+        message = str(err) if str(path) in str(err) else f"file {path}: {err}"
+        raise ValueError(f"--samples {message}") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as err:
+        raise ValueError(f"--samples file {path} is not a readable .npz "
+                         f"({str(err).splitlines()[0] if str(err) else type(err).__name__}); "
+                         "remake it with `infoplane sample`") from None
 
 
 # --- subcommands -------------------------------------------------------------------------
@@ -82,6 +141,8 @@ def cmd_sample(args: argparse.Namespace) -> None:
     from infoplane.synthetic import build_task
     from infoplane.synthetic.store import save_samples
 
+    if args.out.is_dir():
+        raise ValueError(f"--out {args.out} is a directory; give a file path")
     params = parse_params(args.param)
     task = build_task(args.task, **params)
     meta = save_samples(args.out, task, args.n, args.seed,
@@ -93,7 +154,13 @@ def cmd_estimate(args: argparse.Namespace) -> None:
     from infoplane.estimators import build
 
     # Check the estimator and its parameters before reading any data.
-    estimator = build(args.estimator, **parse_params(args.param))
+    try:
+        estimator = build(args.estimator, **parse_params(args.param))
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"--estimator {args.estimator} --param: {err}") from None
+    for out in args.out or []:
+        if out.is_dir():
+            raise ValueError(f"--out {out} is a directory; give a file path")
     if args.samples:
         if args.x is not None or args.y is not None:
             raise ValueError("give either --samples or --x and --y, not both")
@@ -101,11 +168,9 @@ def cmd_estimate(args: argparse.Namespace) -> None:
         if len(args.samples) > 1 and len(outs) != len(args.samples):
             raise ValueError(f"{len(args.samples)} --samples files need as many --out files "
                              f"(one record each), got {len(outs)}")
-        from infoplane.synthetic.store import load_samples
-
         # One process for many files: the imports and the estimator's setup are paid once.
         for i, path in enumerate(args.samples):
-            x, y, meta = load_samples(path, args.variables)
+            x, y, meta = _load_samples(path, args.variables)
             _write_estimate(estimator, x, y, {**meta, "variables": args.variables}, args.label,
                             outs[i] if outs else None)
     elif args.x is not None and args.y is not None:
@@ -113,6 +178,13 @@ def cmd_estimate(args: argparse.Namespace) -> None:
         if y.ndim == 2 and y.shape[1] == 1 and args.discrete_y:
             y = y[:, 0]
         if args.discrete_y:
+            if y.ndim != 1:
+                raise ValueError(f"--discrete-y: --y {args.y} must be one column of labels, "
+                                 f"got shape {y.shape}")
+            if not np.all(np.isfinite(y)) or np.any(y != np.round(y)):
+                bad = y[~np.isfinite(y) | (y != np.round(y))][0]
+                raise ValueError(f"--discrete-y: --y {args.y} holds values that are not integer labels "
+                                 f"(e.g. {bad}); drop --discrete-y for a real-valued y")
             y = y.astype(np.int64)
         if args.out is not None and len(args.out) > 1:
             raise ValueError("--x/--y give one record: pass one --out")
@@ -134,9 +206,14 @@ def _write_estimate(estimator, x: np.ndarray, y: np.ndarray, meta: dict[str, Any
 def cmd_aggregate(args: argparse.Namespace) -> None:
     from infoplane.records import error_summary, family_summary, read_records
 
+    for path in args.records:
+        try:
+            json.loads(_input_file(path, "record").read_text())
+        except json.JSONDecodeError as err:
+            raise ValueError(f"record {path} is not JSON ({err}); remake it with `infoplane estimate`"
+                             ) from None
     table = read_records(args.records)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out, index=False)
+    write_csv(table, args.out)
     if args.metrics is not None:
         write_json(family_summary(table) if args.by_family else error_summary(table), args.metrics)
     print(f"{len(table)} records -> {args.out}", file=sys.stderr)
@@ -147,27 +224,28 @@ def cmd_plot(args: argparse.Namespace) -> None:
 
     from infoplane import plots
 
-    if not args.table.exists():
-        raise ValueError(f"table {args.table} does not exist")
+    _input_file(args.table, "--table")
+    for out in args.out:
+        if out.is_dir():
+            raise ValueError(f"--out {out} is a directory; give a file path")
     table = pd.read_csv(args.table)
-    if args.kind == "validation":
-        plots.plot_estimator_validation(table, args.out, title=args.title)
-    elif args.kind == "known-mi":
-        plots.plot_known_mi(table, args.out, title=args.title)
-    elif args.kind == "benchmark":
-        plots.plot_benchmark_tasks(table, args.out, title=args.title)
-    elif args.kind in ("infoplane", "mi-epoch"):  # information-plane experiments
-        history = None
-        if args.history is not None:
-            if not args.history.exists():
-                raise ValueError(f"history table {args.history} does not exist")
-            history = pd.read_csv(args.history)
-        if args.kind == "infoplane":
-            plots.plot_information_plane(table, args.out, title=args.title)
+    history = None
+    if args.history is not None:
+        history = pd.read_csv(_input_file(args.history, "--history"))
+    if args.kind == "mi-epoch" and history is None:
+        raise ValueError("plot mi-epoch needs --history (the joined training histories)")
+    with contextlib.ExitStack() as stack:  # every figure lands whole, or not at all
+        outs = [stack.enter_context(atomic_path(out)) for out in args.out]
+        if args.kind == "validation":
+            plots.plot_estimator_validation(table, outs, title=args.title)
+        elif args.kind == "known-mi":
+            plots.plot_known_mi(table, outs, title=args.title)
+        elif args.kind == "benchmark":
+            plots.plot_benchmark_tasks(table, outs, title=args.title)
+        elif args.kind == "infoplane":
+            plots.plot_information_plane(table, outs, title=args.title)
         else:
-            if history is None:
-                raise ValueError("plot mi-epoch needs --history (the joined training histories)")
-            plots.plot_mi_epoch(table, history, args.out, title=args.title)
+            plots.plot_mi_epoch(table, history, outs, title=args.title)
 
 
 # --- compression (synthetic-compression block) -------------------------------------------
@@ -183,7 +261,7 @@ def cmd_fit_compressor(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
     params = parse_params(args.param)
     task = build_task(args.task, **params)
-    options = parse_params(args.option)
+    options = parse_params(args.option, "--option")
     if args.progress and args.spec.startswith("ae:"):
         options["progress"] = True
     pick = {"x": lambda x, y: x, "y": lambda x, y: y, "both": lambda x, y: np.concatenate([x, y])}[args.side]
@@ -233,7 +311,7 @@ def add_compression_parsers(sub: argparse._SubParsersAction) -> None:
 def _experiment(args: argparse.Namespace) -> dict[str, Any]:
     from infoplane.experiment import load_experiment
 
-    return load_experiment(args.experiment, args.scale, parse_params(args.set))
+    return load_experiment(args.experiment, args.scale, parse_params(args.set, "--set"))
 
 
 def _data_root(args: argparse.Namespace):
@@ -274,6 +352,8 @@ def cmd_train(args: argparse.Namespace) -> None:
     settings = _experiment(args)
     config = train_config(settings, args.seed, device=args.device, threads=args.threads,
                           progress=not args.no_progress)
+    if args.restart:
+        _clear_run(args.run_dir)
     data = build_data(settings, _data_root(args))
     model = seeded(build_network, args.seed, settings=settings)
     metadata = {"experiment": settings["name"], "scale": settings["scale"], "settings": settings}
@@ -281,6 +361,14 @@ def cmd_train(args: argparse.Namespace) -> None:
     last = history.iloc[-1]
     write_json({"run_dir": str(args.run_dir), "epochs": int(last["epoch"]),
                 "test_acc": float(last["test_acc"]), "test_loss": float(last["test_loss"])}, None)
+
+
+def _clear_run(run_dir: Path) -> None:
+    """Remove the files `train` writes (only those), so that the run starts afresh."""
+    for name in ("checkpoint.pt", "summary.json", "history.csv", "config.json", "eval_set.npz"):
+        (run_dir / name).unlink(missing_ok=True)
+    for path in (run_dir / "activations").glob("epoch-*.npz"):
+        path.unlink()
 
 
 def cmd_analyse(args: argparse.Namespace) -> None:
@@ -303,10 +391,7 @@ def cmd_analyse(args: argparse.Namespace) -> None:
                           f"ae:{compressor.latent_dim}", progress=not args.no_progress)
               for config in analysis_configs(settings)]
     table = pd.concat(tables, ignore_index=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    table.to_csv(tmp, index=False)
-    tmp.replace(args.out)
+    write_csv(table, args.out)
     print(f"{len(table)} rows -> {args.out}", file=sys.stderr)
 
 
@@ -317,8 +402,7 @@ def cmd_combine(args: argparse.Namespace) -> None:
 
     tables = []
     for path in args.tables:
-        if not path.exists():
-            raise ValueError(f"MI table {path} does not exist")
+        _input_file(path, "MI table")
         tables.append(pd.read_csv(path, keep_default_na=False, na_values=[""]))
     table = pd.concat(tables, ignore_index=True)
     table["flags"] = table["flags"].fillna("")
@@ -332,8 +416,7 @@ def cmd_combine(args: argparse.Namespace) -> None:
         outputs[args.history_out] = pd.concat(histories, ignore_index=True)
     for path, frame in outputs.items():
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            frame.to_csv(path, index=False)
+            write_csv(frame, path)
     if args.metrics is not None:
         final = {}
         for frame in histories:
@@ -348,12 +431,22 @@ def cmd_combine(args: argparse.Namespace) -> None:
                     "i_xl_peak_and_drop": compression_summary(aggregated, fastest)}, args.metrics)
 
 
+def _device(value: str) -> str:
+    """argparse type of --device: the names training understands, checked before any work."""
+    from infoplane.config import DEVICE
+
+    if not DEVICE.match(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a device; use auto, cpu, cuda or cuda:N")
+    return value
+
+
 def _add_experiment_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--experiment", type=Path, required=True, help="experiments/*.yaml")
     p.add_argument("--scale", choices=["quick", "paper"], default="quick")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help="override a setting (repeatable)")
-    p.add_argument("--data-root", help="dataset root (INFOPLANE_DATA_ROOT overrides it)")
-    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    p.add_argument("--data-root", help="dataset root (default: $INFOPLANE_DATA_ROOT)")
+    p.add_argument("--device", default="auto", type=_device,
+                   help="auto (CUDA when present), cpu, cuda or cuda:N")
     p.add_argument("--threads", type=int, help="torch CPU threads")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -368,6 +461,8 @@ def add_experiment_parsers(sub: argparse._SubParsersAction) -> None:
     _add_experiment_args(p)
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--run-dir", type=Path, required=True, help="output directory of the run")
+    p.add_argument("--restart", action="store_true",
+                   help="discard the run's checkpoint and stored files, start from epoch 0")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("analyse", help="I(X;L) and I(L;Y) per stored epoch and layer of one run")
@@ -398,10 +493,12 @@ def cmd_data_fetch(args: argparse.Namespace) -> None:
     from infoplane.data import data_root
     from infoplane.data.fetch import fetch
 
-    configured = args.data_root
-    if configured is None and args.params.exists():  # the data root that params.yaml names
-        configured = (yaml.safe_load(args.params.read_text()) or {}).get("data_root")
-    copied = fetch(data_root(configured), args.dest, args.file)
+    fallback = None
+    if args.data_root is None and args.params.exists():  # the data root that params.yaml names
+        from infoplane.config import read_yaml
+
+        fallback = read_yaml(args.params).get("data_root")
+    copied = fetch(data_root(args.data_root, fallback), args.dest, args.file)
     print(json.dumps({"copied": copied, "dest": str(args.dest)}))
 
 
@@ -443,7 +540,7 @@ def add_baseline_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="infoplane", description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(prog="infoplane", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("sample", help="draw samples of a known-MI task to an .npz file")
@@ -517,11 +614,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand. Bad input (a ValueError naming the argument, a missing file) is one
+    line on stderr and exit status 2; anything else is a bug and keeps its traceback."""
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (ValueError, FileNotFoundError, KeyError) as err:
-        message = err.args[0] if isinstance(err, KeyError) and err.args else err
-        print(f"infoplane {args.command}: error: {message}", file=sys.stderr)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"infoplane {args.command}: error: {err}", file=sys.stderr)
         return 2
     return 0

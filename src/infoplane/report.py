@@ -45,6 +45,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from infoplane.files import write_text
+
 REPRODUCED, NOT_REPRODUCED, UNKNOWN, NOT_RUN = "reproduced", "not reproduced", "unknown", "not run"
 SMOKE_PASSES, SMOKE_FAILS = "smoke check passes", "smoke check fails"
 NO_VALID_CRITERION = "no valid criterion"
@@ -452,8 +454,5 @@ def write_report(claims_path: Path, params: Mapping[str, Any], root: Path, markd
     text = render_markdown(papers, verdicts, params, root, markdown_out.parent, git_state(root))
     outputs = [(markdown_out, text)] + ([(html_out, render_html(text))] if html_out else [])
     for path, content in outputs:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        partial.write_text(content)
-        partial.replace(path)
+        write_text(path, content)
     return verdicts

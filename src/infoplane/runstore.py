@@ -23,16 +23,17 @@ from pathlib import Path
 
 import numpy as np
 
+from infoplane.files import atomic_path
+
 #: Suffix of the stored column means of a float16 layer (``"L1" + MEAN_SUFFIX``).
 MEAN_SUFFIX = "__mean"
 ACTIVATION_DTYPES = ("float16", "float32")
 
 
 def atomic_save_npz(path: Path, **arrays: np.ndarray) -> None:
-    """``np.savez_compressed`` to a temporary file beside ``path``, then rename it."""
-    tmp = path.with_name(path.stem + ".tmp.npz")
-    np.savez_compressed(tmp, **arrays)
-    tmp.replace(path)
+    """``np.savez_compressed`` to ``path`` through the one atomic write (a complete file or none)."""
+    with atomic_path(path) as tmp:
+        np.savez_compressed(tmp, **arrays)
 
 
 def activation_path(run_dir: str | Path, epoch: int) -> Path:

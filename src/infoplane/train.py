@@ -54,6 +54,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from infoplane.files import load_torch, require_keys, save_torch, write_csv, write_text
 from infoplane.recorder import Recorder
 from infoplane.runstore import (  # noqa: F401  (the run format's readers, importable from here too)
     MEAN_SUFFIX,
@@ -239,6 +240,26 @@ def _set_rng_state(state: dict[str, Any], generator: torch.Generator) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
+#: The checkpoint's format: tensors (model, optimizer, RNG states) and plain values only, so it
+#: is loaded with ``weights_only=True`` and a crafted file cannot run code.
+CHECKPOINT_KIND, CHECKPOINT_VERSION = "checkpoint", 1
+CHECKPOINT_KEYS = ["epoch", "identity", "model", "optimizer", "rng", "history"]
+
+
+def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> dict[str, Any]:
+    """A run's checkpoint.pt, read without running code from it.
+
+    Raises:
+        ValueError: one line naming the file and what to do, when it is truncated, corrupted,
+            holds Python objects, or lacks an entry.
+    """
+    remedy = (f"delete it (or the run directory {Path(path).parent}), "
+              "or rerun `infoplane train` with --restart")
+    state = load_torch(path, CHECKPOINT_KIND, CHECKPOINT_VERSION, "checkpoint", remedy, map_location=device)
+    require_keys(state, CHECKPOINT_KEYS, path, "checkpoint", remedy)
+    return state
+
+
 def train(
     model: nn.Module,
     data: TensorData,
@@ -280,7 +301,7 @@ def train(
     history: list[dict[str, float]] = []
     start_epoch = 0
     if checkpoint_path.exists():
-        state = torch.load(checkpoint_path, map_location=device, weights_only=False)
+        state = load_checkpoint(checkpoint_path, device)
         if state["identity"] != config.identity():
             raise ValueError(
                 f"{checkpoint_path} was made by a different training config; delete {run_dir} "
@@ -317,11 +338,10 @@ def train(
                "cpu_seconds": time.process_time() - cpu_started}
         history.append(row)
         if epoch == config.epochs or time.perf_counter() - saved_at >= config.checkpoint_seconds:
-            torch.save({"epoch": epoch, "identity": config.identity(), "model": model.state_dict(),
+            save_torch({"epoch": epoch, "identity": config.identity(), "model": model.state_dict(),
                         "optimizer": optimizer.state_dict(), "rng": _rng_state(generator),
-                        "history": history}, run_dir / "checkpoint.tmp")
-            (run_dir / "checkpoint.tmp").replace(checkpoint_path)
-            pd.DataFrame(history, columns=HISTORY_COLUMNS).to_csv(run_dir / "history.csv", index=False)
+                        "history": history}, checkpoint_path, CHECKPOINT_KIND, CHECKPOINT_VERSION)
+            write_csv(pd.DataFrame(history, columns=HISTORY_COLUMNS), run_dir / "history.csv")
             saved_at = time.perf_counter()
         bar.set_postfix(loss=f"{train_loss:.4f}", test_loss=f"{test_loss:.4f}", test_acc=f"{test_acc:.4f}")
         for callback in callbacks:
@@ -334,7 +354,7 @@ def train(
                "final_test_loss": final.get("test_loss"), "final_train_loss": final.get("train_loss"),
                "captured_epochs": list(config.capture_epochs), "layers": list(config.layers),
                "train_seconds": float(table["seconds"].sum()), "device": str(device)}
-    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    write_text(run_dir / "summary.json", json.dumps(summary, indent=2, sort_keys=True) + "\n")
     return table
 
 
@@ -363,7 +383,7 @@ def _write_config(
 ) -> None:
     record = {"train": dataclasses.asdict(config), "identity": config.identity(), "model": repr(model),
               "metadata": metadata or {}}
-    (run_dir / "config.json").write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
+    write_text(run_dir / "config.json", json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def seeded(builder: Callable[..., nn.Module], seed: int, **params: Any) -> nn.Module:

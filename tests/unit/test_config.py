@@ -41,7 +41,7 @@ def test_every_problem_names_its_key() -> None:
 
 
 def test_missing_section_is_named() -> None:
-    assert check_params({"scale": "quick"}, SCHEMA) == ["(top level): 'train' is a required property"]
+    assert check_params({"scale": "quick"}, SCHEMA) == ["train: missing section (required)"]
 
 
 def test_problems_inside_the_scale_overlay_say_where_they_are() -> None:

@@ -42,7 +42,15 @@ def tiny_config() -> dict:
 def test_known_mi_workflow(workflow_copy: Path) -> None:
     tmp_path = workflow_copy
     # The whole config, not an overlay: Snakemake merges overlays into the default families.
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(tiny_config()))
+    config = tiny_config()
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(config))
+    # An estimator that is not registered (a typo, or one not installed) stops the run at start,
+    # naming the method, rather than silently dropping its jobs.
+    refused = snakemake(tmp_path, "estimator_validation", "-n")
+    assert refused.returncode != 0
+    assert "estimator_validation.images.methods.not-registered.estimator" in refused.stderr
+    del config["estimator_validation"]["images"]["methods"]["not-registered"]
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(config))
     run = snakemake(tmp_path, "estimator_validation", "-c2")
     assert run.returncode == 0, run.stderr[-3000:]
 
@@ -50,7 +58,7 @@ def test_known_mi_workflow(workflow_copy: Path) -> None:
     for column in ("task", "estimator", "n", "seed", "mi_true", "mi_estimate", "ci_lo", "ci_hi", "seconds",
                    "family", "label"):
         assert column in table
-    # 3 image methods x 2 MI values (the unregistered one is skipped) + 2 + 1 vector records
+    # 3 image methods x 2 MI values + 2 + 1 vector records
     assert len(table) == 9
     assert set(table["label"]) == {"wkl-latent", "wkl-ae", "wkl-pca", "ksg", "ksg-ns"}
     latent = table[table["label"] == "wkl-latent"].set_index("mi_true")["mi_estimate"]

@@ -31,7 +31,7 @@ def test_broken_params_fail_at_start_naming_each_key(workflow_copy: Path) -> Non
         "validation_gaussian.seed: unknown key",
         "validation_gaussian.n = -5",
         "estimator: unknown key",
-        "(top level): 'estimators' is a required property",
+        "estimators: missing section (required)",
     ]:
         assert named in output, output
     assert "Job stats" not in output  # stopped before scheduling any job

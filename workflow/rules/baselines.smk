@@ -54,12 +54,12 @@ rule train_szt_net:
     log:
         "logs/train_szt_net/{experiment}_{variant}_seed-{seed}.log",
     resources:
-        **RES_TRAIN,
+        **RES_TRAIN_CPU,
     conda:
         ENV
     shell:
-        "infoplane baseline train --config {params.config} --seed {wildcards.seed} --out {output}"
-        " --data-root {params.root} > {log} 2>&1"
+        "infoplane baseline train --config {params.config} --seed {wildcards.seed:q} --out {output:q}"
+        " --data-root {params.root:q} > {log:q} 2>&1"
 
 
 rule estimate_szt_planes:
@@ -78,9 +78,9 @@ rule estimate_szt_planes:
     conda:
         ENV
     shell:
-        "OMP_NUM_THREADS=1 infoplane baseline planes --run-dir {input} --analyses {params.analyses}"
-        " --experiment {wildcards.experiment} --variant {wildcards.variant} --seed {wildcards.seed}"
-        " --out {output} > {log} 2>&1"
+        "OMP_NUM_THREADS=1 infoplane baseline planes --run-dir {input:q} --analyses {params.analyses}"
+        " --experiment {wildcards.experiment:q} --variant {wildcards.variant:q} --seed {wildcards.seed:q}"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 rule estimate_noisy_sp:
@@ -99,10 +99,10 @@ rule estimate_noisy_sp:
     conda:
         ENV
     shell:
-        "OMP_NUM_THREADS=1 infoplane baseline sp --run-dir {input} --variant {wildcards.variant}"
-        " --seed {wildcards.seed} --n-cond {params.sp[n_cond]} --cond-inputs {params.sp[cond_inputs]}"
-        " --n-mc {params.sp[n_mc]} --out {output.table} --scatter-out {output.scatter}"
-        " --scatter-layer {params.layer} > {log} 2>&1"
+        "OMP_NUM_THREADS=1 infoplane baseline sp --run-dir {input:q} --variant {wildcards.variant:q}"
+        " --seed {wildcards.seed:q} --n-cond {params.sp[n_cond]:q} --cond-inputs {params.sp[cond_inputs]:q}"
+        " --n-mc {params.sp[n_mc]:q} --out {output.table:q} --scatter-out {output.scatter:q}"
+        " --scatter-layer {params.layer:q} > {log:q} 2>&1"
 
 
 rule summarise_baseline:
@@ -123,8 +123,8 @@ rule summarise_baseline:
     conda:
         ENV
     shell:
-        "infoplane baseline summarise {input.tables} --out {output.table} --finals {output.finals}"
-        " --flags {output.flags} --run-config {params.run} --data-root {params.root} > {log} 2>&1"
+        "infoplane baseline summarise {input.tables:q} --out {output.table:q} --finals {output.finals:q}"
+        " --flags {output.flags:q} --run-config {params.run} --data-root {params.root:q} > {log:q} 2>&1"
 
 
 rule compute_ib_curve:
@@ -142,9 +142,9 @@ rule compute_ib_curve:
     conda:
         ENV
     shell:
-        "infoplane baseline ib-curve --beta-min {params.ib[beta_min]} --beta-max {params.ib[beta_max]}"
-        " --n-betas {params.ib[n_betas]} --clusters {params.ib[clusters]} --epsilon {params.ib[epsilon]}"
-        " --data-root {params.root} --out {output} > {log} 2>&1"
+        "infoplane baseline ib-curve --beta-min {params.ib[beta_min]:q} --beta-max {params.ib[beta_max]:q}"
+        " --n-betas {params.ib[n_betas]:q} --clusters {params.ib[clusters]:q} --epsilon {params.ib[epsilon]:q}"
+        " --data-root {params.root:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule plot_baseline_plane:
@@ -168,9 +168,9 @@ rule plot_baseline_plane:
     conda:
         ENV
     shell:
-        "infoplane baseline plot plane --table {input.table} {params.ib} --panels {params.panels}"
-        " --run-config {params.run} --title {params.title} --data-root {params.root}"
-        " --out {output.pdf} --out {output.png} > {log} 2>&1"
+        "infoplane baseline plot plane --table {input.table:q} {params.ib} --panels {params.panels}"
+        " --run-config {params.run} --title {params.title} --data-root {params.root:q}"
+        " --out {output.pdf:q} --out {output.png:q} > {log:q} 2>&1"
 
 
 rule plot_baseline_epochs:
@@ -189,8 +189,8 @@ rule plot_baseline_epochs:
     conda:
         ENV
     shell:
-        "infoplane baseline plot epochs --table {input} --panels {params.panels}"
-        " --title {params.title} --out {output.pdf} --out {output.png} > {log} 2>&1"
+        "infoplane baseline plot epochs --table {input:q} --panels {params.panels}"
+        " --title {params.title} --out {output.pdf:q} --out {output.png:q} > {log:q} 2>&1"
 
 
 rule compute_single_neuron:
@@ -205,9 +205,9 @@ rule compute_single_neuron:
     conda:
         ENV
     shell:
-        "infoplane baseline neuron --beta {params.n[beta]} --w-min {params.n[w_min]} --w-max {params.n[w_max]}"
-        " --n-weights {params.n[n_weights]} --n-samples {params.n[n_samples]} --n-mc {params.n[n_mc]}"
-        " --out {output} > {log} 2>&1"
+        "infoplane baseline neuron --beta {params.n[beta]:q} --w-min {params.n[w_min]:q} --w-max {params.n[w_max]:q}"
+        " --n-weights {params.n[n_weights]:q} --n-samples {params.n[n_samples]:q} --n-mc {params.n[n_mc]:q}"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 rule plot_single_neuron:
@@ -225,8 +225,8 @@ rule plot_single_neuron:
     conda:
         ENV
     shell:
-        "infoplane baseline plot neuron --table {input} --beta {params.beta}"
-        " --out {output.pdf} --out {output.png} > {log} 2>&1"
+        "infoplane baseline plot neuron --table {input:q} --beta {params.beta:q}"
+        " --out {output.pdf:q} --out {output.png:q} > {log:q} 2>&1"
 
 
 rule plot_layer_scatter:
@@ -237,7 +237,7 @@ rule plot_layer_scatter:
         pdf="figures/goldfeld_sp_scatter.pdf",
         png="figures/goldfeld_sp_scatter.png",
     params:
-        layer=BL["goldfeld_sp"]["scatter_layer"],
+        title=f"noisy tanh net, layer T{BL['goldfeld_sp']['scatter_layer']}",
     log:
         "logs/plot_layer_scatter.log",
     resources:
@@ -245,8 +245,8 @@ rule plot_layer_scatter:
     conda:
         ENV
     shell:
-        "infoplane baseline plot scatter --table {input} --title 'noisy tanh net, layer T{params.layer}'"
-        " --out {output.pdf} --out {output.png} > {log} 2>&1"
+        "infoplane baseline plot scatter --table {input:q} --title {params.title:q}"
+        " --out {output.pdf:q} --out {output.png:q} > {log:q} 2>&1"
 
 
 REPORT_INPUTS += [*rules.baselines.input, *expand("results/baselines/{e}/finals.csv", e=BL_ALL)]

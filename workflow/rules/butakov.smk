@@ -30,6 +30,7 @@ rule butakov_cifar10:
 rule train_image_autoencoder:
     input:
         experiment=lambda wildcards: BK[wildcards.dataset]["experiment"],
+        raw=lambda wildcards: RAW_IMAGES[wildcards.dataset],
     output:
         "results/autoencoders/butakov_{dataset}.pt",
     params:
@@ -42,7 +43,7 @@ rule train_image_autoencoder:
     conda:
         ENV
     shell:
-        "infoplane train-autoencoder {params.common} --threads {threads} --out {output} > {log} 2>&1"
+        "infoplane train-autoencoder {params.common} --threads {threads:q} --out {output:q} > {log:q} 2>&1"
 
 
 # The run directory holds checkpoints; only summary.json (written last) is declared, so a killed
@@ -50,6 +51,7 @@ rule train_image_autoencoder:
 rule train_butakov:
     input:
         experiment=lambda wildcards: BK[wildcards.dataset]["experiment"],
+        raw=lambda wildcards: RAW_IMAGES[wildcards.dataset],
     output:
         "results/runs/butakov_{dataset}/seed-{seed}/summary.json",
     params:
@@ -63,8 +65,8 @@ rule train_butakov:
     conda:
         ENV
     shell:
-        "infoplane train {params.common} --threads {threads} --seed {wildcards.seed}"
-        " --run-dir {params.run_dir} > {log} 2>&1"
+        "infoplane train {params.common} --threads {threads:q} --seed {wildcards.seed:q}"
+        " --run-dir {params.run_dir:q} > {log:q} 2>&1"
 
 
 rule analyse_butakov:
@@ -80,13 +82,13 @@ rule analyse_butakov:
     log:
         "logs/butakov/analyse_{dataset}_seed-{seed}.log",
     resources:
-        **RES_ANALYSE,
+        **RES_ANALYSE_BUTAKOV,
     conda:
         ENV
     shell:
-        "OMP_NUM_THREADS={threads} infoplane analyse {params.common} --threads {threads}"
-        " --seed {wildcards.seed} --run-dir {params.run_dir} --autoencoder {input.autoencoder}"
-        " --out {output} > {log} 2>&1"
+        "OMP_NUM_THREADS={threads:q} infoplane analyse {params.common} --threads {threads:q}"
+        " --seed {wildcards.seed:q} --run-dir {params.run_dir:q} --autoencoder {input.autoencoder:q}"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 rule combine_butakov:
@@ -108,8 +110,8 @@ rule combine_butakov:
     conda:
         ENV
     shell:
-        "infoplane combine {input.tables} --out {output.table} --aggregated {output.aggregated}"
-        " --history {params.histories} --history-out {output.history} --metrics {output.metrics} > {log} 2>&1"
+        "infoplane combine {input.tables:q} --out {output.table:q} --aggregated {output.aggregated:q}"
+        " --history {params.histories:q} --history-out {output.history:q} --metrics {output.metrics:q} > {log:q} 2>&1"
 
 
 rule plot_butakov:
@@ -131,10 +133,10 @@ rule plot_butakov:
     conda:
         ENV
     shell:
-        "(infoplane plot infoplane --table {input.aggregated} --out {output.plane_pdf} --out {output.plane_png}"
-        " --title '{params.title}'"
-        " && infoplane plot mi-epoch --table {input.aggregated} --history {input.history}"
-        " --out {output.epoch_pdf} --out {output.epoch_png} --title '{params.title}') > {log} 2>&1"
+        "(infoplane plot infoplane --table {input.aggregated:q} --out {output.plane_pdf:q} --out {output.plane_png:q}"
+        " --title {params.title:q}"
+        " && infoplane plot mi-epoch --table {input.aggregated:q} --history {input.history:q}"
+        " --out {output.epoch_pdf:q} --out {output.epoch_png:q} --title {params.title:q}) > {log:q} 2>&1"
 
 
 REPORT_INPUTS += [*rules.butakov_mnist.input, "results/metrics/butakov_mnist.json"]

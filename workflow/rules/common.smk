@@ -3,13 +3,16 @@
 #
 # Conventions (keep them so that the profiles and the DVC stage keep working).
 #   * shell: calls the `infoplane` CLI; config arrives through params: (never read P inside shell:).
+#     Every {field} in a shell line is quoted: `{params.x:q}` (lists: each item), or a flags string
+#     built word by word with shell_flags() / shlex.quote, so no value can run as shell code
+#     (tests/workflow/test_shell_injection.py checks both).
 #   * conda: ENV  (one environment for every rule; see environment.yml).
 #   * log: logs/<rule name>/<wildcards>.log
 #   * threads: and resources: from the presets below, e.g. `resources: **RES_ESTIMATE`.
 #     mem_mb = peak memory of one job in MB, runtime = wall-clock minutes at the *paper* scale,
 #     gpu = GPUs one job uses (training rules only). Profiles map them to the machine:
 #     profiles/default caps nothing but cores; profiles/slurm turns mem_mb -> --mem,
-#     runtime -> --time, gpu -> --gpus (and a GPU partition, see there).
+#     runtime -> --time, gpu -> --gpus (the GPU partition: profiles/slurm/site.example.yaml).
 #   * cheap estimates are batched: one job runs `infoplane estimate --samples A B .. --out a b ..`
 #     over a slice of the grid (a process start costs more than one kNN estimate at n = 5000);
 #     the many short jobs declare `group: "estimates"`, which profiles/slurm submits in bundles.
@@ -26,20 +29,26 @@
 import json
 import os
 import shlex
+import sys
 from pathlib import Path
 
 from infoplane.config import require_valid, scaled
-from infoplane.estimators import available as _available_estimators
 
 from snakemake.utils import validate
 
 # Check before anything else, with one line per bad key (snakemake's own validate prints the
-# whole schema and buries the key); then validate() fills schema defaults.
-require_valid(
-    config,
-    Path(workflow.basedir) / "workflow" / "schemas" / "params.schema.yaml",
-    source="the config (params.yaml plus any --configfile or --config)",
-)
+# whole schema and buries the key): the schema, then every name and value against the code that
+# will use it (estimators, tasks, analyses, panels, devices, experiment files, sizes, the data
+# root), the same check as `infoplane check-params`. Then validate() fills schema defaults.
+try:
+    require_valid(
+        config,
+        Path(workflow.basedir) / "workflow" / "schemas" / "params.schema.yaml",
+        source="the config (params.yaml plus any --configfile or --config)",
+    )
+except ValueError as _error:
+    print(_error, file=sys.stderr)
+    sys.exit(1)
 validate(config, "../schemas/params.schema.yaml")
 
 # The config at its scale: `scale: paper` applies the `scales.paper` section over the quick values.
@@ -59,11 +68,44 @@ ENV = "../../environment.yml"
 
 # Resource presets (see the conventions above). Threads stay 1 for numpy/torch CPU steps unless a
 # rule truly parallelises; the runtime is generous because a missed --time kills the job.
+# A GPU only where the code runs on CUDA: the Butakov networks and their autoencoder
+# (`--device auto`); the SZT and MNIST baseline networks always train on the CPU.
 RES_SMALL = {"mem_mb": 1000, "runtime": 10}  # aggregation, tables, figures, report
 RES_SAMPLE = {"mem_mb": 1000, "runtime": 10}  # drawing synthetic samples
 RES_ESTIMATE = {"mem_mb": 4000, "runtime": 60}  # one MI estimate (kNN, KDE, binning)
-RES_TRAIN = {"mem_mb": 16000, "runtime": 480, "gpu": 1}  # training a network (+ activations)
+# Butakov MNIST at the paper scale: 300 epochs took 21 min on 2 CPU threads, peak 1.6 GB
+# (README); CIFAR-10 is unmeasured, hence the margin.
+RES_TRAIN = {"mem_mb": 8000, "runtime": 480, "gpu": 1}  # training a network (+ activations)
 RES_ANALYSE = {"mem_mb": 8000, "runtime": 240}  # per-epoch MI of one run's activations
+# Butakov MNIST analysis at the paper scale: 49 epochs in 4 min, peak 1.1 GB (README).
+RES_ANALYSE_BUTAKOV = {"mem_mb": 4000, "runtime": 60}
+
+# Training time of one baseline network, from the CPU seconds per epoch measured at the quick
+# scale on the loaded 2-core machine (docs/baselines.md; upper bounds), for the epochs the
+# config asks: SZT networks per epoch of the 4096-input task, MNIST networks per training image.
+_CPU_S_PER_EPOCH = {"szt_binning": 0.0094, "saxe_kde": 0.015, "lorenzen_quantized": 0.025,
+                    "goldfeld_sp": 0.016}
+_CPU_S_PER_IMAGE = {"saxe_kde_mnist": 26.2 / (20 * 20000), "lorenzen_quantized_mnist": 10.5 / (30 * 60000)}
+
+
+def baseline_train_minutes(wildcards):
+    """--time of one baseline training job: twice the estimate plus 15 minutes (start, captures)."""
+    run = BL[wildcards.experiment]["run"]
+    per_epoch = _CPU_S_PER_EPOCH.get(wildcards.experiment)
+    if per_epoch is None:  # an MNIST network; a new experiment without a measurement gets 0.05 s
+        per_image = _CPU_S_PER_IMAGE.get(wildcards.experiment, 0.05 / 60000)
+        per_epoch = per_image * (run.get("train_size") or 60000)
+    return int(2 * run["epochs"] * per_epoch / 60) + 15
+
+
+RES_TRAIN_CPU = {"mem_mb": 4000, "runtime": baseline_train_minutes}  # SZT/MNIST baselines, 1 CPU
+
+
+def image_estimate_minutes(wildcards):
+    """--time of one known-MI image estimate: a neural estimator trains a critic (the paper's
+    MINE: up to 5000 epochs, on the CPU unless a GPU is there), a kNN estimate takes minutes."""
+    method = P["estimator_validation"]["images"]["methods"][wildcards.method]
+    return 480 if method["estimator"] in ("mine", "infonce", "nwj") else RES_ESTIMATE["runtime"]
 
 # Result files the report reads (tables, metrics, figures): each experiment's file adds its own,
 # e.g. `REPORT_INPUTS += rules.validation_gaussian.input`, so `rule report` runs after them.
@@ -72,6 +114,9 @@ REPORT_INPUTS = []
 # Raw datasets, copied from the data root and checked by `infoplane data fetch`, tracked by DVC
 # (data/raw.dvc). Rules take these as inputs and pass --data-root RAW_ROOT to the CLI.
 RAW_ROOT = "data/raw"  # the data root that rules pass on to the CLI
+# Where fetch_data copies from: INFOPLANE_DATA_ROOT overrides params.yaml's data_root (the same
+# order as the check above); rules pass it on explicitly.
+DATA_ROOT = os.environ.get("INFOPLANE_DATA_ROOT") or P["data_root"]
 RAW_MNIST = [
     ancient(f"data/raw/MNIST/raw/{name}")
     for name in (
@@ -82,12 +127,23 @@ RAW_MNIST = [
     )
 ]
 RAW_SZT = ancient("data/raw/SZT/var_u.mat")
+# CIFAR-10 (the Butakov CIFAR-10 target only): copied into data/raw by rule fetch_cifar10.
+CIFAR10_FILES = [f"cifar-10-batches-py/{name}" for name in
+                 ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5",
+                  "test_batch", "batches.meta")]
+RAW_CIFAR10 = [ancient(f"data/raw/{name}") for name in CIFAR10_FILES]
+RAW_IMAGES = {"mnist": RAW_MNIST, "cifar10": RAW_CIFAR10}
+
+
+def shell_flags(flag, params):
+    """`--param key=value` words for a shell command: values as JSON (the CLI reads them back as
+    YAML), each word quoted, so no value of params.yaml is ever read by the shell as code."""
+    return " ".join(f"{flag} {shlex.quote(f'{key}={json.dumps(value)}')}" for key, value in params.items())
 
 
 def estimator_flags(name):
     """The CLI's --param flags for estimator ``name`` (from the `estimators` section)."""
-    params = P["estimators"].get(name, {})
-    return " ".join(f"--param {key}={json.dumps(value)}" for key, value in params.items())
+    return shell_flags("--param", P["estimators"].get(name, {}))
 
 
 # Estimator name -> its CLI flags; rules pick theirs with lookup(dpath="{estimator}", within=...).
@@ -102,34 +158,12 @@ def fmt(value):
 # --- Butakov information-plane experiments (workflow/rules/butakov.smk) ---------------------
 
 
-def check_butakov_settings():
-    """Load every Butakov experiment file at this scale with its overrides (a misspelt override
-    fails here, at start) and check its counts (a negative epoch count fails naming the key)."""
-    from infoplane.config import check_settings
-    from infoplane.experiment import load_experiment
-
-    problems = []
-    for dataset, cfg in P.get("butakov", {}).items():
-        where = f"butakov.{dataset} ({cfg['experiment']}, scale {P['scale']}, set {cfg.get('set') or {}})"
-        try:
-            settings = load_experiment(cfg["experiment"], P["scale"], cfg.get("set") or {})
-        except ValueError as err:
-            problems.append(f"{where}: {err}")
-            continue
-        problems += check_settings(settings, where)
-    if problems:
-        raise ValueError("invalid experiment settings:\n" + "\n".join(f"  {p}" for p in problems))
-
-
-check_butakov_settings()
-
-
 def bk_common(dataset):
     """The CLI flags every Butakov step shares: experiment file, scale, overrides, data root, device."""
     cfg = P["butakov"][dataset]
-    sets = " ".join(f"--set {key}={json.dumps(value)}" for key, value in (cfg.get("set") or {}).items())
-    return (f"--experiment {cfg['experiment']} --scale {P['scale']} {sets} --data-root {P['data_root']}"
-            f" --device {cfg.get('device', 'auto')} --no-progress")
+    q = shlex.quote
+    return (f"--experiment {q(cfg['experiment'])} --scale {q(P['scale'])} {shell_flags('--set', cfg.get('set') or {})}"
+            f" --data-root {q(RAW_ROOT)} --device {q(cfg.get('device', 'auto'))} --no-progress")
 
 
 def bk_seed_files(pattern):
@@ -142,7 +176,6 @@ def bk_histories(wildcards, input):
 
 
 # --- Baselines: the four earlier IB analyses on SZT and MNIST (workflow/rules/baselines.smk) -
-import shlex
 
 BL = P["baselines"]
 # Estimated from stored activations; each *_mnist experiment is made by the target of its paper.
@@ -210,21 +243,11 @@ def bl_target(experiment):
     return [f for e in parts for f in [f"results/metrics/baseline_{e}.json", *bl_figures(e)]]
 # --- known-MI benchmarks (estimators.smk) ---------------------------------------------------
 
-_REGISTERED = set(_available_estimators())
-
-
-def _registered(method):
-    """Methods whose estimator is not registered in this checkout (e.g. `mine` before the
-    neural estimators land) are skipped rather than failing the run."""
-    return method["estimator"] in _REGISTERED
-
-
 def _image_records():
     return [
         f"results/estimator_validation/images/{family}/mi-{fmt(mi)}/seed-{seed}.{name}.json"
         for family in P["estimator_validation"]["images"]["families"]
         for name, method in P["estimator_validation"]["images"]["methods"].items()
-        if _registered(method)
         for mi in method.get("mi", P["estimator_validation"]["images"]["mi"])
         for seed in P["estimator_validation"]["seeds"]
     ]
@@ -235,23 +258,17 @@ def _bmi_records():
         f"results/estimator_validation/bmi/{case}/seed-{seed}.{name}.json"
         for case, spec in P["estimator_validation"]["bmi"]["cases"].items()
         for name in spec.get("methods", list(P["estimator_validation"]["bmi"]["methods"]))
-        if _registered(P["estimator_validation"]["bmi"]["methods"][name])
         for seed in P["estimator_validation"]["seeds"]
     ]
 
 
-def _flags(flag, params):
-    """`--param key=value` words, values as JSON (read back as YAML), quoted for the shell."""
-    return " ".join(f"{flag} {shlex.quote(f'{key}={json.dumps(value)}')}" for key, value in params.items())
-
-
 def _task_flags(spec):
-    return _flags("--param", spec.get("params", {}))
+    return shell_flags("--param", spec.get("params", {}))
 
 
 def _method_flags(method, extra=None):
     """--param flags: the shared estimator section, the method's own params, then `extra`."""
-    return _flags("--param", {**P["estimators"].get(method["estimator"], {}), **method.get("params", {}),
+    return shell_flags("--param", {**P["estimators"].get(method["estimator"], {}), **method.get("params", {}),
                               **(extra or {})})
 
 
@@ -269,6 +286,6 @@ def _image_flags(w, input):
     on = method["input"]
     if on in ("ae", "pca"):
         inner = _method_flags(method, {"x": input.compressor, "y": input.compressor})
-        return f"--estimator compressed --param estimator={method['estimator']} {inner}"
+        return f"--estimator compressed {shell_flags('--param', {'estimator': method['estimator']})} {inner}"
     variables = "latent" if on == "latent" else "observed"
-    return f"--variables {variables} --estimator {method['estimator']} {_method_flags(method)}"
+    return f"--variables {variables} --estimator {shlex.quote(method['estimator'])} {_method_flags(method)}"

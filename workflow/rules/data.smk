@@ -17,7 +17,7 @@ rule fetch_data:
             ],
         ),
     params:
-        source=P["data_root"],
+        source=DATA_ROOT,
         dest=subpath(output.szt, ancestor=2),  # data/raw
     log:
         "logs/fetch_data.log",
@@ -27,4 +27,24 @@ rule fetch_data:
     conda:
         ENV
     shell:
-        "infoplane data fetch --data-root {params.source} --dest {params.dest} > {log} 2>&1"
+        "infoplane data fetch --data-root {params.source:q} --dest {params.dest:q} > {log:q} 2>&1"
+
+
+# CIFAR-10 for the Butakov CIFAR-10 target; not part of the default run (or of data/raw.dvc
+# until it is fetched): `snakemake butakov_cifar10` copies and checks it first.
+rule fetch_cifar10:
+    output:
+        expand("data/raw/{name}", name=CIFAR10_FILES),
+    params:
+        source=DATA_ROOT,
+        files=" ".join(f"--file {shlex.quote(name)}" for name in CIFAR10_FILES),
+    log:
+        "logs/fetch_cifar10.log",
+    threads: 1
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
+    shell:
+        "infoplane data fetch --data-root {params.source:q} --dest data/raw {params.files}"
+        " > {log:q} 2>&1"

@@ -40,8 +40,8 @@ rule sample_known_mi_image:
     conda:
         ENV
     shell:
-        "infoplane sample --task {params.task} {params.flags} --param mi={wildcards.mi} --n {params.n}"
-        " --seed {wildcards.seed} --family {wildcards.family} --out {output} > {log} 2>&1"
+        "infoplane sample --task {params.task:q} {params.flags} --param mi={wildcards.mi:q} --n {params.n:q}"
+        " --seed {wildcards.seed:q} --family {wildcards.family:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule fit_compressor_images:
@@ -55,7 +55,7 @@ rule fit_compressor_images:
         flags=lambda w: _task_flags(EV_IMG["families"][w.family]),
         spec=lambda w: f"{w.kind}:{EV_IMG['families'][w.family]['latent_dim']}",
         cfg=lambda w: EV_IMG["compressors"][w.kind],
-        options=lambda w: _flags("--option", EV_IMG["compressors"][w.kind].get("options", {})),
+        options=lambda w: shell_flags("--option", EV_IMG["compressors"][w.kind].get("options", {})),
     threads: 1  # one thread per fit, two fits side by side on two cores
     priority: 10  # the longest jobs: start them first
     log:
@@ -67,9 +67,9 @@ rule fit_compressor_images:
     shell:
         # The marginal of an image does not depend on the MI, so mi=0 images train the encoder
         # that serves X and Y at every grid point; its seeds are disjoint from the grid's.
-        "infoplane fit-compressor --task {params.task} {params.flags} --param mi=0 --spec {params.spec}"
-        " {params.options} --n-fit {params.cfg[n_fit]} --n-test {params.cfg[n_test]} --seed {params.cfg[seed]}"
-        " --threads {threads} --progress --out {output.model} --report {output.report} > {log} 2>&1"
+        "infoplane fit-compressor --task {params.task:q} {params.flags} --param mi=0 --spec {params.spec:q}"
+        " {params.options} --n-fit {params.cfg[n_fit]:q} --n-test {params.cfg[n_test]:q} --seed {params.cfg[seed]:q}"
+        " --threads {threads:q} --progress --out {output.model:q} --report {output.report:q} > {log:q} 2>&1"
 
 
 # Estimates run one job per grid point and method over all seeds: one process start (and one
@@ -86,12 +86,13 @@ rule estimate_known_mi_image:
         "logs/estimate_known_mi_image/{family}_mi-{mi}.{method}.log",
     threads: 1
     resources:
-        **RES_ESTIMATE,
+        mem_mb=RES_ESTIMATE["mem_mb"],
+        runtime=image_estimate_minutes,
     conda:
         ENV
     shell:
-        "infoplane estimate --samples {input.samples} {params.flags} --label {wildcards.method}"
-        " --out {output} > {log} 2>&1"
+        "infoplane estimate --samples {input.samples:q} {params.flags} --label {wildcards.method:q}"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 rule sample_known_mi_vector:
@@ -109,8 +110,8 @@ rule sample_known_mi_vector:
     conda:
         ENV
     shell:
-        "infoplane sample --task {params.task} {params.flags} --n {params.n} --seed {wildcards.seed}"
-        " --family {wildcards.case} --out {output} > {log} 2>&1"
+        "infoplane sample --task {params.task:q} {params.flags} --n {params.n:q} --seed {wildcards.seed:q}"
+        " --family {wildcards.case:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule estimate_known_mi_vector:
@@ -129,8 +130,8 @@ rule estimate_known_mi_vector:
     conda:
         ENV
     shell:
-        "infoplane estimate --samples {input} --estimator {params.estimator} {params.flags}"
-        " --label {wildcards.method} --out {output} > {log} 2>&1"
+        "infoplane estimate --samples {input:q} --estimator {params.estimator:q} {params.flags}"
+        " --label {wildcards.method:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule aggregate_known_mi_images:
@@ -146,7 +147,7 @@ rule aggregate_known_mi_images:
     conda:
         ENV
     shell:
-        "infoplane aggregate {input} --out {output} > {log} 2>&1"
+        "infoplane aggregate {input:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule aggregate_known_mi_vectors:
@@ -162,7 +163,7 @@ rule aggregate_known_mi_vectors:
     conda:
         ENV
     shell:
-        "infoplane aggregate {input} --out {output} > {log} 2>&1"
+        "infoplane aggregate {input:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule aggregate_estimator_validation:
@@ -180,7 +181,7 @@ rule aggregate_estimator_validation:
     conda:
         ENV
     shell:
-        "infoplane aggregate {input} --out {output.table} --by-family --metrics {output.metrics} > {log} 2>&1"
+        "infoplane aggregate {input:q} --out {output.table:q} --by-family --metrics {output.metrics:q} > {log:q} 2>&1"
 
 
 rule plot_known_mi_images:
@@ -199,8 +200,8 @@ rule plot_known_mi_images:
     conda:
         ENV
     shell:
-        "infoplane plot known-mi --table {input} --out {output.pdf} --out {output.png}"
-        " --title '{params.title}' > {log} 2>&1"
+        "infoplane plot known-mi --table {input:q} --out {output.pdf:q} --out {output.png:q}"
+        " --title {params.title:q} > {log:q} 2>&1"
 
 
 rule plot_known_mi_benchmark:
@@ -219,8 +220,17 @@ rule plot_known_mi_benchmark:
     conda:
         ENV
     shell:
-        "infoplane plot benchmark --table {input} --out {output.pdf} --out {output.png}"
-        " --title '{params.title}' > {log} 2>&1"
+        "infoplane plot benchmark --table {input:q} --out {output.pdf:q} --out {output.png:q}"
+        " --title {params.title:q} > {log:q} 2>&1"
 
 
 REPORT_INPUTS += [*rules.estimator_validation.input, "results/estimator_validation.csv"]
+
+
+localrules:
+    estimator_validation,
+    aggregate_known_mi_images,
+    aggregate_known_mi_vectors,
+    aggregate_estimator_validation,
+    plot_known_mi_images,
+    plot_known_mi_benchmark,

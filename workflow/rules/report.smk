@@ -19,8 +19,8 @@ rule report:
     conda:
         ENV
     shell:
-        "infoplane report --claims {input.claims} --params {input.params}"
-        " --out {output.markdown} --html {output.html} > {log} 2>&1"
+        "infoplane report --claims {input.claims:q} --params {input.params:q}"
+        " --out {output.markdown:q} --html {output.html:q} > {log:q} 2>&1"
 
 
 localrules:

@@ -25,8 +25,8 @@ rule sample_gaussian:
     conda:
         ENV
     shell:
-        "infoplane sample --task {params.task} --param dim_x={wildcards.dim} --param dim_y={wildcards.dim}"
-        " --param mi={wildcards.mi} --n {params.n} --seed {wildcards.seed} --out {output} > {log} 2>&1"
+        "infoplane sample --task {params.task:q} --param dim_x={wildcards.dim:q} --param dim_y={wildcards.dim:q}"
+        " --param mi={wildcards.mi:q} --n {params.n:q} --seed {wildcards.seed:q} --out {output:q} > {log:q} 2>&1"
 
 
 # One job per dimension and estimator over the whole (MI, seed) grid: a process start (imports,
@@ -51,8 +51,8 @@ rule estimate_gaussian:
     conda:
         ENV
     shell:
-        "infoplane estimate --samples {input} --estimator {wildcards.estimator} {params.flags}"
-        " --out {output} > {log} 2>&1"
+        "infoplane estimate --samples {input:q} --estimator {wildcards.estimator:q} {params.flags}"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 rule aggregate_gaussian:
@@ -75,7 +75,7 @@ rule aggregate_gaussian:
     conda:
         ENV
     shell:
-        "infoplane aggregate {input} --out {output.table} --metrics {output.metrics} > {log} 2>&1"
+        "infoplane aggregate {input:q} --out {output.table:q} --metrics {output.metrics:q} > {log:q} 2>&1"
 
 
 rule plot_validation_gaussian:
@@ -94,8 +94,8 @@ rule plot_validation_gaussian:
     conda:
         ENV
     shell:
-        "infoplane plot validation --table {input} --out {output.pdf} --out {output.png}"
-        " --title '{params.title}' > {log} 2>&1"
+        "infoplane plot validation --table {input:q} --out {output.pdf:q} --out {output.png:q}"
+        " --title {params.title:q} > {log:q} 2>&1"
 
 
 REPORT_INPUTS += [*rules.validation_gaussian.input, "results/estimators/validation_gaussian.csv"]

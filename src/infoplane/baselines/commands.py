@@ -28,12 +28,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from infoplane.files import write_csv, write_text
+
 
 def _write_csv(table: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    table.to_csv(tmp, index=False)
-    tmp.replace(path)  # atomic: a killed job never leaves half a table
+    write_csv(table, path)  # atomic: a killed job never leaves half a table
 
 
 def _szt(args: argparse.Namespace):
@@ -151,8 +150,7 @@ def cmd_summarise(args: argparse.Namespace) -> None:
     _write_csv(aggregated, args.out)
     if args.finals is not None:
         _write_csv(final_epoch_summary(aggregated), args.finals)
-    args.flags.parent.mkdir(parents=True, exist_ok=True)
-    args.flags.write_text(json.dumps(flags, indent=2, sort_keys=True) + "\n")
+    write_text(args.flags, json.dumps(flags, indent=2, sort_keys=True) + "\n")
     if not flags["ok"]:
         raise ValueError(f"{flags['violations']} estimates break I(X;T) <= H(X) or I(T;Y) <= H(Y); "
                          f"see {args.flags}")
@@ -184,7 +182,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     inner = base.add_subparsers(dest="baseline_command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data-root", default=None, help="dataset root (INFOPLANE_DATA_ROOT overrides)")
+        p.add_argument("--data-root", default=None, help="dataset root (default: $INFOPLANE_DATA_ROOT)")
 
     def run_config(p: argparse.ArgumentParser) -> None:
         p.add_argument("--run-config", default=None,

@@ -32,6 +32,7 @@ import torch
 from infoplane.data import data_root
 from infoplane.data.images import eval_subset, image_data
 from infoplane.data.szt import entropy_of_labels, load_szt
+from infoplane.files import load_torch
 from infoplane.nets.mlp import BOTTLENECK2_WIDTHS, MLP, SAXE_MNIST_WIDTHS, SZT_WIDTHS
 from infoplane.train import TensorData, TrainConfig, capture_schedule, train
 
@@ -189,5 +190,6 @@ def load_model(run: SZTRun, run_dir: str | os.PathLike[str], epoch: int) -> MLP:
     if not path.exists():
         raise ValueError(f"no weights for epoch {epoch} in {run_dir} ({path} missing)")
     model = run.build_model()
-    model.load_state_dict(torch.load(path, weights_only=True))
+    remedy = f"delete {run_dir} and rerun `infoplane baseline train` (snakemake does)"
+    model.load_state_dict(load_torch(path, "weights", 1, "weights file", remedy))
     return model.eval()

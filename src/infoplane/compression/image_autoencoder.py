@@ -31,7 +31,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from infoplane.files import load_torch, require_keys, save_torch
 from infoplane.nets.noise import NoiseInjection
+
+#: The saved file: weights, architecture, settings, history (tensors and plain values only).
+FILE_KIND, FILE_VERSION = "image-autoencoder", 1
 
 #: The papers' settings per dataset (the paper trains MNIST 200 epochs at lr 1e-2, CIFAR-10
 #: 1500 epochs at lr 1e-3; experiments override epochs for the quick scale).
@@ -172,25 +176,28 @@ class ImageAutoencoderCompressor:
         return float(np.mean((recon - np.asarray(x, dtype=np.float64)) ** 2))
 
     def save(self, path: str | Path) -> None:
-        """Weights, architecture, settings and training history to one torch file."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        torch.save({"state": self.model.state_dict(), "architecture": self.architecture,
-                    "settings": self.settings, "history": self.history}, tmp)
-        tmp.replace(path)
+        """Weights, architecture, settings and training history to one torch file (plain values)."""
+        save_torch({"state": self.model.state_dict(), "architecture": dict(self.architecture),
+                    "settings": dict(self.settings), "history": [float(h) for h in self.history]},
+                   path, FILE_KIND, FILE_VERSION)
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto") -> ImageAutoencoderCompressor:
-        """A compressor saved by :meth:`save`, ready to ``transform``."""
+        """A compressor saved by :meth:`save`, ready to ``transform``; no code runs from the file."""
+        remedy = "delete it and rerun `infoplane train-autoencoder` (snakemake remakes it)"
         if not Path(path).exists():
             raise ValueError(
                 f"autoencoder {path} does not exist; train it with `infoplane train-autoencoder`"
             )
-        stored = torch.load(path, map_location="cpu", weights_only=False)
-        settings = stored["settings"]
-        self = cls(architecture=dict(stored["architecture"]), device=device, progress=False, **settings)
-        self.model.load_state_dict(stored["state"])
+        stored = load_torch(path, FILE_KIND, FILE_VERSION, "autoencoder", remedy)
+        require_keys(stored, ["state", "architecture", "settings", "history"], path, "autoencoder", remedy)
+        try:
+            self = cls(architecture=dict(stored["architecture"]), device=device, progress=False,
+                       **stored["settings"])
+            self.model.load_state_dict(stored["state"])
+        except (TypeError, RuntimeError, KeyError) as err:
+            raise ValueError(f"autoencoder {path} does not match this version's architecture "
+                             f"({str(err).splitlines()[0]}): {remedy}") from None
         self.history = list(stored["history"])
         return self
 

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from infoplane.compression.autoencoder import AutoencoderCompressor
 from infoplane.compression.base import Compressor
 from infoplane.compression.pca import PCACompressor
+from infoplane.files import load_torch, save_torch
 
 
 class Identity:
@@ -64,26 +64,32 @@ def make_compressor(spec: str, seed: int = 0, **options: Any) -> Compressor:
         raise ValueError(f"bad autoencoder options {sorted(options)}: {err}") from None
 
 
+#: The saved file: a compressor's state() (tensors and plain values only).
+FILE_KIND, FILE_VERSION = "compressor", 1
+
+
 def save_compressor(compressor: Compressor, path: Path | str) -> None:
-    """Write a fitted compressor to ``path`` (a torch file of tensors and plain values)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(compressor.state(), tmp)  # type: ignore[attr-defined]
-    tmp.replace(path)  # atomic: a killed run never leaves half a file
+    """Write a fitted compressor to ``path`` (a torch file of tensors and plain values), atomically."""
+    save_torch(compressor.state(), path, FILE_KIND, FILE_VERSION)  # type: ignore[attr-defined]
 
 
 def load_compressor(path: Path | str) -> Compressor:
-    """Read a compressor written by :func:`save_compressor` (fitted, ready to transform)."""
+    """Read a compressor written by :func:`save_compressor` (fitted, ready to transform).
+    Nothing in the file is executed (``weights_only`` loading); a bad file is one clear line."""
     path = Path(path)
     if not path.exists():
         raise ValueError(f"compressor file {path} does not exist; make it with `infoplane fit-compressor`")
-    state = torch.load(path, weights_only=True)  # plain tensors and values only: safe to load
+    remedy = "delete it and refit it with `infoplane fit-compressor`"
+    state = load_torch(path, FILE_KIND, FILE_VERSION, "compressor file", remedy)
     if state.get("kind") == "none":
         return Identity()
     if state.get("kind") not in _KINDS:
-        raise ValueError(f"{path} is not a saved compressor (kind {state.get('kind')!r})")
-    return _KINDS[state["kind"]].from_state(state)
+        raise ValueError(f"{path} is not a saved compressor (kind {state.get('kind')!r}): {remedy}")
+    try:
+        return _KINDS[state["kind"]].from_state(state)
+    except (KeyError, TypeError, RuntimeError) as err:
+        raise ValueError(f"compressor file {path} is incomplete or of another version ({err!r}): "
+                         f"{remedy}") from None
 
 
 def is_saved_compressor(spec: str) -> bool:

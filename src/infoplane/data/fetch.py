@@ -24,6 +24,21 @@ CHECKSUMS: dict[str, tuple[str, str]] = {
     "MNIST/raw/t10k-labels-idx1-ubyte.gz": ("md5", "ec29112dd5afa0611ce80d1b7f02629c"),
     "SZT/var_u.mat": ("sha256", "0ba9551878a855396a8de0cbaae620788ede1e7b1eb2b8373bbe017d5ea02036"),
 }
+#: CIFAR-10 (torchvision's python batches and their published MD5s): fetched only when asked for
+#: (`--file`, the CIFAR-10 rules), since the default run does not use it.
+CIFAR10: dict[str, tuple[str, str]] = {
+    f"cifar-10-batches-py/{name}": ("md5", digest) for name, digest in [
+        ("data_batch_1", "c99cafc152244af753f735de768cd75f"),
+        ("data_batch_2", "d4bba439e000b95fd0a9bffe97cbabec"),
+        ("data_batch_3", "54ebc095f3ab1f0389bbae665268c751"),
+        ("data_batch_4", "634d18415352ddfa80567beed471001a"),
+        ("data_batch_5", "482c414d41f54cd18b22e5b47cb7c3cb"),
+        ("test_batch", "40351d587109b95175f43aff81a1287e"),
+        ("batches.meta", "5ff9c542aee3614f3951f8cda6e48888"),
+    ]
+}
+DEFAULT_FILES = list(CHECKSUMS)
+CHECKSUMS.update(CIFAR10)
 
 
 def file_digest(path: Path, algorithm: str) -> str:
@@ -47,7 +62,7 @@ def fetch(source: Path, dest: Path, names: list[str] | None = None) -> list[str]
     Args:
         source: the data root holding the offline copies (``MNIST/raw/...``, ``SZT/var_u.mat``).
         dest: the project's raw-data folder, normally ``data/raw``.
-        names: paths relative to the root (keys of ``CHECKSUMS``); default all of them.
+        names: paths relative to the root (keys of ``CHECKSUMS``); default MNIST and SZT.
 
     Returns:
         The names that were copied (files already present and intact are left alone, so their
@@ -57,7 +72,7 @@ def fetch(source: Path, dest: Path, names: list[str] | None = None) -> list[str]
         ValueError: an unknown name, a missing source file, or a checksum that does not match
             (naming the file, the expected and the found digest); nothing half-written is left.
     """
-    names = list(CHECKSUMS) if names is None else names
+    names = DEFAULT_FILES if names is None else names
     unknown = sorted(set(names) - set(CHECKSUMS))
     if unknown:
         raise ValueError(f"unknown dataset files {unknown}; known: {sorted(CHECKSUMS)}")

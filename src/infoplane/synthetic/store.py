@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from infoplane.files import atomic_path
+
 Variables = Literal["observed", "latent"]
 
 
@@ -31,10 +33,8 @@ def save_samples(path: Path, task: Any, n: int, seed: int, meta: dict[str, Any])
     else:
         x, y = task.sample(n, seed)
         arrays = {"x": x, "y": y}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".tmp.npz")
-    np.savez(tmp, meta=json.dumps(meta, sort_keys=True), **arrays)
-    tmp.replace(path)  # atomic: a killed run never leaves half a file
+    with atomic_path(path) as tmp:  # a killed run never leaves half a file
+        np.savez(tmp, meta=json.dumps(meta, sort_keys=True), **arrays)
     return meta
 
 
@@ -63,7 +63,10 @@ def load_samples(path: Path, variables: Variables = "observed"
         return arrays["x_latent"], arrays["y_latent"], meta
     if variables != "observed":
         raise ValueError(f"variables must be 'observed' or 'latent', got {variables!r}")
-    if "x" in arrays:
+    if "x" in arrays and "y" in arrays:
         return arrays["x"], arrays["y"], meta
+    if not {"x_latent", "y_latent"} <= set(arrays) or not {"task", "task_params"} <= set(meta):
+        raise ValueError(f"{path} is not a samples file of `infoplane sample`: it needs arrays x and y "
+                         f"(or x_latent, y_latent and meta), found {sorted(arrays)}")
     task = build_task(meta["task"], **meta["task_params"])
     return task.render(arrays["x_latent"]), task.render(arrays["y_latent"]), meta
