@@ -16,11 +16,13 @@ import pandas as pd
 import pytest
 import torch
 
+from infoplane.baselines.commands import parse_seeds
 from infoplane.baselines.planes import run_planes
 from infoplane.baselines.szt_runs import SZTRun, load_model, train_szt
 from infoplane.baselines.szt_seeds import seed_data, train_szt_seeds
 from infoplane.estimators.discrete import plugin_mutual_information, row_codes
 from infoplane.estimators.grouped import grouped_plugin_information
+from infoplane.files import write_csv
 from infoplane.nets.batched import SeedStack, train_seeds
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,3 +99,18 @@ def test_a_seed_gives_the_same_numbers_whatever_stack_or_process_it_shares():
     one_stack, _ = train_szt_seeds(run, SEEDS, analyses, "e", "v", DATA, jobs=1)
     one_process_each, _ = train_szt_seeds(run, SEEDS, analyses, "e", "v", DATA, jobs=2)
     pd.testing.assert_frame_equal(one_stack, one_process_each, check_exact=False, atol=1e-12)
+
+
+def test_seed_lists_and_ranges_are_parsed_strictly():
+    assert parse_seeds("0-3,10") == [0, 1, 2, 3, 10]
+    for bad in ("0-x", "", "1,1", "3-1"):
+        with pytest.raises(ValueError, match="--seeds"):
+            parse_seeds(bad)
+
+
+def test_a_gzipped_table_is_the_same_bytes_every_time(tmp_path):
+    table = pd.DataFrame({"seed": [0, 1], "i_xl": [0.5, 0.25]})
+    write_csv(table, tmp_path / "a.csv.gz")
+    write_csv(table, tmp_path / "b.csv.gz")
+    assert (tmp_path / "a.csv.gz").read_bytes() == (tmp_path / "b.csv.gz").read_bytes()
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "a.csv.gz"), table)
