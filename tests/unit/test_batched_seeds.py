@@ -31,7 +31,7 @@ needs_szt = pytest.mark.skipif(not (Path(DATA) / "SZT" / "var_u.mat").is_file(),
                                reason="SZT/var_u.mat missing")
 
 SEEDS = [3, 7]
-ANALYSES = {"szt": {"estimator": "binning", "scheme": "szt"},
+ANALYSES = {"szt": {"estimator": "binning", "scheme": "szt"}, "exact": {"estimator": "discrete"},
             "range": {"estimator": "binning", "scheme": "uniform", "n_bins": 30}}
 
 
@@ -62,7 +62,7 @@ def test_stacked_seeds_equal_separate_runs(tmp_path, settings):
     separate_table = pd.concat(separate).sort_values(["seed", "epoch", "layer", "estimator"], kind="stable")
 
     table, history = train_szt_seeds(run, SEEDS, ANALYSES, "e", "v", DATA)
-    assert len(table) == len(separate_table) == 2 * 4 * 6 * 2   # seeds x captures x layers x analyses
+    assert len(table) == len(separate_table) == 2 * 4 * 6 * 3   # seeds x captures x layers x analyses
     for column in ("seed", "epoch", "layer", "estimator"):
         assert table[column].tolist() == separate_table[column].tolist()
     for column in ("i_xl", "i_ly", "i_xl_lo", "i_ly_hi"):
@@ -88,8 +88,9 @@ def test_a_stack_refuses_models_that_differ_beyond_their_seed():
 
 
 def test_only_binning_analyses_are_measured_inline():
-    with pytest.raises(ValueError, match="binning analyses only"):
-        train_szt_seeds(SZTRun(epochs=1), [0], {"kde": {"estimator": "kde-upper"}}, "e", "v", DATA)
+    with pytest.raises(ValueError, match="binning and exact \\(discrete\\) analyses only"):
+        kde = {"kde": {"estimator": "kde-upper", "noise_variance": 1e-3}}
+        train_szt_seeds(SZTRun(epochs=1), [0], kde, "e", "v", DATA)
 
 
 @needs_szt
