@@ -2,6 +2,7 @@
 #   make reproduce   fetch and check the raw data, then regenerate every figure and the report
 #                    at the scale params.yaml names (DVC stage `reproduce` runs Snakemake)
 #   make test        run the test suite (what CI runs)
+#   make paper-scale remake the committed paper-scale tables (paper/paper_scale/; not in reproduce)
 #   make test-cluster the workflow through a real SLURM scheduler: starts a single-node SLURM on
 #                    this machine (scripts/local-slurm.sh; root), runs tests/cluster, stops it
 # and for versioned results (see docs/running.md):
@@ -14,7 +15,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: install data reproduce pull push test test-slow test-cluster lint clean bench-env bench
+.PHONY: install data reproduce paper-scale pull push test test-slow test-cluster lint clean bench-env bench
 
 install: $(VENV)/.installed
 
@@ -29,7 +30,11 @@ data: install
 	dvc add --quiet data/raw
 
 reproduce: install data
-	dvc repro
+	dvc repro reproduce
+
+# The paper-scale runs whose small tables are committed (paper/paper_scale/; minutes to hours).
+paper-scale: install data
+	dvc repro szt_binning_paper
 
 # DVC restores files with fresh mtimes, in no particular order, so Snakemake would see outputs
 # older than their inputs and redo finished work; and a fresh clone has no .snakemake/metadata,

@@ -15,6 +15,7 @@ Two rules, kept here so that every command follows them the same way:
 
 from __future__ import annotations
 
+import gzip
 import os
 import pickle
 import zipfile
@@ -57,9 +58,15 @@ def write_text(path: str | Path, text: str) -> None:
 
 
 def write_csv(frame: Any, path: str | Path) -> None:
-    """Write a pandas DataFrame to ``path`` (no index) atomically."""
+    """Write a pandas DataFrame to ``path`` (no index) atomically; ``.gz`` paths are gzipped
+    without a timestamp, so the same table gives the same bytes."""
     with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False)
+        if not str(path).endswith(".gz"):
+            frame.to_csv(tmp, index=False)
+            return
+        # No name and no time in the gzip header (pandas would store the temporary name).
+        with open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed:
+            packed.write(frame.to_csv(index=False).encode())
 
 
 def format_tag(kind: str, version: int) -> dict[str, Any]:

@@ -16,11 +16,13 @@ import pandas as pd
 import pytest
 import torch
 
+from infoplane.baselines.commands import parse_seeds
 from infoplane.baselines.planes import run_planes
 from infoplane.baselines.szt_runs import SZTRun, load_model, train_szt
 from infoplane.baselines.szt_seeds import seed_data, train_szt_seeds
 from infoplane.estimators.discrete import plugin_mutual_information, row_codes
 from infoplane.estimators.grouped import grouped_plugin_information
+from infoplane.files import write_csv
 from infoplane.nets.batched import SeedStack, train_seeds
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +31,7 @@ needs_szt = pytest.mark.skipif(not (Path(DATA) / "SZT" / "var_u.mat").is_file(),
                                reason="SZT/var_u.mat missing")
 
 SEEDS = [3, 7]
-ANALYSES = {"szt": {"estimator": "binning", "scheme": "szt"},
+ANALYSES = {"szt": {"estimator": "binning", "scheme": "szt"}, "exact": {"estimator": "discrete"},
             "range": {"estimator": "binning", "scheme": "uniform", "n_bins": 30}}
 
 
@@ -60,7 +62,7 @@ def test_stacked_seeds_equal_separate_runs(tmp_path, settings):
     separate_table = pd.concat(separate).sort_values(["seed", "epoch", "layer", "estimator"], kind="stable")
 
     table, history = train_szt_seeds(run, SEEDS, ANALYSES, "e", "v", DATA)
-    assert len(table) == len(separate_table) == 2 * 4 * 6 * 2   # seeds x captures x layers x analyses
+    assert len(table) == len(separate_table) == 2 * 4 * 6 * 3   # seeds x captures x layers x analyses
     for column in ("seed", "epoch", "layer", "estimator"):
         assert table[column].tolist() == separate_table[column].tolist()
     for column in ("i_xl", "i_ly", "i_xl_lo", "i_ly_hi"):
@@ -86,8 +88,9 @@ def test_a_stack_refuses_models_that_differ_beyond_their_seed():
 
 
 def test_only_binning_analyses_are_measured_inline():
-    with pytest.raises(ValueError, match="binning analyses only"):
-        train_szt_seeds(SZTRun(epochs=1), [0], {"kde": {"estimator": "kde-upper"}}, "e", "v", DATA)
+    with pytest.raises(ValueError, match="binning and exact \\(discrete\\) analyses only"):
+        kde = {"kde": {"estimator": "kde-upper", "noise_variance": 1e-3}}
+        train_szt_seeds(SZTRun(epochs=1), [0], kde, "e", "v", DATA)
 
 
 @needs_szt
@@ -97,3 +100,18 @@ def test_a_seed_gives_the_same_numbers_whatever_stack_or_process_it_shares():
     one_stack, _ = train_szt_seeds(run, SEEDS, analyses, "e", "v", DATA, jobs=1)
     one_process_each, _ = train_szt_seeds(run, SEEDS, analyses, "e", "v", DATA, jobs=2)
     pd.testing.assert_frame_equal(one_stack, one_process_each, check_exact=False, atol=1e-12)
+
+
+def test_seed_lists_and_ranges_are_parsed_strictly():
+    assert parse_seeds("0-3,10") == [0, 1, 2, 3, 10]
+    for bad in ("0-x", "", "1,1", "3-1"):
+        with pytest.raises(ValueError, match="--seeds"):
+            parse_seeds(bad)
+
+
+def test_a_gzipped_table_is_the_same_bytes_every_time(tmp_path):
+    table = pd.DataFrame({"seed": [0, 1], "i_xl": [0.5, 0.25]})
+    write_csv(table, tmp_path / "a.csv.gz")
+    write_csv(table, tmp_path / "b.csv.gz")
+    assert (tmp_path / "a.csv.gz").read_bytes() == (tmp_path / "b.csv.gz").read_bytes()
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "a.csv.gz"), table)

@@ -58,6 +58,35 @@ def cmd_train(args: argparse.Namespace) -> None:
     print(json.dumps({"run_dir": str(args.out), "run": run.__dict__}, sort_keys=True))
 
 
+def cmd_seeds(args: argparse.Namespace) -> None:
+    from infoplane.baselines.planes import parse_analyses
+    from infoplane.baselines.szt_runs import SZTRun
+    from infoplane.baselines.szt_seeds import train_szt_seeds
+
+    run = SZTRun.from_dict(json.loads(args.config))
+    seeds, analyses = parse_seeds(args.seeds), parse_analyses(args.analyses)
+    table, history = train_szt_seeds(run, seeds, analyses, args.experiment, args.variant, args.data_root,
+                                     progress=args.progress, jobs=args.jobs)
+    _write_csv(table, args.out)
+    if args.history:
+        _write_csv(history, args.history)
+    print(f"{len(table)} rows -> {args.out}", file=sys.stderr)
+
+
+def parse_seeds(text: str) -> list[int]:
+    """Seeds from ``"0-49"``, ``"3,7,9"`` or a mix (``"0-3,10"``)."""
+    seeds: list[int] = []
+    try:
+        for part in text.split(","):
+            first, _, last = part.strip().partition("-")
+            seeds += list(range(int(first), int(last) + 1)) if last else [int(first)]
+    except ValueError:
+        raise ValueError(f"--seeds {text!r}: give integers and ranges such as 0-49 or 3,7,9") from None
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"--seeds {text!r}: give at least one seed, each once")
+    return seeds
+
+
 def cmd_planes(args: argparse.Namespace) -> None:
     from infoplane.baselines.planes import parse_analyses, run_planes
 
@@ -199,6 +228,22 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--progress", action="store_true")
     common(p)
     p.set_defaults(baseline_func=cmd_train)
+
+    p = inner.add_parser("seeds", help="train many seeds of one SZT run at once (stacked weights), with "
+                                       "binning MI of every captured epoch; writes the MI table")
+    p.add_argument("--config", required=True,
+                   help="SZTRun settings as JSON (activation, epochs, log_points...)")
+    p.add_argument("--seeds", required=True, help="seeds, e.g. 0-49 or 3,7,9")
+    p.add_argument("--analyses", required=True,
+                   help='binning analyses as JSON: {"szt": {"estimator": "binning", "scheme": "szt"}}')
+    p.add_argument("--experiment", required=True)
+    p.add_argument("--variant", required=True)
+    p.add_argument("--jobs", type=int, default=1, help="processes the seeds are split over (one core each)")
+    p.add_argument("--out", type=Path, required=True, help="MI table (.csv or .csv.gz)")
+    p.add_argument("--history", type=Path, help="training history of every seed (.csv)")
+    p.add_argument("--progress", action="store_true")
+    common(p)
+    p.set_defaults(baseline_func=cmd_seeds)
 
     p = inner.add_parser("planes", help="I(X;T), I(T;Y) per epoch and layer of a run, by registry estimators")
     p.add_argument("--run-dir", type=Path, required=True)

@@ -1,4 +1,4 @@
-"""Many seeds of one baseline run at once, with binning MI computed at every captured epoch.
+"""Many seeds of one baseline run at once, with binning (or exact) MI at every captured epoch.
 
 :func:`train_szt_seeds` trains the seeds of an :class:`~infoplane.baselines.szt_runs.SZTRun`
 together in one :class:`~infoplane.nets.batched.SeedStack` and measures the binning analyses
@@ -7,8 +7,9 @@ activation files (50 x 400 x 4096 x 31 float32 values would be 10 GB). The retur
 has the columns of :func:`infoplane.baselines.planes.run_planes`, and a separate run of the
 same seed gives the same numbers (to float rounding; tested).
 
-Only binning analyses are measured inline; the KDE bounds and sample propagation read stored
-activations or weights and stay with the per-seed path.
+Binning analyses and the exact counts of quantised layers (``discrete``) are measured inline;
+the KDE bounds and sample propagation read stored activations or weights and stay with the
+per-seed path.
 """
 
 from __future__ import annotations
@@ -100,10 +101,15 @@ def train_szt_seeds(
     """
     bin_params = {}
     for name, spec in analyses.items():
-        if spec.get("estimator") != "binning":
+        estimator = build_analysis(spec)                        # checked, with the estimator's defaults
+        if spec.get("estimator") == "discrete" and estimator.params().get("correction") == "none":
+            bin_params[name] = {"scheme": "exact"}
+        elif spec.get("estimator") == "binning":
+            bin_params[name] = estimator.params()
+        else:
             raise ValueError(f"analysis {name!r} uses {spec.get('estimator')!r}; batched seeds measure "
-                             "binning analyses only (train the seeds one by one for the others)")
-        bin_params[name] = build_analysis(spec).params()  # checked, with the estimator's defaults
+                             "binning and exact (discrete) analyses only (train the seeds one by one for "
+                             "the others)")
     seeds = [int(s) for s in seeds]
     if jobs > 1 and len(seeds) > 1:
         chunks = [list(chunk) for chunk in np.array_split(seeds, min(jobs, len(seeds)))]
@@ -155,7 +161,11 @@ def _bins(t: np.ndarray, params: dict[str, Any]) -> np.ndarray:
 
     Schemes whose bins depend on the layer's own range (``quantized``, ``uniform`` without
     lo/hi) bin each seed alone, as a separate run would; the others bin all seeds at once.
+    ``exact`` (the ``discrete`` estimator on quantised layers) gives every distinct value its
+    own bin: rows are equal exactly where their values are.
     """
+    if params["scheme"] == "exact":
+        return np.unique(t, return_inverse=True)[1].reshape(t.shape)
     per_seed = params["scheme"] == "quantized" or (
         params["scheme"] == "uniform" and (params["lo"] is None or params["hi"] is None))
     bins = np.stack([bin_layer(seed_t, **params) for seed_t in t]) if per_seed else bin_layer(t, **params)
