@@ -219,11 +219,13 @@ def test_the_shipped_params_pass(fake_root: Path, monkeypatch: pytest.MonkeyPatc
 
 
 @pytest.mark.parametrize("name", _params(list(CASES)))
-def test_check_params_names_the_key(name: str, tmp_path: Path, fake_root: Path,
+def test_check_params_names_the_key(name: str, tmp_path: Path, fake_root: Path, project: Path,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "params.yaml"
     env = _write_case(name, path, fake_root)
-    monkeypatch.chdir(REPO)  # experiment files are relative to the repository
+    # Experiment files are relative to the project; a copy, because a data/raw fetched into the
+    # repository (`make data`) would stand in for a missing data root.
+    monkeypatch.chdir(project)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     with pytest.raises(ValueError) as err:
