@@ -486,7 +486,7 @@ def add_experiment_parsers(sub: argparse._SubParsersAction) -> None:
 # --- end of information-plane experiments -------------------------------------------------
 
 
-# --- pipeline: data, params, report (issue 6) -------------------------------------------
+# --- pipeline: data, params, report ---------------------------------------------------------
 
 
 def cmd_data_fetch(args: argparse.Namespace) -> None:
@@ -519,7 +519,7 @@ def cmd_report(args: argparse.Namespace) -> None:
         print(f"{v.claim['id']}: {v.status}", file=sys.stderr)
 
 
-# --- baselines (issue 5): `infoplane baseline ...`, implemented in infoplane.baselines.commands ---
+# --- baselines: `infoplane baseline ...`, implemented in infoplane.baselines.commands ---------
 
 
 def cmd_baseline(args: argparse.Namespace) -> None:
@@ -583,7 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--history", type=Path, help="training histories (infoplane experiments)")
     p.set_defaults(func=cmd_plot)
 
-    add_baseline_parsers(sub)  # baselines (issue 5)
+    add_baseline_parsers(sub)  # `infoplane baseline ...` (the four earlier papers)
     add_compression_parsers(sub)
     # pipeline: data, params, report (issue 6)
     p = sub.add_parser("data", help="raw datasets: copy them from the data root into the project, checked")
