@@ -585,7 +585,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_baseline_parsers(sub)  # `infoplane baseline ...` (the four earlier papers)
     add_compression_parsers(sub)
-    # pipeline: data, params, report (issue 6)
+    # pipeline: data, params, report
     p = sub.add_parser("data", help="raw datasets: copy them from the data root into the project, checked")
     data_sub = p.add_subparsers(dest="data_command", required=True)
     p = data_sub.add_parser("fetch", help="copy MNIST/raw and SZT/var_u.mat, verifying published checksums")

@@ -1,5 +1,5 @@
 # The four earlier IB analyses on the SZT 12-bit task, and the MNIST networks of Saxe et al. and
-# Lorenzen et al. (issue 5; experiments/*.yaml):
+# Lorenzen et al. (experiments/*.yaml):
 # train (per experiment, variant, seed) -> MI table per run (registry estimators, or SP for the
 # noisy network) -> summary over seeds + sanity flags -> figures. Targets: szt_binning, saxe_kde
 # (+ saxe_kde_mnist), lorenzen_quantized (+ lorenzen_quantized_mnist), goldfeld_sp (and

@@ -1,4 +1,4 @@
-# Known-MI benchmarks (issue 3): Butakov et al.'s image tasks and bmi-style vector tasks.
+# Known-MI benchmarks: Butakov et al.'s image tasks and bmi-style vector tasks.
 #   images: sample (latents stored, images rendered on loading) -> estimate with each method
 #           (the estimator on the latents; on autoencoder- or PCA-compressed images, with the
 #           compressor fitted once per family on separate images; a neural estimator on the raw
