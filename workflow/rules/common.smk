@@ -210,10 +210,11 @@ def exp_ib_curve(wildcards):
 def exp_outputs(name):
     """What an experiment's target makes: its tables, metrics and figures."""
     spec = EXP[name]
-    kinds = ["plane", "epochs"] + [k for k in ("neuron", "scatter") if k in spec]
+    extras = [k for k in ("neuron", "scatter") if k in spec]  # Goldfeld et al.'s extra figures
     return [f"results/mi/{name}/aggregated.csv", f"results/mi/{name}/finals.csv",
-            f"results/metrics/{name}.json",
-            *expand("figures/{name}_{kind}.{ext}", name=name, kind=kinds, ext=["pdf", "png"])]
+            f"results/metrics/{name}.json", *[f"results/mi/{name}/{kind}.csv" for kind in extras],
+            *expand("figures/{name}_{kind}.{ext}", name=name, kind=["plane", "epochs", *extras],
+                    ext=["pdf", "png"])]
 
 
 # --- known-MI benchmarks (estimators.smk) ---------------------------------------------------
