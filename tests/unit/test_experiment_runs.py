@@ -1,0 +1,136 @@
+"""One training step and one analysis step for every experiment give the numbers of the paths
+they replace (:func:`train_szt` + :func:`run_planes`, ``baseline sp``, ``baseline seeds``) on the
+same settings: same seeds, same estimator calls, same values."""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from infoplane.baselines.szt_runs import SZTRun, train_szt
+from infoplane.experiments.analyse import TABLE_COLUMNS, analyse_run
+from infoplane.experiments.run import train_run
+from infoplane.experiments.sample_propagation import layer_scatter
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = str(ROOT / "../shared/datasets")
+pytestmark = pytest.mark.skipif(not (Path(DATA) / "SZT" / "var_u.mat").is_file(),
+                                reason="SZT/var_u.mat missing")
+
+SPEC = {
+    "name": "tiny_szt", "paper": "test", "title": "a tiny SZT experiment",
+    "dataset": {"name": "szt", "split": "stratified", "test_fraction": 0.2},
+    "network": {"name": "szt-mlp", "activation": "tanh", "init": "trunc-fan-in"},
+    "train": {"optimizer": "adam", "lr": 1.0e-2, "batch_size": 512, "epochs": 3, "loss": "nll"},
+    "capture": {"layers": "auto", "schedule": {"log_points": 2}, "dtype": "float32", "weights": False},
+    "device": "cpu", "seeds": [0],
+    "variants": {"tanh": {}, "relu-4bit": {"network": {"activation": "relu", "bits": 4}}},
+    "analyses": {"szt": {"kind": "layer", "estimator": "binning", "params": {"scheme": "szt"}},
+                 "exact": {"kind": "layer", "estimator": "discrete"}},
+}
+OLD_ANALYSES = {"szt": {"estimator": "binning", "scheme": "szt"}, "exact": {"estimator": "discrete"}}
+VALUES = ["i_xl", "i_ly", "i_xl_lo", "i_xl_hi", "i_ly_lo", "i_ly_hi", "test_acc", "train_acc"]
+
+
+def old_table(run: SZTRun, run_dir: Path, variant: str) -> pd.DataFrame:
+    from infoplane.baselines.planes import run_planes
+
+    train_szt(run, run_dir, DATA, threads=1)
+    table = run_planes(run_dir, OLD_ANALYSES, "tiny_szt", variant, run.seed)
+    return table.sort_values(["estimator", "epoch", "layer"], kind="stable").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("variant,old_settings",
+                         [("tanh", {}), ("relu-4bit", {"activation": "relu", "bits": 4})])
+def test_a_layer_analysis_gives_the_numbers_of_the_old_path(tmp_path, variant, old_settings):
+    seed = 3
+    run_dir = train_run(SPEC, variant, seed, tmp_path / "new", data_root=DATA, threads=1)
+    table = analyse_run(SPEC, variant, seed, run_dir)
+    assert list(table.columns) == TABLE_COLUMNS
+    assert len(table) == 2 * 3 * 6                       # analyses x captured epochs (0, 1, 3) x layers
+    assert sorted(table["layer"].unique()) == [f"T{i}" for i in range(1, 7)]
+    assert (table["layer"] == "T" + table["depth"].astype(str)).all()
+    assert (table["estimator"] == table["analysis"].map({"szt": "binning", "exact": "discrete"})).all()
+    np.testing.assert_allclose(table["h_x"], math.log(4096))
+    np.testing.assert_allclose(table["h_y"] / math.log(2), 0.99916, atol=1e-5)
+    assert (table["experiment"] == "tiny_szt").all() and (table["seed"] == seed).all()
+
+    old = old_table(SZTRun(epochs=3, log_points=2, batch_size=512, lr=1e-2, seed=seed, **old_settings),
+                    tmp_path / "old", variant)
+    new = table.sort_values(["analysis", "epoch", "depth"], key=lambda s: s.map({"exact": 0, "szt": 1})
+                            if s.name == "analysis" else s, kind="stable").reset_index(drop=True)
+    assert new["epoch"].tolist() == old["epoch"].tolist()
+    assert new["depth"].tolist() == old["layer"].tolist()
+    for column in VALUES:   # equal, not close: the same draws and the same estimator calls
+        np.testing.assert_array_equal(new[column].to_numpy(), old[column].to_numpy(), err_msg=column)
+
+
+def test_sample_propagation_gives_the_numbers_of_baseline_sp(tmp_path):
+    from infoplane.baselines.commands import cmd_sp
+
+    spec = copy.deepcopy(SPEC)
+    spec["network"]["noise_std"] = 0.1
+    spec["train"]["epochs"] = 2
+    spec["capture"]["weights"] = True
+    params = {"n_cond": 4, "cond_inputs": 32, "n_mc": 1}
+    spec["analyses"] = {"sp": {"kind": "sample-propagation", "params": params}}
+    seed = 1
+    run_dir = train_run(spec, "tanh", seed, tmp_path / "new", data_root=DATA, threads=1)
+    table = analyse_run(spec, "tanh", seed, run_dir)
+    assert list(table.columns) == TABLE_COLUMNS
+    assert sorted(table["layer"].unique()) == [f"T{i}" for i in range(1, 6)]   # the noisy hidden layers
+    assert (table["estimator"] == "sp").all()
+
+    old_run = SZTRun(epochs=2, log_points=2, batch_size=512, lr=1e-2, noise_std=0.1, seed=seed)
+    train_szt(old_run, tmp_path / "old", DATA, threads=1)
+    args = argparse.Namespace(run_dir=tmp_path / "old", experiment="tiny_szt", variant="tanh", seed=seed,
+                              n_cond=4, cond_inputs=32, n_mc=1, threads=1, out=tmp_path / "old.csv",
+                              scatter_out=tmp_path / "scatter.csv", scatter_layer=5, scatter_epochs=[])
+    cmd_sp(args)
+    old = pd.read_csv(tmp_path / "old.csv")
+    assert table["epoch"].tolist() == old["epoch"].tolist()
+    assert table["depth"].tolist() == old["layer"].tolist()
+    for column in VALUES:
+        np.testing.assert_array_equal(table[column].to_numpy(), old[column].to_numpy(), err_msg=column)
+
+    scatter = layer_scatter(spec, "tanh", seed, run_dir, "T5")
+    old_scatter = pd.read_csv(tmp_path / "scatter.csv")
+    pd.testing.assert_frame_equal(scatter, old_scatter, check_dtype=False)
+
+
+def test_batched_seeds_give_the_numbers_of_separate_runs(tmp_path):
+    from infoplane.baselines.szt_seeds import train_szt_seeds
+    from infoplane.experiments.seeds import train_seeds_at_once
+
+    seeds = [3, 7]
+    table, history = train_seeds_at_once(SPEC, "relu-4bit", seeds, DATA)
+    assert list(table.columns) == TABLE_COLUMNS
+    assert len(table) == 2 * 2 * 3 * 6 and set(history["seed"]) == set(seeds)
+
+    # the old batched path: equal values (the same code on the same stack)
+    run = SZTRun(epochs=3, log_points=2, batch_size=512, lr=1e-2, activation="relu", bits=4)
+    old, _ = train_szt_seeds(run, seeds, OLD_ANALYSES, "tiny_szt", "relu-4bit", DATA)
+    old = old.sort_values(["seed", "estimator", "epoch", "layer"], key=lambda s: s.map({"szt": 0, "exact": 1})
+                          if s.name == "estimator" else s, kind="stable").reset_index(drop=True)
+    assert table["depth"].tolist() == old["layer"].tolist()
+    for column in VALUES:
+        np.testing.assert_array_equal(table[column].to_numpy(), old[column].to_numpy(), err_msg=column)
+
+    # separate runs of the new path: equal up to the stack's float rounding at bin edges
+    separate = pd.concat([analyse_run(SPEC, "relu-4bit", seed, train_run(
+        SPEC, "relu-4bit", seed, tmp_path / f"seed-{seed}", data_root=DATA, threads=1)) for seed in seeds])
+    separate = separate.sort_values(["seed", "analysis", "epoch", "depth"], key=lambda s: s.map(
+        {"szt": 0, "exact": 1}) if s.name == "analysis" else s, kind="stable").reset_index(drop=True)
+    for column in ("seed", "analysis", "epoch", "layer"):
+        assert table[column].tolist() == separate[column].tolist()
+    for column in ("i_xl", "i_ly", "i_xl_lo", "i_ly_hi"):
+        diff = np.abs(table[column].to_numpy() - separate[column].to_numpy())
+        assert np.mean(diff < 1e-9) >= 0.9 and diff.max() < 5e-3, column
+    np.testing.assert_allclose(table["h_y"], separate["h_y"], rtol=1e-12)
+    assert np.abs(table["test_acc"] - separate["test_acc"]).max() < 1e-6
