@@ -71,6 +71,7 @@ def test_a_layer_analysis_gives_the_numbers_of_the_old_path(tmp_path, variant, o
         np.testing.assert_array_equal(new[column].to_numpy(), old[column].to_numpy(), err_msg=column)
 
 
+@pytest.mark.slow  # SP over all 4096 inputs: ~30 s on a loaded two-core machine
 def test_sample_propagation_gives_the_numbers_of_baseline_sp(tmp_path):
     from infoplane.baselines.commands import cmd_sp
 
@@ -134,3 +135,35 @@ def test_batched_seeds_give_the_numbers_of_separate_runs(tmp_path):
         assert np.mean(diff < 1e-9) >= 0.9 and diff.max() < 5e-3, column
     np.testing.assert_allclose(table["h_y"], separate["h_y"], rtol=1e-12)
     assert np.abs(table["test_acc"] - separate["test_acc"]).max() < 1e-6
+
+
+class _FixedCodes:
+    """A stand-in X autoencoder: a fixed linear map of the 12 input bits to 4 codes."""
+
+    latent_dim = 4
+
+    def transform(self, inputs: np.ndarray) -> np.ndarray:
+        weights = np.random.default_rng(0).normal(size=(inputs[0].size, self.latent_dim))
+        return inputs.reshape(len(inputs), -1) @ weights
+
+
+def test_a_compressed_analysis_gives_the_numbers_of_the_old_analysis(tmp_path):
+    from infoplane.analysis import AnalysisConfig
+    from infoplane.analysis import analyse_run as old_analyse_run
+    from infoplane.train import load_eval_set
+
+    spec = copy.deepcopy(SPEC)
+    spec["analyses"] = {"wkl": {"kind": "compressed", "estimator": "wkl", "params": {"k": 5},
+                                "x": "autoencoder", "layer_dim": 4, "pca_fit": "fixed", "exp_layers": ["T6"]}}
+    run_dir = train_run(spec, "tanh", 0, tmp_path / "run", data_root=DATA, threads=1)
+    table = analyse_run(spec, "tanh", 0, run_dir, autoencoder=_FixedCodes(), epochs=[3])
+    assert table["layer"].tolist() == [f"T{i}" for i in range(1, 7)] + ["exp(T6)"]
+    assert table["depth"].tolist() == [1, 2, 3, 4, 5, 6, 6]
+    assert (table["x_compression"] == "ae:4").all() and (table["pca_fit"] == "fixed").all()
+
+    codes = _FixedCodes().transform(load_eval_set(run_dir)[0])
+    config = AnalysisConfig(estimator="wkl", estimator_params={"k": 5}, layer_dim=4, pca_fit="fixed",
+                            exp_layers=("layers.5",), epochs=(3,))
+    old = old_analyse_run(run_dir, codes, config, "tiny_szt", 0, "ae:4")
+    for column in VALUES[:6] + ["layer_dim", "pca_dim", "pca_explained", "flags"]:
+        np.testing.assert_array_equal(table[column].to_numpy(), old[column].to_numpy(), err_msg=column)

@@ -172,10 +172,12 @@ def _compressed_kind(run: _Run, name: str, analysis: dict[str, Any], autoencoder
         from infoplane.recorder import encode_inputs
 
         x_codes, x_compression = encode_inputs(x, inputs, run.seed)
+    stored_of = {table: stored for stored, table in run.names.items()}   # exp_layers: [T6] or [L5]
+    exp_layers = tuple(stored_of.get(n, n) for n in analysis.get("exp_layers") or ())
     config = AnalysisConfig(
         estimator=analysis["estimator"], estimator_params=dict(analysis.get("params") or {}),
         layer_dim=int(analysis.get("layer_dim", 4)), pca_fit=analysis.get("pca_fit", "per-epoch"),
-        pca_fit_epoch=analysis.get("pca_fit_epoch"), exp_layers=tuple(analysis.get("exp_layers") or ()),
+        pca_fit_epoch=analysis.get("pca_fit_epoch"), exp_layers=exp_layers,
         epochs=None if epochs is None else tuple(epochs))
     table = compressed_table(run.run_dir, x_codes, config, run.settings["name"], run.seed, x_compression,
                              progress=progress, n_jobs=jobs)

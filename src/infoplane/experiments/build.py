@@ -51,7 +51,9 @@ def settings_of(spec: dict[str, Any], variant_name: str) -> dict[str, Any]:
     """The experiment ``spec`` with the overlay of its variant ``variant_name`` applied."""
     try:
         from infoplane.experiments.spec import variant
-    except ImportError:  # the loader is written in parallel; its variant() is this overlay
+    except ModuleNotFoundError as err:  # until the loader lands: its variant() is this overlay
+        if err.name != "infoplane.experiments.spec":
+            raise
         variants = spec.get("variants") or {}
         if variant_name not in variants:
             raise ValueError(f"experiment {spec.get('name')!r} has no variant {variant_name!r}; "
