@@ -167,3 +167,39 @@ def test_a_compressed_analysis_gives_the_numbers_of_the_old_analysis(tmp_path):
     old = old_analyse_run(run_dir, codes, config, "tiny_szt", 0, "ae:4")
     for column in VALUES[:6] + ["layer_dim", "pca_dim", "pca_explained", "flags"]:
         np.testing.assert_array_equal(table[column].to_numpy(), old[column].to_numpy(), err_msg=column)
+
+
+@pytest.mark.slow  # loads MNIST twice: ~20 s on a loaded two-core machine
+@pytest.mark.skipif(not (Path(DATA) / "MNIST").is_dir(), reason="MNIST missing")
+def test_a_butakov_cnn_run_stores_what_the_old_train_command_stored(tmp_path):
+    """Same data, weights, batches and noise: every captured layer and the history are equal."""
+    from infoplane.experiment import build_data, build_network, train_config
+    from infoplane.train import load_activations, seeded, train
+
+    cnn = {"sigma": 1.0e-3, "noise": "relative", "detach_scale": False, "noise_in_eval": True, "dropout": 0.1}
+    layers = ["L1", "L2", "L3", "L4", "L5"]
+    spec = {"name": "tiny_butakov", "dataset": {"name": "mnist", "train_size": 256, "eval_source": "test",
+                                                "eval_size": 100, "eval_seed": 0},
+            "network": {"name": "butakov-mnist-cnn", **cnn},
+            "train": {"optimizer": "adam", "lr": 1.0e-3, "batch_size": 64, "epochs": 1, "loss": "nll"},
+            "capture": {"layers": layers, "schedule": {"every": 1}, "dtype": "float16"},
+            "device": "cpu", "variants": {"noisy": {}}}
+    new_dir = train_run(spec, "noisy", 2, tmp_path / "new", data_root=DATA, threads=1)
+
+    old = {"name": "tiny_butakov", "dataset": "mnist",
+           "data": {"eval_source": "test", "eval_size": 100, "eval_seed": 0, "train_size": 256},
+           "model": {"name": "butakov_mnist_cnn", **cnn}, "train": spec["train"],
+           "capture": {"layers": layers, "schedule": {"every": 1}, "dtype": "float16"}}
+    model = seeded(build_network, 2, settings=old)
+    train(model, build_data(old, DATA), train_config(old, 2, device="cpu", threads=1, progress=False),
+          tmp_path / "old")
+    for epoch in (0, 1):
+        new_acts, new_labels = load_activations(new_dir, epoch)
+        old_acts, old_labels = load_activations(tmp_path / "old", epoch)
+        np.testing.assert_array_equal(new_labels, old_labels)
+        assert list(new_acts) == layers
+        for layer in layers:
+            np.testing.assert_array_equal(new_acts[layer], old_acts[layer], err_msg=f"{layer} epoch {epoch}")
+    columns = ["train_loss", "train_acc", "test_loss", "test_acc"]
+    pd.testing.assert_frame_equal(pd.read_csv(new_dir / "history.csv")[columns],
+                                  pd.read_csv(tmp_path / "old" / "history.csv")[columns])
