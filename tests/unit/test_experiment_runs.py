@@ -203,3 +203,30 @@ def test_a_butakov_cnn_run_stores_what_the_old_train_command_stored(tmp_path):
     columns = ["train_loss", "train_acc", "test_loss", "test_acc"]
     pd.testing.assert_frame_equal(pd.read_csv(new_dir / "history.csv")[columns],
                                   pd.read_csv(tmp_path / "old" / "history.csv")[columns])
+
+
+@pytest.mark.slow  # loads MNIST twice: ~20 s on a loaded two-core machine
+@pytest.mark.skipif(not (Path(DATA) / "MNIST").is_dir(), reason="MNIST missing")
+def test_the_x_autoencoder_is_the_one_the_old_command_trained(tmp_path):
+    import yaml
+
+    from infoplane.cli import cmd_train_autoencoder
+    from infoplane.compression.image_autoencoder import ImageAutoencoderCompressor
+    from infoplane.data.images import load_images
+    from infoplane.experiments.run import train_x_autoencoder
+
+    settings = {"latent_dim": 4, "epochs": 1, "lr": 1.0e-3, "batch_size": 128, "train_size": 512, "seed": 0}
+    spec = {"name": "tiny_ae", "dataset": {"name": "mnist"}, "x_autoencoder": settings}
+    report = train_x_autoencoder(spec, tmp_path / "new.pt", DATA, device="cpu", threads=1)
+    assert report["train_images"] == 512 and min(report["latent_std"]) > 1e-4
+
+    (tmp_path / "old.yaml").write_text(yaml.safe_dump({"name": "tiny_ae", "dataset": "mnist",
+                                                       "autoencoder": settings}))
+    cmd_train_autoencoder(argparse.Namespace(experiment=tmp_path / "old.yaml", scale="paper", set=None,
+                                             data_root=DATA, device="cpu", threads=1, no_progress=True,
+                                             out=tmp_path / "old.pt"))
+    images, _ = load_images("mnist", DATA, train=False)
+    new = ImageAutoencoderCompressor.load(tmp_path / "new.pt", device="cpu")
+    old = ImageAutoencoderCompressor.load(tmp_path / "old.pt", device="cpu")
+    assert new.history == old.history
+    np.testing.assert_array_equal(new.transform(images[:500]), old.transform(images[:500]))
