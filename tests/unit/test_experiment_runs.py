@@ -230,3 +230,24 @@ def test_the_x_autoencoder_is_the_one_the_old_command_trained(tmp_path):
     old = ImageAutoencoderCompressor.load(tmp_path / "old.pt", device="cpu")
     assert new.history == old.history
     np.testing.assert_array_equal(new.transform(images[:500]), old.transform(images[:500]))
+
+
+def test_bad_settings_are_refused_with_what_to_fix(tmp_path):
+    from infoplane.experiments.build import build_network, settings_of
+
+    bad = copy.deepcopy(SPEC)
+    bad["network"]["name"] = "resnet"
+    with pytest.raises(ValueError, match="unknown network 'resnet'"):
+        build_network(bad, 0)
+    bad = copy.deepcopy(SPEC)
+    bad["dataset"]["name"] = "mnist"
+    with pytest.raises(ValueError, match="reads 'szt' inputs"):
+        train_run(bad, "tanh", 0, tmp_path / "run", data_root=DATA)
+    with pytest.raises(ValueError, match="sigmoid"):
+        settings_of(SPEC, "sigmoid")
+    bad = copy.deepcopy(SPEC)
+    bad["analyses"] = {"x": {"kind": "histogram"}}
+    with pytest.raises(ValueError, match="kind must be one of"):
+        analyse_run(bad, "tanh", 0, tmp_path / "nowhere")
+    with pytest.raises(ValueError, match="not a run directory"):
+        analyse_run(SPEC, "tanh", 0, tmp_path / "nowhere")

@@ -91,13 +91,13 @@ def analyse_run(
         epochs: analyse only these captured epochs (None: all).
     """
     settings = settings_of(spec, variant_name)
-    run = _open(settings, seed, Path(run_dir))
     analyses = settings.get("analyses") or {}
     if not analyses:
         raise ValueError(f"experiment {spec.get('name')!r} has no analyses")
     for name, analysis in analyses.items():
         if analysis.get("kind") not in KINDS:
             raise ValueError(f"analysis {name!r}: kind must be one of {KINDS}, got {analysis.get('kind')!r}")
+    run = _open(settings, seed, Path(run_dir))
     parts = []
     layer_analyses = {name: a for name, a in analyses.items() if a["kind"] == "layer"}
     if layer_analyses:
