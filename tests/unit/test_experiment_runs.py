@@ -47,7 +47,8 @@ def old_table(run: SZTRun, run_dir: Path, variant: str) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("variant,old_settings",
-                         [("tanh", {}), ("relu-4bit", {"activation": "relu", "bits": 4})])
+                         [("tanh", {}), pytest.param("relu-4bit", {"activation": "relu", "bits": 4},
+                                                     marks=pytest.mark.slow)])
 def test_a_layer_analysis_gives_the_numbers_of_the_old_path(tmp_path, variant, old_settings):
     seed = 3
     run_dir = train_run(SPEC, variant, seed, tmp_path / "new", data_root=DATA, threads=1)
