@@ -24,11 +24,9 @@ import math
 
 import numpy as np
 import pandas as pd
-import torch
 
-from infoplane.estimators import build
 from infoplane.estimators.sp import gaussian_mixture_entropy
-from infoplane.nets.mlp import MLP
+from infoplane.experiments.sample_propagation import noisy_net_planes, propagate  # noqa: F401  (moved)
 from infoplane.synthetic.mixture import noisy_constellation_mi
 
 NEURON_INPUTS = np.array([-3.0, -1.0, 1.0, 3.0])
@@ -60,66 +58,4 @@ def single_neuron_curve(
         truth = noisy_constellation_mi(np.tanh(w * NEURON_INPUTS + bias)[:, None], beta)
         rows.append({"w": w, "i_sp": h.mi - noise_entropy, "i_sp_lo": h.lo - noise_entropy,
                      "i_sp_hi": h.hi - noise_entropy, "i_true": truth})
-    return pd.DataFrame(rows)
-
-
-@torch.no_grad()
-def propagate(model: MLP, x: torch.Tensor, generator: torch.Generator) -> list[torch.Tensor]:
-    """Noiseless outputs S_1 .. S_L of one noisy pass of ``x`` (n, d_0), noise from ``generator``."""
-    outputs, t = [], x
-    for block in model.layers:
-        s = block.clean(t)
-        outputs.append(s)
-        beta = block.noise.scale
-        t = s + beta * torch.randn(s.shape, generator=generator) if beta > 0 else s
-    return outputs
-
-
-def noisy_net_planes(
-    model: MLP, x: np.ndarray, y: np.ndarray, beta: float, n_cond: int = 32, cond_inputs: int | None = 256,
-    n_mc: int = 4, seed: int = 0,
-) -> pd.DataFrame:
-    """SP estimates of I(X;T_l) and I(T_l;Y) (nats) for the noisy hidden layers of ``model``.
-
-    Args:
-        model: an :class:`MLP` with additive noise ``beta`` after every hidden layer.
-        x: (m, d_0) inputs, X uniform over them; y: (m,) labels.
-        beta: the network's noise standard deviation.
-        n_cond: noisy passes per input for the conditional entropies h(T_l | X = x_i).
-        cond_inputs: average the conditional entropies over this many random inputs (None: all m).
-        n_mc: Monte Carlo draws per mixture centre.
-        seed: seeds the network noise, the input subsample and the Monte Carlo draws.
-
-    Returns:
-        one row per hidden layer: ``layer`` (1-based), ``i_xl``, ``i_ly`` and their ``_lo``/``_hi``.
-    """
-    model.eval()
-    generator = torch.Generator().manual_seed(seed)
-    inputs = torch.as_tensor(x, dtype=torch.float32)
-    unconditional = propagate(model, inputs, generator)
-    rng = np.random.default_rng(seed)
-    chosen = np.arange(len(x)) if cond_inputs is None or cond_inputs >= len(x) else np.sort(
-        rng.choice(len(x), size=cond_inputs, replace=False))
-    repeated = inputs[chosen].repeat_interleave(n_cond, dim=0)  # (k * n_cond, d_0), input-major
-    conditional = propagate(model, repeated, generator)
-    rows = []
-    for layer in range(1, len(model.layers)):  # hidden layers only: the output layer is noiseless
-        s = unconditional[layer - 1].double().numpy()
-        d = s.shape[1]
-        h_t = gaussian_mixture_entropy(s, beta, n_mc=n_mc, seed=seed + layer)
-        if layer == 1:
-            h_cond, h_cond_half = 0.5 * d * math.log(2 * math.pi * math.e * beta**2), 0.0
-        else:
-            samples = conditional[layer - 1].double().numpy().reshape(len(chosen), n_cond, d)
-            per_input = np.array([
-                gaussian_mixture_entropy(c, beta, n_mc=n_mc, seed=seed + 7919 * layer + i).mi
-                for i, c in enumerate(samples)
-            ])
-            h_cond = float(per_input.mean())
-            h_cond_half = 1.96 * float(per_input.std()) / math.sqrt(len(per_input))
-        i_xl = h_t.mi - h_cond
-        half = math.hypot((h_t.hi - h_t.lo) / 2, h_cond_half)
-        i_ly = build("sp", beta=beta, n_mc=n_mc, seed=seed + layer).estimate_with_interval(s, y)
-        rows.append({"layer": layer, "i_xl": i_xl, "i_xl_lo": i_xl - half, "i_xl_hi": i_xl + half,
-                     "i_ly": i_ly.mi, "i_ly_lo": i_ly.lo, "i_ly_hi": i_ly.hi})
     return pd.DataFrame(rows)
