@@ -17,6 +17,7 @@ from infoplane.baselines.szt_runs import SZTRun, train_szt
 from infoplane.experiments.analyse import TABLE_COLUMNS, analyse_run
 from infoplane.experiments.run import train_run
 from infoplane.experiments.sample_propagation import layer_scatter
+from infoplane.experiments.spec import variant
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = str(ROOT / "../shared/datasets")
@@ -234,7 +235,7 @@ def test_the_x_autoencoder_is_the_one_the_old_command_trained(tmp_path):
 
 
 def test_bad_settings_are_refused_with_what_to_fix(tmp_path):
-    from infoplane.experiments.build import build_network, settings_of
+    from infoplane.experiments.build import build_network
 
     bad = copy.deepcopy(SPEC)
     bad["network"]["name"] = "resnet"
@@ -245,7 +246,7 @@ def test_bad_settings_are_refused_with_what_to_fix(tmp_path):
     with pytest.raises(ValueError, match="reads 'szt' inputs"):
         train_run(bad, "tanh", 0, tmp_path / "run", data_root=DATA)
     with pytest.raises(ValueError, match="sigmoid"):
-        settings_of(SPEC, "sigmoid")
+        variant(SPEC, "sigmoid")
     bad = copy.deepcopy(SPEC)
     bad["analyses"] = {"x": {"kind": "histogram"}}
     with pytest.raises(ValueError, match="kind must be one of"):

@@ -31,7 +31,8 @@ import pandas as pd
 
 from infoplane.estimators import build
 from infoplane.estimators.base import LayerEstimator
-from infoplane.experiments.build import information_limits, settings_of, table_layer_names
+from infoplane.experiments.build import information_limits, table_layer_names
+from infoplane.experiments.spec import variant
 from infoplane.train import captured_epochs, load_activations, load_eval_set
 
 TABLE_COLUMNS = ["experiment", "variant", "seed", "analysis", "estimator", "epoch", "layer", "depth",
@@ -90,7 +91,7 @@ def analyse_run(
         device: where the autoencoder runs (None: the experiment's ``device``).
         epochs: analyse only these captured epochs (None: all).
     """
-    settings = settings_of(spec, variant_name)
+    settings = variant(spec, variant_name)
     analyses = settings.get("analyses") or {}
     if not analyses:
         raise ValueError(f"experiment {spec.get('name')!r} has no analyses")

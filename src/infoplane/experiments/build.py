@@ -1,9 +1,10 @@
 """From an experiment's settings to the objects of a run: data, network, TrainConfig, limits.
 
-Everything here reads one *variant's* settings, the dict of :func:`settings_of` (the experiment
-file with the variant's overlay applied; the format of ``experiments/<name>.yaml``)::
+Everything here reads one *variant's* settings, the dict of
+:func:`infoplane.experiments.spec.variant` (the experiment file with the variant's overlay
+applied; the format of ``experiments/<name>.yaml``)::
 
-    settings = settings_of(spec, "tanh")
+    settings = variant(spec, "tanh")
     data, split = build_data(settings, seed, data_root)     # TensorData + a description
     model = build_network(settings, seed)                   # weights drawn from the seed
     config = train_config(settings, seed, capture_layers(settings, model))
@@ -27,7 +28,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from infoplane.config import overlay
 from infoplane.data import data_root as resolve_data_root
 from infoplane.data.szt import entropy_of_labels
 from infoplane.nets.mlp import BOTTLENECK2_WIDTHS, MLP, SAXE_MNIST_WIDTHS, SZT_WIDTHS
@@ -45,21 +45,6 @@ MLP_PARAMS = ("activation", "bits", "noise_std", "init")
 #: Save the checkpoint at most this often: an SZT epoch takes milliseconds, a checkpoint with the
 #: whole history many times that (a killed run redoes at most this much training).
 CHECKPOINT_SECONDS = 10.0
-
-
-def settings_of(spec: dict[str, Any], variant_name: str) -> dict[str, Any]:
-    """The experiment ``spec`` with the overlay of its variant ``variant_name`` applied."""
-    try:
-        from infoplane.experiments.spec import variant
-    except ModuleNotFoundError as err:  # until the loader lands: its variant() is this overlay
-        if err.name != "infoplane.experiments.spec":
-            raise
-        variants = spec.get("variants") or {}
-        if variant_name not in variants:
-            raise ValueError(f"experiment {spec.get('name')!r} has no variant {variant_name!r}; "
-                             f"variants: {sorted(variants)}") from None
-        return overlay(spec, variants[variant_name] or {})
-    return variant(spec, variant_name)
 
 
 def is_mlp(settings: dict[str, Any]) -> bool:

@@ -23,10 +23,10 @@ from infoplane.experiments.build import (
     build_data,
     build_network,
     capture_layers,
-    settings_of,
     table_layer_names,
     train_config,
 )
+from infoplane.experiments.spec import variant
 from infoplane.files import load_torch
 from infoplane.train import train
 
@@ -61,7 +61,7 @@ def train_run(
         ``run_dir``.
     """
     run_dir = Path(run_dir)
-    settings = settings_of(spec, variant_name)
+    settings = variant(spec, variant_name)
     data, split = build_data(settings, seed, data_root)
     model = build_network(settings, seed)
     layers = capture_layers(settings, model)

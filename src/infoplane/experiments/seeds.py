@@ -31,7 +31,8 @@ from infoplane.estimators import build
 from infoplane.estimators.binning import bin_layer
 from infoplane.estimators.grouped import grouped_plugin_information
 from infoplane.experiments.analyse import TABLE_COLUMNS
-from infoplane.experiments.build import build_data, build_network, is_mlp, settings_of
+from infoplane.experiments.build import build_data, build_network, is_mlp
+from infoplane.experiments.spec import variant
 from infoplane.nets.batched import SeedData, SeedStack, noise_seed, train_seeds
 from infoplane.parallel import parallel_map
 from infoplane.train import capture_schedule
@@ -120,7 +121,7 @@ def train_seeds_at_once(
         (the MI table, columns ``TABLE_COLUMNS``, one row per seed, analysis, captured epoch
         and layer; the training history, one row per seed and epoch).
     """
-    settings = settings_of(spec, variant_name)
+    settings = variant(spec, variant_name)
     if not is_mlp(settings):
         raise ValueError(f"batched seeds train MLPs; {settings['network']['name']!r} is not one")
     train = settings["train"]
