@@ -377,7 +377,7 @@ def cmd_analyse(args: argparse.Namespace) -> None:
     from infoplane.analysis import analyse_run
     from infoplane.compression.image_autoencoder import ImageAutoencoderCompressor
     from infoplane.experiment import analysis_configs
-    from infoplane.train import load_eval_set
+    from infoplane.runstore import load_eval_set
 
     if args.threads:
         import torch

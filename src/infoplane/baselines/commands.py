@@ -101,7 +101,7 @@ def cmd_sp(args: argparse.Namespace) -> None:
     from infoplane.baselines.goldfeld import noisy_net_planes, propagate
     from infoplane.baselines.planes import MI_COLUMNS, accuracies
     from infoplane.baselines.szt_runs import SZTRun, load_model
-    from infoplane.train import captured_epochs, load_eval_set
+    from infoplane.runstore import captured_epochs, load_eval_set
 
     torch.set_num_threads(args.threads)
     config = json.loads((args.run_dir / "config.json").read_text())

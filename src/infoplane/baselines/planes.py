@@ -24,7 +24,7 @@ import pandas as pd
 
 from infoplane.estimators import build
 from infoplane.estimators.base import LayerEstimator
-from infoplane.train import captured_epochs, load_activations, load_eval_set
+from infoplane.runstore import captured_epochs, load_activations, load_eval_set
 
 #: Columns of an MI table (the project's contract), plus the variant and the accuracies.
 MI_COLUMNS = [

@@ -29,9 +29,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from infoplane.arrays import label_entropy
 from infoplane.data import data_root
 from infoplane.data.images import eval_subset, image_data
-from infoplane.data.szt import entropy_of_labels, load_szt
+from infoplane.data.szt import load_szt
 from infoplane.files import load_torch
 from infoplane.nets.mlp import BOTTLENECK2_WIDTHS, MLP, SAXE_MNIST_WIDTHS, SZT_WIDTHS
 from infoplane.train import TensorData, TrainConfig, capture_schedule, train
@@ -146,7 +147,7 @@ def information_limits(run: SZTRun, configured_root: str | None = None) -> tuple
         labels = labels.numpy()[run.eval_subset()]
     else:
         labels = load_szt(configured_root).y
-    return len(labels), entropy_of_labels(labels)
+    return len(labels), label_entropy(labels)
 
 
 def weights_path(run_dir: str | os.PathLike[str], epoch: int) -> Path:
