@@ -58,6 +58,7 @@ def check_choice(value: Any, name: str, choices: tuple[Any, ...]) -> Any:
 
 
 def check_optional_str(value: Any, name: str) -> str | None:
+    """``value`` if it is a string or None, else ``ValueError``."""
     if value is not None and not isinstance(value, str):
         raise ValueError(f"{name} must be a string or None, got {value!r}")
     return value
