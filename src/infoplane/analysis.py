@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from infoplane.arrays import label_entropy
 from infoplane.compression.pca import PCACompressor
 from infoplane.estimators import build
 from infoplane.parallel import parallel_map
@@ -81,13 +82,6 @@ class AnalysisConfig:
             raise ValueError(f"pca_fit must be one of {PCA_FITS}, got {self.pca_fit!r}")
         if self.layer_dim < 1:
             raise ValueError(f"layer_dim must be >= 1, got {self.layer_dim}")
-
-
-def label_entropy(labels: np.ndarray) -> float:
-    """Plug-in entropy of integer labels (n,), in nats."""
-    _, counts = np.unique(labels, return_counts=True)
-    p = counts / counts.sum()
-    return float(-np.sum(p * np.log(p)))
 
 
 def _layer_names(store: RunStore, epoch: int, config: AnalysisConfig) -> list[str]:

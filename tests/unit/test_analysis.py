@@ -13,7 +13,8 @@ from torch import nn
 from infoplane.analysis import MI_COLUMNS, AnalysisConfig, aggregate_seeds, analyse_run, flag_values
 from infoplane.compression.pca import PCACompressor
 from infoplane.nets.noise import NoiseInjection
-from infoplane.train import TensorData, TrainConfig, load_eval_set, seeded, train
+from infoplane.runstore import load_eval_set
+from infoplane.train import TensorData, TrainConfig, seeded, train
 
 
 def blobs(n: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from infoplane.baselines.szt_runs import SZTRun, train_szt
+
 from infoplane.experiments.analyse import TABLE_COLUMNS, analyse_run
 from infoplane.experiments.run import train_run
 from infoplane.experiments.sample_propagation import layer_scatter
@@ -109,6 +109,7 @@ def test_sample_propagation_gives_the_numbers_of_baseline_sp(tmp_path):
 
 def test_batched_seeds_give_the_numbers_of_separate_runs(tmp_path):
     from infoplane.baselines.szt_seeds import train_szt_seeds
+
     from infoplane.experiments.seeds import train_seeds_at_once
 
     seeds = [3, 7]
@@ -152,7 +153,7 @@ class _FixedCodes:
 def test_a_compressed_analysis_gives_the_numbers_of_the_old_analysis(tmp_path):
     from infoplane.analysis import AnalysisConfig
     from infoplane.analysis import analyse_run as old_analyse_run
-    from infoplane.train import load_eval_set
+    from infoplane.runstore import load_eval_set
 
     spec = copy.deepcopy(SPEC)
     spec["analyses"] = {"wkl": {"kind": "compressed", "estimator": "wkl", "params": {"k": 5},
@@ -176,6 +177,7 @@ def test_a_compressed_analysis_gives_the_numbers_of_the_old_analysis(tmp_path):
 def test_a_butakov_cnn_run_stores_what_the_old_train_command_stored(tmp_path):
     """Same data, weights, batches and noise: every captured layer and the history are equal."""
     from infoplane.experiment import build_data, build_network, train_config
+
     from infoplane.train import load_activations, seeded, train
 
     cnn = {"sigma": 1.0e-3, "noise": "relative", "detach_scale": False, "noise_in_eval": True, "dropout": 0.1}

@@ -33,7 +33,7 @@ from infoplane.estimators import build
 from infoplane.estimators.base import LayerEstimator
 from infoplane.experiments.build import information_limits, table_layer_names
 from infoplane.experiments.spec import variant
-from infoplane.train import captured_epochs, load_activations, load_eval_set
+from infoplane.runstore import captured_epochs, load_activations, load_eval_set
 
 TABLE_COLUMNS = ["experiment", "variant", "seed", "analysis", "estimator", "epoch", "layer", "depth",
                  "i_xl", "i_ly", "i_xl_lo", "i_xl_hi", "i_ly_lo", "i_ly_hi", "h_x", "h_y",

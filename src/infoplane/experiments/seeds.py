@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from infoplane.data.szt import entropy_of_labels
+from infoplane.arrays import label_entropy
 from infoplane.estimators import build
 from infoplane.estimators.binning import bin_layer
 from infoplane.estimators.grouped import grouped_plugin_information
@@ -155,7 +155,7 @@ def train_seeds_at_once(
     history = train_seeds(stack, data, seeds, epochs, int(train["batch_size"]), float(train["lr"]),
                           train.get("optimizer", "adam"), capture_epochs=schedule, on_capture=measure,
                           progress=progress)
-    limits = {"h_x": math.log(len(labels)), "h_y": entropy_of_labels(labels)}
+    limits = {"h_x": math.log(len(labels)), "h_y": label_entropy(labels)}
     names = {"experiment": spec["name"], "variant": variant_name}
     table = _table(measured, history, len(stack.widths) - 1, seeds, settings["analyses"], names, limits)
     return table, history
