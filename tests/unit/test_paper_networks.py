@@ -1,5 +1,6 @@
-"""The baseline analyses: exact quantised MI against a brute-force count, the single noisy neuron
-against numerical integration, and the SZT sanity limits on a tiny training run."""
+"""The networks of the four earlier papers: exact quantised MI against a brute-force count, the
+single noisy neuron against numerical integration, and the SZT limits on tiny training runs of the
+experiment model (train_run, then analyse_run)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from infoplane.baselines.goldfeld import single_neuron_curve
-from infoplane.baselines.planes import run_planes
-from infoplane.baselines.summary import aggregate, final_epoch_summary, sanity_flags
-from infoplane.baselines.szt_runs import SZTRun, train_szt
 
 from infoplane.arrays import label_entropy
 from infoplane.estimators import build
+from infoplane.experiments import analyse_run, load_experiment, train_run
+from infoplane.experiments.sample_propagation import single_neuron_curve
 from infoplane.nets.mlp import MLP
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,75 +75,71 @@ def test_single_neuron_sp_matches_numerical_integration():
     assert truth.idxmax() not in (0, len(truth) - 1)
 
 
+TINY_VARIANTS = {"tanh": {"network": {"activation": "tanh"}}, "relu": {"network": {"activation": "relu"}},
+                 "relu-8bit": {"network": {"activation": "relu", "bits": 8}}}
+LIMIT_ANALYSES = {
+    "szt": {"kind": "layer", "estimator": "binning", "params": {"scheme": "szt"}},
+    "range": {"kind": "layer", "estimator": "binning", "params": {"scheme": "uniform", "n_bins": 30}},
+    "w0.07": {"kind": "layer", "estimator": "binning", "params": {"scheme": "saxe", "width": 0.07}},
+    "exact": {"kind": "layer", "estimator": "discrete"},
+}
+
+
+def tiny_szt_spec(analyses: dict) -> dict:
+    """szt_binning at a tiny scale: 4 epochs (3 captured), lr 1e-2; float tanh, float ReLU, 8-bit ReLU."""
+    overrides = {"train.epochs": 4, "train.lr": 1e-2, "capture.schedule.log_points": 2, "seeds": [0]}
+    spec = load_experiment(ROOT / "experiments" / "szt_binning.yaml", "quick", overrides)
+    return {**spec, "variants": TINY_VARIANTS, "analyses": analyses}
+
+
 @pytest.fixture(scope="module")
 def tiny_runs(tmp_path_factory):
-    """Three tiny SZT runs: float tanh, float ReLU, 8-bit ReLU (4 epochs, 3 captured)."""
+    """Three tiny SZT runs of seed 0, by variant."""
     base = tmp_path_factory.mktemp("szt")
-    runs = {}
-    for name, settings in {"tanh": {}, "relu": {"activation": "relu"},
-                           "relu-8bit": {"activation": "relu", "bits": 8}}.items():
-        run = SZTRun(epochs=4, log_points=2, batch_size=512, lr=1e-2, **settings)
-        runs[name] = train_szt(run, base / name, str(DATA))
-    return runs
+    spec = tiny_szt_spec(LIMIT_ANALYSES)
+    return {name: train_run(spec, name, 0, base / name, data_root=DATA, threads=1) for name in TINY_VARIANTS}
 
 
 @needs_szt
 def test_szt_limits_hold_for_every_layer_and_epoch(tiny_runs):
-    analyses = {"szt": {"estimator": "binning", "scheme": "szt"},
-                "range": {"estimator": "binning", "scheme": "uniform", "n_bins": 30},
-                "w0.07": {"estimator": "binning", "scheme": "saxe", "width": 0.07},
-                "exact": {"estimator": "discrete"}}
-    table = pd.concat([run_planes(d, analyses, "test", name, 0) for name, d in tiny_runs.items()])
+    spec = tiny_szt_spec(LIMIT_ANALYSES)
+    table = pd.concat([analyse_run(spec, name, 0, d) for name, d in tiny_runs.items()], ignore_index=True)
     y = np.load(tiny_runs["tanh"] / "eval_set.npz")["labels"]
     h_y = label_entropy(y)
     assert h_y / LOG2 == pytest.approx(0.99916, abs=1e-5)
+    np.testing.assert_allclose(table["h_y"], h_y, rtol=1e-12)
+    np.testing.assert_allclose(table["h_x"], math.log(4096), rtol=1e-12)
     assert table["epoch"].nunique() == 3 and table["layer"].nunique() == 6
+    assert len(table) == 3 * 4 * 3 * 6   # variants x analyses x captured epochs x layers
     assert (table["i_xl"] <= math.log(4096) + 1e-9).all() and (table["i_ly"] <= h_y + 1e-9).all()
     assert (table[["i_xl", "i_ly"]] >= -1e-12).all().all()
-    assert sanity_flags(table, 4096, h_y)["ok"]
+    # every estimate of a layer is a function of the one before: binning and counting obey the DPI
+    # only within a scheme, so check the exact counts: H(T_l) never grows along a quantised net
+    exact = table[(table.variant == "relu-8bit") & (table.analysis == "exact")]
+    for _, rows in exact.groupby("epoch"):
+        assert (np.diff(rows.sort_values("depth")["i_xl"].to_numpy()) <= 1e-12).all()
     # a layer with I(T;Y) = H(Y) must separate the classes; T_1 of a fresh tanh net is injective
-    first = table[(table.layer == 1) & (table.variant == "tanh") & (table.estimator == "exact")]
+    first = table[(table.layer == "T1") & (table.variant == "tanh") & (table.estimator == "discrete")]
+    assert len(first) == 3
     np.testing.assert_allclose(first["i_xl"], math.log(4096))
-    # the flags notice a violation
-    broken = table.copy()
-    broken.loc[broken.index[0], "i_ly"] = h_y + 0.01
-    assert not sanity_flags(broken.reset_index(drop=True), 4096, h_y)["ok"]
-    summary = aggregate(table)
-    assert set(summary["seeds"]) == {1}
-    finals = final_epoch_summary(summary)
-    assert (finals["compression_bits"] >= -1e-9).all()
 
 
 @pytest.mark.slow
 @needs_szt
-def test_szt_limits_hold_for_kde_and_sp(tiny_runs, tmp_path):
-    from infoplane.baselines.goldfeld import noisy_net_planes
-
+def test_szt_limits_hold_for_kde_and_sp(tiny_runs):
     from infoplane.data.szt import load_szt
+    from infoplane.experiments.sample_propagation import noisy_net_planes
 
-    analyses = {"up": {"estimator": "kde-upper", "noise_variance": 1e-3},
-                "low": {"estimator": "kde-lower", "noise_variance": 1e-3}}
-    table = run_planes(tiny_runs["tanh"], analyses, "test", "tanh", 0, epochs=[4])
+    analyses = {"up": {"kind": "layer", "estimator": "kde-upper", "params": {"noise_variance": 1e-3}},
+                "low": {"kind": "layer", "estimator": "kde-lower", "params": {"noise_variance": 1e-3}}}
+    table = analyse_run(tiny_szt_spec(analyses), "tanh", 0, tiny_runs["tanh"], epochs=[4])
     data = load_szt(str(DATA))
     h_y = label_entropy(data.y)
-    assert sanity_flags(table, 4096, h_y)["ok"]
-    wide = table.pivot(index="layer", columns="estimator", values="i_xl")
+    assert len(table) == 2 * 6 and (table["epoch"] == 4).all()
+    assert (table["i_xl"] <= math.log(4096) + 1e-9).all() and (table["i_ly"] <= h_y + 1e-9).all()
+    assert (table[["i_xl", "i_ly"]] >= -1e-12).all().all()
+    wide = table.pivot(index="layer", columns="analysis", values="i_xl")
     assert (wide["low"] <= wide["up"] + 1e-9).all()
     net = MLP((12, 10, 7, 5, 4, 3, 2), noise_std=0.1, seed=0)
     sp = noisy_net_planes(net, data.x, data.y, 0.1, n_cond=16, cond_inputs=64, n_mc=2)
     assert (sp["i_xl"] <= math.log(4096) + 0.05).all() and (sp["i_ly"] <= h_y + 0.01).all()
-
-
-def test_final_epoch_summary_reads_dips_and_fitting_off_the_curves():
-    ln2 = math.log(2)
-    # I(X;T) 1, 3, 2, 2.5 bits: peak 3 at epoch 10, a dip of 1 bit, last 2.5 (0.5 below the peak)
-    summary = pd.DataFrame({
-        "variant": "v", "estimator": "e", "layer": 1, "epoch": [0, 10, 20, 30],
-        "i_xl_mean": [v * ln2 for v in (1.0, 3.0, 2.0, 2.5)],
-        "i_ly_mean": [v * ln2 for v in (0.2, 0.5, 0.7, 0.9)], "test_acc_mean": 0.9,
-        "train_acc_mean": [math.nan, 0.75, 0.9, 0.95],
-    })
-    row = final_epoch_summary(summary).iloc[0]
-    assert row["compression_bits"] == pytest.approx(0.5) and row["largest_dip_bits"] == pytest.approx(1.0)
-    assert row["fit_bits"] == pytest.approx(0.7) and row["peak_epoch"] == 10
-    assert row["train_error_at_peak"] == pytest.approx(0.25)  # compression starts at 75 % training accuracy
