@@ -223,12 +223,14 @@ def cmd_plot(args: argparse.Namespace) -> None:
     import pandas as pd
 
     from infoplane import plots
+    from infoplane.tables import load_table
 
     _input_file(args.table, "--table")
     for out in args.out:
         if out.is_dir():
             raise ValueError(f"--out {out} is a directory; give a file path")
-    table = pd.read_csv(args.table)
+    mi_figure = args.kind in ("infoplane", "mi-epoch")
+    table = load_table(args.table) if mi_figure else pd.read_csv(args.table)
     history = None
     if args.history is not None:
         history = pd.read_csv(_input_file(args.history, "--history"))
@@ -395,40 +397,52 @@ def cmd_analyse(args: argparse.Namespace) -> None:
     print(f"{len(table)} rows -> {args.out}", file=sys.stderr)
 
 
+def _table_columns(table, histories):
+    """Today's Butakov tables in the columns of :data:`infoplane.tables.MI_COLUMNS`: the analysis
+    is the PCA mode, the depth the layers' forward order (``exp(L)`` at L's), the accuracies
+    from the histories; H(X) is not known here (NaN: not checked)."""
+    import pandas as pd
+
+    order = {name: depth for depth, name in enumerate(
+        dict.fromkeys(n for n in table["layer"] if not n.startswith("exp(")), start=1)}
+    table = table.assign(
+        variant=table["variant"] if "variant" in table else "",
+        analysis=table["analysis"] if "analysis" in table else table["pca_fit"],
+        depth=[order.get(n[4:-1] if n.startswith("exp(") else n) for n in table["layer"]])
+    if "h_x" not in table:
+        table["h_x"] = float("nan")
+    if histories and "test_acc" not in table:
+        acc = pd.concat(histories)[["seed", "epoch", "test_acc", "train_acc"]]
+        table = table.merge(acc, on=["seed", "epoch"], how="left")
+    return table
+
+
 def cmd_combine(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from infoplane.analysis import aggregate_seeds, compression_summary, fastest_loss_drop_epoch, flag_counts
+    from infoplane.summaries import metrics
+    from infoplane.tables import aggregate, load_table
 
     tables = []
     for path in args.tables:
         _input_file(path, "MI table")
-        tables.append(pd.read_csv(path, keep_default_na=False, na_values=[""]))
+        tables.append(load_table(path))
     table = pd.concat(tables, ignore_index=True)
-    table["flags"] = table["flags"].fillna("")
-    aggregated = aggregate_seeds(table)
-    outputs = {args.out: table, args.aggregated: aggregated}
     histories = []
     for path in args.history or []:  # RUN/history.csv; the seed is read from the run's config
         run_config = json.loads((path.parent / "config.json").read_text())
         histories.append(pd.read_csv(path).assign(seed=run_config["train"]["seed"]))
+    table = _table_columns(table, histories)
+    aggregated = aggregate(table)
+    outputs = {args.out: table, args.aggregated: aggregated}
     if histories:
         outputs[args.history_out] = pd.concat(histories, ignore_index=True)
     for path, frame in outputs.items():
         if path is not None:
             write_csv(frame, path)
     if args.metrics is not None:
-        final = {}
-        for frame in histories:
-            last = frame.iloc[-1]
-            final[f"seed-{int(last['seed'])}"] = {
-                "epoch": int(last["epoch"]), "test_acc": float(last["test_acc"]),
-                "test_loss": float(last["test_loss"]),
-            }
-        fastest = fastest_loss_drop_epoch(pd.concat(histories)) if histories else None
-        write_json({"rows": len(table), "flags": flag_counts(table), "final": final,
-                    "fastest_loss_drop_epoch": fastest,
-                    "i_xl_peak_and_drop": compression_summary(aggregated, fastest)}, args.metrics)
+        history = pd.concat(histories, ignore_index=True) if histories else None
+        write_json(metrics(table, aggregated, history), args.metrics)
 
 
 def _device(value: str) -> str:

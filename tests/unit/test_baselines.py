@@ -13,13 +13,15 @@ import pandas as pd
 import pytest
 import torch
 
+from infoplane.baselines.commands import to_mi_table
 from infoplane.baselines.goldfeld import single_neuron_curve
 from infoplane.baselines.planes import run_planes
-from infoplane.baselines.summary import aggregate, final_epoch_summary, sanity_flags
 from infoplane.baselines.szt_runs import SZTRun, train_szt
 from infoplane.data.szt import entropy_of_labels
 from infoplane.estimators import build
+from infoplane.flags import sanity
 from infoplane.nets.mlp import MLP
+from infoplane.tables import aggregate, finals
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "../shared/datasets"
@@ -101,18 +103,17 @@ def test_szt_limits_hold_for_every_layer_and_epoch(tiny_runs):
     assert table["epoch"].nunique() == 3 and table["layer"].nunique() == 6
     assert (table["i_xl"] <= math.log(4096) + 1e-9).all() and (table["i_ly"] <= h_y + 1e-9).all()
     assert (table[["i_xl", "i_ly"]] >= -1e-12).all().all()
-    assert sanity_flags(table, 4096, h_y)["ok"]
+    assert sanity(to_mi_table(table, 4096, h_y))["ok"]
     # a layer with I(T;Y) = H(Y) must separate the classes; T_1 of a fresh tanh net is injective
     first = table[(table.layer == 1) & (table.variant == "tanh") & (table.estimator == "exact")]
     np.testing.assert_allclose(first["i_xl"], math.log(4096))
     # the flags notice a violation
     broken = table.copy()
     broken.loc[broken.index[0], "i_ly"] = h_y + 0.01
-    assert not sanity_flags(broken.reset_index(drop=True), 4096, h_y)["ok"]
-    summary = aggregate(table)
-    assert set(summary["seeds"]) == {1}
-    finals = final_epoch_summary(summary)
-    assert (finals["compression_bits"] >= -1e-9).all()
+    assert not sanity(to_mi_table(broken.reset_index(drop=True), 4096, h_y))["ok"]
+    summary = aggregate(to_mi_table(table, 4096, h_y))
+    assert set(summary["n_seeds"]) == {1}
+    assert (finals(summary)["compression_bits"] >= -1e-9).all()
 
 
 @pytest.mark.slow
@@ -126,24 +127,9 @@ def test_szt_limits_hold_for_kde_and_sp(tiny_runs, tmp_path):
     table = run_planes(tiny_runs["tanh"], analyses, "test", "tanh", 0, epochs=[4])
     data = load_szt(str(DATA))
     h_y = entropy_of_labels(data.y)
-    assert sanity_flags(table, 4096, h_y)["ok"]
+    assert sanity(to_mi_table(table, 4096, h_y))["ok"]
     wide = table.pivot(index="layer", columns="estimator", values="i_xl")
     assert (wide["low"] <= wide["up"] + 1e-9).all()
     net = MLP((12, 10, 7, 5, 4, 3, 2), noise_std=0.1, seed=0)
     sp = noisy_net_planes(net, data.x, data.y, 0.1, n_cond=16, cond_inputs=64, n_mc=2)
     assert (sp["i_xl"] <= math.log(4096) + 0.05).all() and (sp["i_ly"] <= h_y + 0.01).all()
-
-
-def test_final_epoch_summary_reads_dips_and_fitting_off_the_curves():
-    ln2 = math.log(2)
-    # I(X;T) 1, 3, 2, 2.5 bits: peak 3 at epoch 10, a dip of 1 bit, last 2.5 (0.5 below the peak)
-    summary = pd.DataFrame({
-        "variant": "v", "estimator": "e", "layer": 1, "epoch": [0, 10, 20, 30],
-        "i_xl_mean": [v * ln2 for v in (1.0, 3.0, 2.0, 2.5)],
-        "i_ly_mean": [v * ln2 for v in (0.2, 0.5, 0.7, 0.9)], "test_acc_mean": 0.9,
-        "train_acc_mean": [math.nan, 0.75, 0.9, 0.95],
-    })
-    row = final_epoch_summary(summary).iloc[0]
-    assert row["compression_bits"] == pytest.approx(0.5) and row["largest_dip_bits"] == pytest.approx(1.0)
-    assert row["fit_bits"] == pytest.approx(0.7) and row["peak_epoch"] == 10
-    assert row["train_error_at_peak"] == pytest.approx(0.25)  # compression starts at 75 % training accuracy

@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 import torch
 
+from infoplane.baselines.commands import to_mi_table
 from infoplane.baselines.planes import run_planes
-from infoplane.baselines.summary import sanity_flags
 from infoplane.baselines.szt_runs import SZTRun, information_limits, train_szt
 from infoplane.data.szt import entropy_of_labels
+from infoplane.flags import sanity
 from infoplane.nets.mlp import bottleneck2_mlp
 from tests.unit.test_baselines import assert_exact_mi_is_counting, brute_force_entropy
 
@@ -79,7 +80,7 @@ def test_mnist_limits_hold_for_every_layer_and_epoch(tiny_mnist, name):
     assert np.isfinite(table[["i_xl", "i_ly"]].to_numpy()).all()
     assert (table["i_xl"] >= -1e-12).all() and (table["i_xl"] <= math.log(n_eval) + 1e-9).all()
     assert (table["i_ly"] >= -1e-12).all() and (table["i_ly"] <= h_y + 1e-9).all()
-    assert sanity_flags(table, n_eval, h_y)["ok"]
+    assert sanity(to_mi_table(table, n_eval, h_y))["ok"]
     # the 1024- or 16-wide first layer separates all 200 images: I(X;T_1) = ln 200 (KDE: noise
     # variance 0.1 is tiny against the distances between images in that layer)
     first = table[table["layer"] == 1]

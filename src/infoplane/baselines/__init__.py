@@ -7,7 +7,7 @@
     planes     per-run, per-epoch, per-layer I(X;T) and I(T;Y) by a registry estimator
                (binning, KDE bounds, exact discrete counts), X uniform over the inputs
     goldfeld   sample propagation through a noisy network, and the single noisy neuron
-    summary    aggregation over seeds (mean and spread) and the sanity flags
+    (aggregation over seeds and the sanity flags: infoplane.tables, infoplane.flags)
 
 Every experiment of ``experiments/`` is: train (several seeds) -> planes -> summary -> figures.
 """

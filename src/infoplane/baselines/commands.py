@@ -166,19 +166,30 @@ def cmd_ib_curve(args: argparse.Namespace) -> None:
     _write_csv(pd.concat(parts, ignore_index=True), args.out)
 
 
+def to_mi_table(table: pd.DataFrame, n_eval: int, h_y: float) -> pd.DataFrame:
+    """A baseline MI table in the columns of :data:`infoplane.tables.MI_COLUMNS`: its
+    ``estimator`` column holds the analysis name, its layers are numbers 1..L (T1..TL)."""
+    depth = table["layer"].astype(int)
+    return table.assign(analysis=table["estimator"], layer="T" + depth.astype(str), depth=depth,
+                        h_x=math.log(n_eval), h_y=h_y, flags="")
+
+
 def cmd_summarise(args: argparse.Namespace) -> None:
-    from infoplane.baselines.summary import aggregate, final_epoch_summary, sanity_flags
+    from infoplane.flags import sanity
+    from infoplane.tables import aggregate, finals, save_table
 
     missing = [str(p) for p in args.tables if not p.exists()]
     if missing:
         raise ValueError(f"tables missing: {', '.join(missing)}")
-    table = pd.concat([pd.read_csv(p) for p in args.tables], ignore_index=True)
     n_eval, h_y = _limits(args)
-    flags = sanity_flags(table, n_eval, h_y, tol=args.tolerance)
+    table = to_mi_table(pd.concat([pd.read_csv(p) for p in args.tables], ignore_index=True), n_eval, h_y)
+    flags = sanity(table, tol=args.tolerance)
     aggregated = aggregate(table)
-    _write_csv(aggregated, args.out)
+    save_table(aggregated, args.out)
     if args.finals is not None:
-        _write_csv(final_epoch_summary(aggregated), args.finals)
+        # The claims read finals.csv with the analysis under `estimator` and layer numbers.
+        summary = finals(aggregated)
+        _write_csv(summary.assign(estimator=summary["analysis"], layer=summary["depth"]), args.finals)
     write_text(args.flags, json.dumps(flags, indent=2, sort_keys=True) + "\n")
     if not flags["ok"]:
         raise ValueError(f"{flags['violations']} estimates break I(X;T) <= H(X) or I(T;Y) <= H(Y); "
@@ -186,23 +197,23 @@ def cmd_summarise(args: argparse.Namespace) -> None:
 
 
 def cmd_plot(args: argparse.Namespace) -> None:
-    from infoplane.baselines import plots
+    from infoplane import plots
+    from infoplane.tables import load_table
 
     if not args.table.exists():
         raise ValueError(f"table {args.table} does not exist")
-    table = pd.read_csv(args.table)
-    panels = [tuple(p) for p in json.loads(args.panels)] if args.panels else []
-    if args.kind == "plane":
-        n_eval, h_y = _limits(args)
-        ib = pd.read_csv(args.ib) if args.ib is not None else None
-        plots.plot_information_planes(table, args.out, panels, math.log2(n_eval), h_y / math.log(2),
-                                      ib=ib, title=args.title)
-    elif args.kind == "epochs":
-        plots.plot_mi_over_epochs(table, args.out, panels, title=args.title)
+    panels = [tuple(p) for p in json.loads(args.panels)] if args.panels else None
+    if args.kind in ("plane", "epochs"):
+        table = load_table(args.table)  # the aggregated table of `summarise` (H(X), H(Y) in it)
+        if args.kind == "plane":
+            ib = pd.read_csv(args.ib) if args.ib is not None else None
+            plots.plot_information_plane(table, args.out, panels, title=args.title, ib=ib)
+        else:
+            plots.plot_mi_epoch(table, None, args.out, panels, title=args.title)
     elif args.kind == "neuron":
-        plots.plot_single_neuron(table, args.out, args.beta, title=args.title)
+        plots.plot_single_neuron(pd.read_csv(args.table), args.out, args.beta, title=args.title)
     else:
-        plots.plot_layer_scatter(table, args.out, title=args.title)
+        plots.plot_layer_scatter(pd.read_csv(args.table), args.out, title=args.title)
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
