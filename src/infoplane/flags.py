@@ -91,18 +91,18 @@ def sanity(table: pd.DataFrame, tol: float = 1e-9) -> dict[str, object]:
         ``tolerance_nats``, ``rows``, ``violations`` (rows that break a limit), ``ok`` (none
         does), and per analysis the extreme values in bits and its violations.
     """
+    table = table.reset_index(drop=True)  # rows by position (a concatenation repeats labels)
     i_xl, i_ly = table["i_xl"].to_numpy(dtype=float), table["i_ly"].to_numpy(dtype=float)
     h_x, h_y = table["h_x"].to_numpy(dtype=float), table["h_y"].to_numpy(dtype=float)
     bad = (i_xl > h_x + tol) | (i_ly > h_y + tol) | (i_xl < -tol) | (i_ly < -tol)
     per_analysis = {}
     for name, rows in table.groupby("analysis", sort=False):
-        at = table.index.get_indexer(rows.index)
         per_analysis[str(name)] = {
             "max_i_xl_bits": float(rows["i_xl"].max() / LN2),
             "max_i_ly_bits": float(rows["i_ly"].max() / LN2),
             "min_i_xl_bits": float(rows["i_xl"].min() / LN2),
             "min_i_ly_bits": float(rows["i_ly"].min() / LN2),
-            "violations": int(bad[at].sum()),
+            "violations": int(bad[rows.index].sum()),
         }
     return {
         "h_x_bits": float(np.nanmax(h_x) / LN2) if np.isfinite(h_x).any() else None,
