@@ -5,7 +5,8 @@ trajectory through its per-epoch means over seeds, points coloured by epoch (log
 marker per layer. All panels share their axes, which run from 0 to the limits H(X) and H(Y)
 (the table's ``h_x`` / ``h_y`` columns, drawn as dashed lines): a value outside them is
 impossible, so it is drawn at the axis edge as a red marker and counted in the panel's title,
-never allowed to stretch the axes.
+never allowed to stretch the axes. A table without a limit (NaN) ends that axis at the largest
+mean value instead, and draws no line for it.
 """
 
 from __future__ import annotations
@@ -31,13 +32,15 @@ def epoch_norm(epochs: pd.Series) -> LogNorm:
     return LogNorm(vmin=int(epochs.min()) + 1, vmax=max(int(epochs.max()) + 1, int(epochs.min()) + 2))
 
 
-def _limit(values: pd.Series, fallback: pd.Series) -> float:
-    """The axis top: the table's limit (H(X) or H(Y)) or, without one, the largest value seen."""
-    finite = values[np.isfinite(values)]
-    if len(finite):
-        return float(finite.max())
-    seen = fallback[np.isfinite(fallback)]
-    return float(seen.max()) if len(seen) and seen.max() > 0 else 1.0
+def _limit(rows: pd.DataFrame, column: str, values: str) -> tuple[float, bool]:
+    """The axis top in nats: the table's limit (H(X) or H(Y)), and True; or, when the table does
+    not know it, the largest value seen, and False."""
+    limits = rows[column].to_numpy(dtype=float) if column in rows else np.array([])
+    if np.isfinite(limits).any():
+        return float(np.nanmax(limits)), True
+    seen = rows[values].to_numpy(dtype=float)
+    seen = seen[np.isfinite(seen)]
+    return (float(seen.max()) if seen.size and seen.max() > 0 else 1.0), False
 
 
 def _draw_ib(ax, ib: pd.DataFrame, scale: float, h_x: float, h_y: float) -> None:
@@ -75,8 +78,8 @@ def plot_information_plane(table: pd.DataFrame, outputs: Target = None, panels: 
     specs = panel_specs(table, panels)
     parts = [panel_rows(table, spec) for spec in specs]
     shown = pd.concat(parts)
-    h_x = _limit(shown["h_x"] if "h_x" in shown else pd.Series(dtype=float), shown["i_xl"]) * scale
-    h_y = _limit(shown["h_y"] if "h_y" in shown else pd.Series(dtype=float), shown["i_ly"]) * scale
+    (h_x, known_x), (h_y, known_y) = _limit(shown, "h_x", "i_xl"), _limit(shown, "h_y", "i_ly")
+    h_x, h_y = h_x * scale, h_y * scale
     norm = epoch_norm(shown["epoch"])
     given = given_axes(outputs, len(specs))
     if given is None:
@@ -100,8 +103,10 @@ def plot_information_plane(table: pd.DataFrame, outputs: Target = None, panels: 
                                 norm=norm, s=14, marker=marker[layer], edgecolors="none", zorder=2)
             ax.scatter(x[beyond], y[beyond], s=22, marker=marker[layer], facecolors="none", edgecolors="red",
                        lw=0.8, zorder=3, clip_on=False)
-        ax.axvline(h_x, color="k", ls="--", lw=0.8)
-        ax.axhline(h_y, color="k", ls="--", lw=0.8)
+        if known_x:
+            ax.axvline(h_x, color="k", ls="--", lw=0.8)
+        if known_y:
+            ax.axhline(h_y, color="k", ls="--", lw=0.8)
         if ib is not None:
             _draw_ib(ax, ib, scale, h_x, h_y)
         ax.set_xlim(0, h_x * 1.02)
@@ -115,8 +120,10 @@ def plot_information_plane(table: pd.DataFrame, outputs: Target = None, panels: 
     for ax in axes:
         ax.set_ylabel(f"I(L;Y) ({units})" if ax is axes[0] else "")
     handles = [Line2D([], [], color="0.3", marker=marker[layer], ls="", label=layer) for layer in layers]
-    handles += [Line2D([], [], color="k", ls="--", lw=0.8,
-                       label=f"H(X) = {h_x:.3g}, H(Y) = {h_y:.3g} {units}")]
+    known = (("H(X)", h_x, known_x), ("H(Y)", h_y, known_y))
+    limits = [f"{name} = {value:.3g}" for name, value, is_known in known if is_known]
+    if limits:
+        handles += [Line2D([], [], color="k", ls="--", lw=0.8, label=f"{', '.join(limits)} {units}")]
     if ib is not None:
         handles += [Line2D([], [], color="k", ls="-.", lw=1, label="IB bound min(I(X;L), H(Y))")]
         handles += [Line2D([], [], color="grey" if method == "dual" else "k", ls=":", marker=".",
