@@ -72,3 +72,9 @@ def test_plots_draw_into_given_axes(tmp_path):
         plot_information_plane(mi_table(), list(Figure().subplots(1, 2)))
     with pytest.raises(ValueError, match="no column"):
         plot_information_plane(mi_table().drop(columns="i_ly"), None)
+
+
+def test_an_aggregated_table_without_variant_or_analysis_is_drawn(tmp_path):
+    aggregated = mi_table(seeds=2).groupby(["layer", "epoch"], as_index=False)[["i_xl", "i_ly"]].mean()
+    fig = plot_information_plane(aggregated.assign(n_seeds=2), tmp_path / "p.png")
+    assert "mean over 2 seeds" in fig.axes[0].get_title()

@@ -30,8 +30,6 @@ def aggregated_view(table: pd.DataFrame) -> pd.DataFrame:
     missing intervals are the values themselves.
     """
     check_columns(table, ("layer", "epoch", "i_xl", "i_ly"))
-    if "n_seeds" in table:
-        return table
     table = table.copy()
     fallback = table["pca_fit"] if "pca_fit" in table else table["estimator"] if "estimator" in table else ""
     defaults = {"experiment": "", "variant": "", "analysis": fallback, "seed": 0, "flags": "",
@@ -42,6 +40,8 @@ def aggregated_view(table: pd.DataFrame) -> pd.DataFrame:
         if column not in table:
             table[column] = value
     table["layer"] = table["layer"].astype(str)
+    if "n_seeds" in table:  # aggregated already
+        return table
     return aggregate(table)
 
 
