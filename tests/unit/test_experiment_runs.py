@@ -15,11 +15,12 @@ import pandas as pd
 import pytest
 import torch
 
-from infoplane.experiments.analyse import TABLE_COLUMNS, analyse_run
+from infoplane.experiments.analyse import analyse_run
 from infoplane.experiments.run import train_run
 from infoplane.experiments.sample_propagation import layer_scatter
 from infoplane.experiments.spec import variant
 from infoplane.runstore import captured_epochs, load_activations, load_eval_set
+from infoplane.tables import MI_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = str(ROOT / "../shared/datasets")
@@ -66,7 +67,7 @@ def test_a_layer_analysis_gives_plugin_counts_of_the_stored_activations(tmp_path
     seed = 3
     run_dir = train_run(SPEC, variant_name, seed, tmp_path / "run", data_root=DATA, threads=1)
     table = analyse_run(SPEC, variant_name, seed, run_dir)
-    assert list(table.columns) == TABLE_COLUMNS
+    assert list(table.columns) == MI_COLUMNS
     assert len(table) == 2 * 3 * 6                       # analyses x captured epochs (0, 1, 3) x layers
     assert captured_epochs(run_dir) == [0, 1, 3]
     assert sorted(table["layer"].unique()) == [f"T{i}" for i in range(1, 7)]
@@ -118,7 +119,7 @@ def test_sample_propagation_gives_the_numbers_of_sp_on_the_kept_networks(tmp_pat
     seed = 1
     run_dir = train_run(spec, "tanh", seed, tmp_path / "run", data_root=DATA, threads=1)
     table = analyse_run(spec, "tanh", seed, run_dir)
-    assert list(table.columns) == TABLE_COLUMNS
+    assert list(table.columns) == MI_COLUMNS
     assert sorted(table["layer"].unique()) == [f"T{i}" for i in range(1, 6)]   # the noisy hidden layers
     assert (table["estimator"] == "sp").all()
 
@@ -154,7 +155,7 @@ def test_batched_seeds_give_the_numbers_of_separate_runs(tmp_path):
 
     seeds = [3, 7]
     table, history = train_seeds_at_once(SPEC, "relu-4bit", seeds, DATA)
-    assert list(table.columns) == TABLE_COLUMNS
+    assert list(table.columns) == MI_COLUMNS
     assert len(table) == 2 * 2 * 3 * 6 and set(history["seed"]) == set(seeds)
 
     # separate runs: equal up to the stack's float rounding at bin edges

@@ -30,11 +30,11 @@ from infoplane.arrays import label_entropy
 from infoplane.estimators import build
 from infoplane.estimators.binning import bin_layer
 from infoplane.estimators.grouped import grouped_plugin_information
-from infoplane.experiments.analyse import TABLE_COLUMNS
 from infoplane.experiments.build import build_data, build_network, is_mlp
 from infoplane.experiments.spec import variant
 from infoplane.nets.batched import SeedData, SeedStack, noise_seed, train_seeds
 from infoplane.parallel import parallel_map
+from infoplane.tables import MI_COLUMNS
 from infoplane.train import capture_schedule
 
 
@@ -118,7 +118,7 @@ def train_seeds_at_once(
             each). Every seed's numbers are the same for any ``jobs``.
 
     Returns:
-        (the MI table, columns ``TABLE_COLUMNS``, one row per seed, analysis, captured epoch
+        (the MI table, columns ``MI_COLUMNS``, one row per seed, analysis, captured epoch
         and layer; the training history, one row per seed and epoch).
     """
     settings = variant(spec, variant_name)
@@ -203,7 +203,7 @@ def _table(measured: list[tuple[int, str, dict[str, np.ndarray]]], history: pd.D
                          **{key: float(v[g]) for key, v in values.items()}, **limits,
                          "test_acc": accuracy[seed, epoch][0], "train_acc": accuracy[seed, epoch][1],
                          "flags": ""})
-    return _sorted(pd.DataFrame(rows, columns=TABLE_COLUMNS), analyses)
+    return _sorted(pd.DataFrame(rows, columns=MI_COLUMNS), analyses)
 
 
 def _sorted(table: pd.DataFrame, analyses: dict[str, dict[str, Any]]) -> pd.DataFrame:
