@@ -17,6 +17,7 @@ from infoplane.arrays import label_entropy
 from infoplane.data.images import eval_subset
 from infoplane.experiments import analyse_run, load_experiment, train_run, variant
 from infoplane.experiments.build import build_network, information_limits
+from infoplane.flags import sanity
 from infoplane.nets.mlp import bottleneck2_mlp
 from tests.unit.test_paper_networks import assert_exact_mi_is_counting, brute_force_entropy
 
@@ -83,6 +84,7 @@ def test_mnist_limits_hold_for_every_layer_and_epoch(tiny_mnist, name):
     assert np.isfinite(table[["i_xl", "i_ly"]].to_numpy()).all()
     assert (table["i_xl"] >= -1e-12).all() and (table["i_xl"] <= math.log(N_EVAL) + 1e-9).all()
     assert (table["i_ly"] >= -1e-12).all() and (table["i_ly"] <= h_y + 1e-9).all()
+    assert sanity(table)["ok"]
     # the 1024- or 16-wide first layer separates all 200 images: I(X;T_1) = ln 200 (KDE: noise
     # variance 0.1 is tiny against the distances between images in that layer)
     first = table[table["layer"] == "T1"]

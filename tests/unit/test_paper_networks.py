@@ -18,7 +18,9 @@ from infoplane.arrays import label_entropy
 from infoplane.estimators import build
 from infoplane.experiments import analyse_run, load_experiment, train_run
 from infoplane.experiments.sample_propagation import single_neuron_curve
+from infoplane.flags import sanity
 from infoplane.nets.mlp import MLP
+from infoplane.tables import aggregate, finals
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "../shared/datasets"
@@ -113,6 +115,8 @@ def test_szt_limits_hold_for_every_layer_and_epoch(tiny_runs):
     assert len(table) == 3 * 4 * 3 * 6   # variants x analyses x captured epochs x layers
     assert (table["i_xl"] <= math.log(4096) + 1e-9).all() and (table["i_ly"] <= h_y + 1e-9).all()
     assert (table[["i_xl", "i_ly"]] >= -1e-12).all().all()
+    assert sanity(table)["ok"]
+    assert not table["flags"].str.contains("<0|>H", regex=True).any()
     # every estimate of a layer is a function of the one before: binning and counting obey the DPI
     # only within a scheme, so check the exact counts: H(T_l) never grows along a quantised net
     exact = table[(table.variant == "relu-8bit") & (table.analysis == "exact")]
@@ -122,6 +126,13 @@ def test_szt_limits_hold_for_every_layer_and_epoch(tiny_runs):
     first = table[(table.layer == "T1") & (table.variant == "tanh") & (table.estimator == "discrete")]
     assert len(first) == 3
     np.testing.assert_allclose(first["i_xl"], math.log(4096))
+    # the sanity check notices a violation
+    broken = table.copy()
+    broken.loc[broken.index[0], "i_ly"] = h_y + 0.01
+    assert not sanity(broken)["ok"]
+    summary = aggregate(table)
+    assert set(summary["n_seeds"]) == {1}
+    assert (finals(summary)["compression_bits"] >= -1e-9).all()
 
 
 @pytest.mark.slow
@@ -138,6 +149,7 @@ def test_szt_limits_hold_for_kde_and_sp(tiny_runs):
     assert len(table) == 2 * 6 and (table["epoch"] == 4).all()
     assert (table["i_xl"] <= math.log(4096) + 1e-9).all() and (table["i_ly"] <= h_y + 1e-9).all()
     assert (table[["i_xl", "i_ly"]] >= -1e-12).all().all()
+    assert sanity(table)["ok"]
     wide = table.pivot(index="layer", columns="analysis", values="i_xl")
     assert (wide["low"] <= wide["up"] + 1e-9).all()
     net = MLP((12, 10, 7, 5, 4, 3, 2), noise_std=0.1, seed=0)
