@@ -12,7 +12,7 @@ import pytest
 
 from infoplane.cli import main
 from infoplane.tables import AGGREGATED_COLUMNS, load_table
-from tests.unit.test_baselines import DATA, needs_szt
+from tests.unit.test_paper_networks import DATA, needs_szt
 
 
 def butakov_run(seed: int) -> pd.DataFrame:
