@@ -18,7 +18,8 @@ from .workflow_helpers import REPO
 
 EXPERIMENTS = sorted(yaml.safe_load((REPO / "params.yaml").read_text())["experiments"])
 TINY = "tests/workflow/params.experiments-tiny.yaml"
-SLOW = pytest.mark.slow  # each case is one `snakemake -n` (~5-20 s on the loaded machine); one of each kind runs quick
+# Each bad-key case is one `snakemake -n` (5-20 s on the loaded machine): one of each kind runs quick.
+SLOW = pytest.mark.slow
 
 
 def planned_jobs(output: str) -> Counter:
@@ -78,7 +79,8 @@ def test_overlay_shrinks_several_experiments_at_once(workflow_copy: Path) -> Non
     planned = planned_jobs(result.stdout)
     assert planned["train_run", "szt_binning"] == 2  # tanh, relu x seed 0
     assert planned["train_run", "butakov_mnist"] == 2  # base x seeds 0, 1
-    commands = [line for line in result.stdout.splitlines() if line.startswith("Shell command: infoplane train ")]
+    commands = [line for line in result.stdout.splitlines()
+                if line.startswith("Shell command: infoplane train ")]
     szt = [c for c in commands if "--experiment szt_binning" in c]
     assert szt and all("--set train.epochs=3 --set capture.schedule.log_points=1" in c for c in szt)
     assert all("--set dataset.eval_size=300" in c and "--device cpu" in c
@@ -89,12 +91,13 @@ def test_overlay_shrinks_several_experiments_at_once(workflow_copy: Path) -> Non
     # a key the experiment schema does not know (train.learning_rate for train.lr)
     (lambda text: text.replace("  lr: 4.0e-4\n", "  learning_rate: 4.0e-4\n"), "train.learning_rate"),
     # a panel naming a variant the file lacks
-    pytest.param(lambda text: text.replace("- {variant: relu, analysis: range", "- {variant: relu6, analysis: range"),
-     "panels[2].variant", marks=pytest.mark.slow),
+    pytest.param(lambda text: text.replace("- {variant: relu, analysis: range",
+                                           "- {variant: relu6, analysis: range"),
+                 "panels[2].variant", marks=SLOW),
     # an analysis with an unknown estimator
     pytest.param(lambda text: text.replace("estimator: binning, params: {scheme: szt}",
                                            "estimator: binnning, params: {}"),
-                 "analyses.szt.estimator", marks=pytest.mark.slow),
+                 "analyses.szt.estimator", marks=SLOW),
 ])
 def test_bad_key_in_an_experiment_file_fails_at_start(workflow_copy: Path, edit, named: str) -> None:
     path = workflow_copy / "experiments" / "szt_binning.yaml"
