@@ -19,7 +19,8 @@ import yaml
 SCHEMA = Path("workflow/schemas/params.schema.yaml")
 
 
-def overlay(base: Mapping[str, Any], overrides: Mapping[str, Any], null_removes: bool = False) -> dict[str, Any]:
+def overlay(base: Mapping[str, Any], overrides: Mapping[str, Any],
+            null_removes: bool = False) -> dict[str, Any]:
     """Deep-merge ``overrides`` into a copy of ``base`` (dicts merge, everything else replaces).
 
     With ``null_removes``, an override ``None`` deletes the key (an experiment's quick scale drops

@@ -23,7 +23,8 @@ __all__ = ["build_parser", "main", "parse_params"]
 
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="infoplane", description=__doc__.split("\n\n")[0],
-                            epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+                            epilog=__doc__.split("\n\n", 1)[1],
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (estimates, experiments, figures, project):
         module.add_parsers(sub)

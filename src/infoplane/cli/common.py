@@ -126,7 +126,8 @@ def add_experiment_args(p: argparse.ArgumentParser, device: bool = True) -> None
                    help="quick: the file's scales.quick over its values; paper: its values (default quick)")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE",
                    help="override a setting of the experiment file, e.g. train.lr=1e-4 (repeatable)")
-    p.add_argument("--data-root", help="dataset root (default: $INFOPLANE_DATA_ROOT, else ../shared/datasets)")
+    p.add_argument("--data-root",
+                   help="dataset root (default: $INFOPLANE_DATA_ROOT, else ../shared/datasets)")
     if device:
         p.add_argument("--device", type=device_name,
                        help="auto (CUDA when present), cpu, cuda or cuda:N (default: the experiment's)")
@@ -139,3 +140,17 @@ def experiment_of(args: argparse.Namespace) -> dict[str, Any]:
     from infoplane.experiments.spec import load_experiment
 
     return load_experiment(args.experiment, args.scale, parse_params(args.set, "--set"))
+
+
+def parse_seeds(text: str) -> list[int]:
+    """Seeds from ``"0-49"``, ``"3,7,9"`` or a mix (``"0-3,10"``)."""
+    seeds: list[int] = []
+    try:
+        for part in text.split(","):
+            first, _, last = part.strip().partition("-")
+            seeds += list(range(int(first), int(last) + 1)) if last else [int(first)]
+    except ValueError:
+        raise ValueError(f"--seeds {text!r}: give integers and ranges such as 0-49 or 3,7,9") from None
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"--seeds {text!r}: give at least one seed, each once")
+    return seeds

@@ -2,7 +2,8 @@
 
     infoplane train   --experiment szt_binning --variant tanh --seed 0 --run-dir RUN
     infoplane analyse --experiment szt_binning --variant tanh --seed 0 --run-dir RUN --out RUN/mi.csv
-    infoplane combine --experiment szt_binning --tables RUN*/mi.csv --runs RUN* --out-dir results/mi/szt_binning
+    infoplane combine --experiment szt_binning --tables RUN*/mi.csv --runs RUN* \
+                      --out-dir results/mi/szt_binning --metrics results/metrics/szt_binning.json
     infoplane plot plane --experiment szt_binning --table results/mi/szt_binning/aggregated.csv --out fig.pdf
 
     infoplane train-autoencoder --experiment butakov_mnist --out ae.pt   (analyses with x: autoencoder)
@@ -20,7 +21,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from infoplane.cli.common import add_experiment_args, experiment_of, input_file, write_json
+from infoplane.cli.common import add_experiment_args, experiment_of, input_file, parse_seeds, write_json
 from infoplane.files import write_csv
 
 
@@ -32,30 +33,37 @@ def _threads(args: argparse.Namespace) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> None:
+    import json
+
     from infoplane.experiments.run import train_run
 
-    spec = experiment_of(args)
-    summary = train_run(spec, args.variant, args.seed, args.run_dir, data_root=args.data_root,
+    run_dir = train_run(experiment_of(args), args.variant, args.seed, args.run_dir, data_root=args.data_root,
                         device=args.device, threads=args.threads, progress=not args.no_progress,
                         restart=args.restart)
-    write_json(summary, None)
+    write_json({"run_dir": str(run_dir), **json.loads((run_dir / "summary.json").read_text())}, None)
 
 
 def cmd_train_autoencoder(args: argparse.Namespace) -> None:
     from infoplane.experiments.run import train_x_autoencoder
 
-    _threads(args)
     report = train_x_autoencoder(experiment_of(args), args.out, data_root=args.data_root,
-                                 device=args.device, progress=not args.no_progress)
+                                 device=args.device or "auto", threads=args.threads,
+                                 progress=not args.no_progress)
     write_json(report, None)
 
 
 def cmd_train_seeds(args: argparse.Namespace) -> None:
-    from infoplane.experiments.seeds import parse_seeds, train_seeds
+    from infoplane.experiments.seeds import train_seeds_at_once
 
     spec = experiment_of(args)
-    table, history = train_seeds(spec, args.variant, parse_seeds(args.seeds), args.analysis,
-                                 data_root=args.data_root, jobs=args.jobs, progress=not args.no_progress)
+    unknown = [a for a in args.analysis if a not in spec["analyses"]]
+    if unknown:
+        raise ValueError(f"--analysis {unknown[0]!r}: experiment {spec['name']} has no such analysis "
+                         f"(analyses: {', '.join(spec['analyses'])})")
+    spec["analyses"] = {name: spec["analyses"][name] for name in args.analysis}
+    table, history = train_seeds_at_once(spec, args.variant, parse_seeds(args.seeds),
+                                         data_root=args.data_root, threads=args.threads,
+                                         progress=not args.no_progress, jobs=args.jobs)
     write_csv(table, args.out)
     if args.history:
         write_csv(history, args.history)
@@ -67,13 +75,14 @@ def cmd_analyse(args: argparse.Namespace) -> None:
 
     _threads(args)
     table = analyse_run(experiment_of(args), args.variant, args.seed, args.run_dir,
-                        autoencoder=args.autoencoder, jobs=args.jobs, progress=not args.no_progress)
+                        autoencoder=args.autoencoder, jobs=args.jobs, progress=not args.no_progress,
+                        device=args.device)
     write_csv(table, args.out)
     print(f"{len(table)} rows -> {args.out}", file=sys.stderr)
 
 
 def cmd_scatter(args: argparse.Namespace) -> None:
-    from infoplane.experiments.analyse import layer_scatter
+    from infoplane.experiments.sample_propagation import layer_scatter
 
     spec = experiment_of(args)
     if "scatter" not in spec:
@@ -87,7 +96,7 @@ def cmd_neuron(args: argparse.Namespace) -> None:
 
     import numpy as np
 
-    from infoplane.experiments.neuron import single_neuron_curve
+    from infoplane.experiments.sample_propagation import single_neuron_curve
 
     spec = experiment_of(args)
     if "neuron" not in spec:
@@ -113,7 +122,8 @@ def cmd_ib_curve(args: argparse.Namespace) -> None:
     for method in ("ib", "dual"):
         used = joint if method == "ib" else smoothed(joint, args.epsilon)
         curve = ib_sweep(used, betas, n_clusters=args.clusters, method=method, seed=args.seed)
-        parts.append(pd.DataFrame({"method": method, "beta": curve.beta, "i_xt": curve.i_xt, "i_ty": curve.i_ty,
+        parts.append(pd.DataFrame({"method": method, "beta": curve.beta, "i_xt": curve.i_xt,
+                                   "i_ty": curve.i_ty,
                                    "iterations": curve.iterations,
                                    "label_smoothing": 0.0 if method == "ib" else args.epsilon}))
     write_csv(pd.concat(parts, ignore_index=True), args.out)
@@ -135,18 +145,21 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     subcommands."""
     def run_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--variant", required=True, help="a variant of the experiment file")
-        p.add_argument("--seed", type=int, required=True, help="seed of the weights, split, batches and noise")
+        p.add_argument("--seed", type=int, required=True,
+                       help="seed of the weights, split, batches and noise")
         p.add_argument("--run-dir", type=Path, required=True,
                        help="the run's directory (results/runs/EXPERIMENT/VARIANT/seed-SEED)")
 
-    p = sub.add_parser("train", help="train one run (experiment, variant, seed), storing activations (resumes)")
+    p = sub.add_parser("train", help="train one run (experiment, variant, seed), storing activations "
+                                      "(resumes)")
     add_experiment_args(p)
     run_args(p)
     p.add_argument("--restart", action="store_true",
                    help="discard the run's checkpoint and stored files, start from epoch 0")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("train-autoencoder", help="train an experiment's X autoencoder (analyses with x: autoencoder)")
+    p = sub.add_parser("train-autoencoder",
+                       help="train an experiment's X autoencoder (analyses with x: autoencoder)")
     add_experiment_args(p)
     p.add_argument("--out", type=Path, required=True, help="the autoencoder file (.pt)")
     p.set_defaults(func=cmd_train_autoencoder)
@@ -183,13 +196,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                                        "finals, histories and metrics")
     add_experiment_args(p)
     p.add_argument("--tables", type=Path, nargs="+", required=True, help="the runs' MI tables")
-    p.add_argument("--runs", type=Path, nargs="+", required=True, help="the run directories (their histories)")
+    p.add_argument("--runs", type=Path, nargs="+", required=True,
+                   help="the run directories (their histories)")
     p.add_argument("--out-dir", type=Path, required=True,
                    help="writes table.csv, aggregated.csv, finals.csv and history.csv here")
     p.add_argument("--metrics", type=Path, required=True, help="headline numbers and sanity flags (.json)")
     p.set_defaults(func=cmd_combine)
 
-    p = sub.add_parser("neuron", help="Goldfeld et al.'s single noisy tanh neuron: I(X;T) against the weight, "
+    p = sub.add_parser("neuron", help="Goldfeld et al.'s single noisy tanh neuron: I(X;T) against the "
+                                      "weight, "
                                       "sample propagation and numerical integration")
     add_experiment_args(p, device=False)
     p.add_argument("--seed", type=int, default=0, help="seed of the samples (default 0)")
@@ -201,7 +216,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--beta-max", type=float, default=100.0, help="largest beta (default 100)")
     p.add_argument("--n-betas", type=int, default=40, help="betas, log-spaced (default 40)")
     p.add_argument("--clusters", type=int, default=8, help="clusters of T (default 8)")
-    p.add_argument("--epsilon", type=float, default=1e-3, help="label smoothing of the dual IB (default 1e-3)")
+    p.add_argument("--epsilon", type=float, default=1e-3,
+                   help="label smoothing of the dual IB (default 1e-3)")
     p.add_argument("--seed", type=int, default=0, help="seed of the initial encoders (default 0)")
     p.add_argument("--data-root", help="dataset root holding SZT/var_u.mat (default: $INFOPLANE_DATA_ROOT)")
     p.add_argument("--out", type=Path, required=True, help="the curves (.csv)")

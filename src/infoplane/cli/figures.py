@@ -3,7 +3,8 @@
     infoplane plot validation --table results/estimators/validation_gaussian.csv --out fig.pdf
     infoplane plot plane  --experiment szt_binning --table results/mi/szt_binning/aggregated.csv \\
                           --ib results/ib_curve.csv --out fig.pdf --out fig.png
-    infoplane plot epochs --experiment butakov_mnist --table .../aggregated.csv --history .../history.csv --out fig.pdf
+    infoplane plot epochs --experiment butakov_mnist --table .../aggregated.csv \
+                          --history .../history.csv --out fig.pdf
 """
 
 from __future__ import annotations

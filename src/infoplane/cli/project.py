@@ -56,7 +56,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_data_fetch)
 
     p = sub.add_parser("check-params", help="check params.yaml against its schema; name every bad key")
-    p.add_argument("params", type=Path, nargs="?", default=Path("params.yaml"), help="the file to check (default params.yaml)")
+    p.add_argument("params", type=Path, nargs="?", default=Path("params.yaml"),
+                   help="the file to check (default params.yaml)")
     p.add_argument("--schema", type=Path, default=Path("workflow/schemas/params.schema.yaml"),
                    help="its JSON schema (default workflow/schemas/params.schema.yaml)")
     p.set_defaults(func=cmd_check_params)

@@ -217,7 +217,8 @@ def _check_analysis(analysis: Mapping[str, Any], where: str) -> list[str]:
     """The analysis's estimator builds with its parameters (the call the analysis step makes)."""
     if analysis["kind"] == "sample-propagation":
         return []
-    from infoplane.estimators import available as estimators, build
+    from infoplane.estimators import available as estimators
+    from infoplane.estimators import build
 
     name, params = analysis["estimator"], dict(analysis.get("params") or {})
     if name not in estimators():
