@@ -136,7 +136,8 @@ PROBES: dict[str, tuple[list[str], str]] = {
     "plot --out is a directory": (["plot", "validation", "--table", "{table.csv}", "--out", "{adir}"],
                                   "--out"),
     "combine table missing": (["combine", "--experiment", SZT, "--tables", "{adir}/none.csv",
-                               "--runs", "{adir}",                               "--out-dir", "{adir}", "--metrics", "{adir}/m.json"], "none.csv"),
+                               "--runs", "{adir}",
+                               "--out-dir", "{adir}", "--metrics", "{adir}/m.json"], "none.csv"),
     "combine unknown experiment": (["combine", "--experiment", "nope_experiment", "--tables", "{table.csv}",
                                     "--runs", "{adir}", "--out-dir", "{adir}", "--metrics", "{adir}/m.json"],
                                    "nope_experiment"),
@@ -187,7 +188,8 @@ PROBES: dict[str, tuple[list[str], str]] = {
     "plot epochs without --history": (["plot", "epochs", "--experiment", SZT, "--table", "{table.csv}",
                                        "--out", "{adir}/f.png"], "--history"),
     "plot validation with --experiment": (["plot", "validation", "--experiment", SZT,
-                                           "--table", "{table.csv}",                                           "--out", "{adir}/f.png"], "--experiment"),
+                                           "--table", "{table.csv}",
+                                           "--out", "{adir}/f.png"], "--experiment"),
     "scatter without a scatter section": (["scatter", "--experiment", SZT, "--variant", "tanh", "--seed", "0",
                                            "--run-dir", "{adir}", "--out", "{adir}/s.csv"], "`scatter`"),
     "scatter unknown experiment": (["scatter", "--experiment", "nope_experiment", "--variant", "tanh",
@@ -202,7 +204,8 @@ PROBES: dict[str, tuple[list[str], str]] = {
     "ib-curve data root without SZT": (["ib-curve", "--data-root", "{adir}", "--out", "{adir}/ib.csv"],
                                        "{adir}"),
     "train-seeds unknown analysis": (["train-seeds", "--experiment", SZT, "--variant", "tanh",
-                                      "--seeds", "0-1",                                      "--analysis", "szzt", "--out", "{adir}/t.csv"], "--analysis"),
+                                      "--seeds", "0-1",
+                                      "--analysis", "szzt", "--out", "{adir}/t.csv"], "--analysis"),
     "train-seeds bad --seeds": (["train-seeds", "--experiment", SZT, "--variant", "tanh", "--seeds", "0-x",
                                  "--analysis", "szt", "--out", "{adir}/t.csv"], "--seeds"),
     "train-seeds unknown variant": (["train-seeds", "--experiment", SZT, "--variant", "sigmoid", "--seeds",
@@ -250,7 +253,8 @@ def _params() -> list:
     for n in PROBES:
         marks = []
         if n in STRICT_PROBES:
-            marks.append(pytest.mark.skipif(not STRICT_PROBES[n], reason="needs strict estimator constructors"))
+            marks.append(pytest.mark.skipif(not STRICT_PROBES[n],
+                                            reason="needs strict estimator constructors"))
         if n in COMBINE_PROBES:
             marks.append(pytest.mark.skipif(not HAS_COMBINE, reason="needs infoplane.tables.combine_runs"))
         if n in KNOWN_BUGS:
