@@ -12,6 +12,7 @@ import yaml
 from infoplane.config import scaled
 from infoplane.experiments.spec import load_experiment
 
+from .test_rule_commands import refused_calls
 from .workflow_helpers import REPO, run
 
 
@@ -27,7 +28,8 @@ def test_lint_is_clean(workflow_copy: Path) -> None:
 
 
 def test_dry_run_at_default_params_plans_every_job(workflow_copy: Path) -> None:
-    counts = job_counts(run(["snakemake", "-n"], workflow_copy).stdout)
+    output = run(["snakemake", "-n", "-p"], workflow_copy).stdout
+    counts = job_counts(output)
     vg = scaled(yaml.safe_load((REPO / "params.yaml").read_text()))["validation_gaussian"]
     cells = len(vg["dims"]) * len(vg["mi"]) * len(vg["seeds"])
     assert counts["sample_gaussian"] == cells
@@ -41,6 +43,9 @@ def test_dry_run_at_default_params_plans_every_job(workflow_copy: Path) -> None:
     runs = sum(len(spec["variants"]) * len(spec["seeds"]) for spec in specs)
     assert counts["train_run"] == counts["analyse_run"] == runs
     assert counts["combine_runs"] == counts["plot_experiment"] == len(running)
+    # and every job's command line is one the CLI accepts (test_rule_commands.py)
+    refused = refused_calls(output)
+    assert not refused, "\n".join(refused)
 
 
 # Rules that are entry points rather than steps: the per-experiment targets and `experiments`
