@@ -71,10 +71,11 @@ def time_stored_run(run_dir: Path, autoencoder: Path, experiment: Path, repeats:
     5 layers, per-epoch PCA, the experiment's estimator."""
     import dataclasses
 
+    from infoplane.experiment import analysis_configs, load_experiment
+
     from infoplane.analysis import analyse_run
     from infoplane.compression.image_autoencoder import ImageAutoencoderCompressor
-    from infoplane.experiment import analysis_configs, load_experiment
-    from infoplane.train import captured_epochs, load_eval_set
+    from infoplane.runstore import captured_epochs, load_eval_set
 
     settings = load_experiment(experiment, scale="paper")
     x_codes = ImageAutoencoderCompressor.load(autoencoder, device="cpu").transform(load_eval_set(run_dir)[0])

@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 import pandas as pd
-
 from infoplane.baselines.planes import run_planes
 from infoplane.baselines.szt_runs import SZTRun, train_szt
 from infoplane.baselines.szt_seeds import train_szt_seeds

@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
 from infoplane.baselines.goldfeld import single_neuron_curve
 from infoplane.baselines.planes import run_planes
 from infoplane.baselines.summary import aggregate, final_epoch_summary, sanity_flags
 from infoplane.baselines.szt_runs import SZTRun, train_szt
-from infoplane.data.szt import entropy_of_labels
+
+from infoplane.arrays import label_entropy
 from infoplane.estimators import build
 from infoplane.nets.mlp import MLP
 
@@ -96,7 +96,7 @@ def test_szt_limits_hold_for_every_layer_and_epoch(tiny_runs):
                 "exact": {"estimator": "discrete"}}
     table = pd.concat([run_planes(d, analyses, "test", name, 0) for name, d in tiny_runs.items()])
     y = np.load(tiny_runs["tanh"] / "eval_set.npz")["labels"]
-    h_y = entropy_of_labels(y)
+    h_y = label_entropy(y)
     assert h_y / LOG2 == pytest.approx(0.99916, abs=1e-5)
     assert table["epoch"].nunique() == 3 and table["layer"].nunique() == 6
     assert (table["i_xl"] <= math.log(4096) + 1e-9).all() and (table["i_ly"] <= h_y + 1e-9).all()
@@ -119,13 +119,14 @@ def test_szt_limits_hold_for_every_layer_and_epoch(tiny_runs):
 @needs_szt
 def test_szt_limits_hold_for_kde_and_sp(tiny_runs, tmp_path):
     from infoplane.baselines.goldfeld import noisy_net_planes
+
     from infoplane.data.szt import load_szt
 
     analyses = {"up": {"estimator": "kde-upper", "noise_variance": 1e-3},
                 "low": {"estimator": "kde-lower", "noise_variance": 1e-3}}
     table = run_planes(tiny_runs["tanh"], analyses, "test", "tanh", 0, epochs=[4])
     data = load_szt(str(DATA))
-    h_y = entropy_of_labels(data.y)
+    h_y = label_entropy(data.y)
     assert sanity_flags(table, 4096, h_y)["ok"]
     wide = table.pivot(index="layer", columns="estimator", values="i_xl")
     assert (wide["low"] <= wide["up"] + 1e-9).all()

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
 from infoplane.baselines.commands import parse_seeds
 from infoplane.baselines.planes import run_planes
 from infoplane.baselines.szt_runs import SZTRun, load_model, train_szt
 from infoplane.baselines.szt_seeds import seed_data, train_szt_seeds
+
 from infoplane.estimators.discrete import plugin_mutual_information, row_codes
 from infoplane.estimators.grouped import grouped_plugin_information
 from infoplane.files import write_csv

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from infoplane.experiment import analysis_configs, load_experiment, train_config
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,12 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from infoplane.baselines.szt_runs import SZTRun, train_szt
-from infoplane.experiments.analyse import TABLE_COLUMNS, analyse_run
+
+from infoplane.experiments.analyse import analyse_run
 from infoplane.experiments.run import train_run
 from infoplane.experiments.sample_propagation import layer_scatter
 from infoplane.experiments.spec import variant
+from infoplane.tables import MI_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = str(ROOT / "../shared/datasets")
@@ -54,7 +55,7 @@ def test_a_layer_analysis_gives_the_numbers_of_the_old_path(tmp_path, variant, o
     seed = 3
     run_dir = train_run(SPEC, variant, seed, tmp_path / "new", data_root=DATA, threads=1)
     table = analyse_run(SPEC, variant, seed, run_dir)
-    assert list(table.columns) == TABLE_COLUMNS
+    assert list(table.columns) == MI_COLUMNS
     assert len(table) == 2 * 3 * 6                       # analyses x captured epochs (0, 1, 3) x layers
     assert sorted(table["layer"].unique()) == [f"T{i}" for i in range(1, 7)]
     assert (table["layer"] == "T" + table["depth"].astype(str)).all()
@@ -86,7 +87,7 @@ def test_sample_propagation_gives_the_numbers_of_baseline_sp(tmp_path):
     seed = 1
     run_dir = train_run(spec, "tanh", seed, tmp_path / "new", data_root=DATA, threads=1)
     table = analyse_run(spec, "tanh", seed, run_dir)
-    assert list(table.columns) == TABLE_COLUMNS
+    assert list(table.columns) == MI_COLUMNS
     assert sorted(table["layer"].unique()) == [f"T{i}" for i in range(1, 6)]   # the noisy hidden layers
     assert (table["estimator"] == "sp").all()
 
@@ -109,11 +110,12 @@ def test_sample_propagation_gives_the_numbers_of_baseline_sp(tmp_path):
 
 def test_batched_seeds_give_the_numbers_of_separate_runs(tmp_path):
     from infoplane.baselines.szt_seeds import train_szt_seeds
+
     from infoplane.experiments.seeds import train_seeds_at_once
 
     seeds = [3, 7]
     table, history = train_seeds_at_once(SPEC, "relu-4bit", seeds, DATA)
-    assert list(table.columns) == TABLE_COLUMNS
+    assert list(table.columns) == MI_COLUMNS
     assert len(table) == 2 * 2 * 3 * 6 and set(history["seed"]) == set(seeds)
 
     # the old batched path: equal values (the same code on the same stack)
@@ -152,7 +154,7 @@ class _FixedCodes:
 def test_a_compressed_analysis_gives_the_numbers_of_the_old_analysis(tmp_path):
     from infoplane.analysis import AnalysisConfig
     from infoplane.analysis import analyse_run as old_analyse_run
-    from infoplane.train import load_eval_set
+    from infoplane.runstore import load_eval_set
 
     spec = copy.deepcopy(SPEC)
     spec["analyses"] = {"wkl": {"kind": "compressed", "estimator": "wkl", "params": {"k": 5},
@@ -176,6 +178,7 @@ def test_a_compressed_analysis_gives_the_numbers_of_the_old_analysis(tmp_path):
 def test_a_butakov_cnn_run_stores_what_the_old_train_command_stored(tmp_path):
     """Same data, weights, batches and noise: every captured layer and the history are equal."""
     from infoplane.experiment import build_data, build_network, train_config
+
     from infoplane.train import load_activations, seeded, train
 
     cnn = {"sigma": 1.0e-3, "noise": "relative", "detach_scale": False, "noise_in_eval": True, "dropout": 0.1}

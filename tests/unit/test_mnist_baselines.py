@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
 from infoplane.baselines.planes import run_planes
 from infoplane.baselines.summary import sanity_flags
 from infoplane.baselines.szt_runs import SZTRun, information_limits, train_szt
-from infoplane.data.szt import entropy_of_labels
+
+from infoplane.arrays import label_entropy
 from infoplane.nets.mlp import bottleneck2_mlp
 from tests.unit.test_baselines import assert_exact_mi_is_counting, brute_force_entropy
 
@@ -63,7 +63,7 @@ def test_mnist_run_stores_unit_range_pixels_of_a_fixed_test_subset(tiny_mnist):
         assert s["inputs"].min() == 0.0 and s["inputs"].max() == 1.0  # raw pixels / 255
     n_eval, h_y = information_limits(run, DATA)
     assert n_eval == N_EVAL
-    assert h_y == pytest.approx(entropy_of_labels(stored[0]["labels"]), abs=1e-12)
+    assert h_y == pytest.approx(label_entropy(stored[0]["labels"]), abs=1e-12)
     assert 2.0 < h_y / math.log(2) <= math.log2(10)  # ten roughly balanced classes
 
 

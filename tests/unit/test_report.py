@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from infoplane.report import (
+from infoplane.claims import (
     NO_VALID_CRITERION,
     NOT_REPRODUCED,
     NOT_RUN,
@@ -23,9 +23,8 @@ from infoplane.report import (
     load_claims,
     measure,
     meets,
-    render_html,
-    write_report,
 )
+from infoplane.report import render_html, write_report
 
 REPO = Path(__file__).resolve().parents[2]
 

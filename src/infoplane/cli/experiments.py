@@ -130,14 +130,25 @@ def cmd_ib_curve(args: argparse.Namespace) -> None:
 
 
 def cmd_combine(args: argparse.Namespace) -> None:
-    from infoplane.tables import combine_runs, load_table
+    import pandas as pd
+
+    from infoplane.runstore import load_config, load_history
+    from infoplane.summaries import metrics
+    from infoplane.tables import aggregate, finals, load_table
 
     spec = experiment_of(args)
-    tables = [load_table(input_file(path, "MI table")) for path in args.tables]
-    outputs, metrics = combine_runs(spec, tables, args.runs)
-    for name, frame in outputs.items():  # table, aggregated, finals, history
+    table = pd.concat([load_table(input_file(path, "MI table")) for path in args.tables], ignore_index=True)
+    histories = []
+    for run_dir in args.runs:  # each run's config.json says which variant and seed it is
+        meta = load_config(input_file(run_dir / "config.json", "run config")).get("metadata", {})
+        histories.append(load_history(run_dir).assign(experiment=spec["name"], variant=meta["variant"],
+                                                      seed=int(meta["seed"])))
+    history = pd.concat(histories, ignore_index=True)
+    aggregated = aggregate(table)
+    for name, frame in {"table": table, "aggregated": aggregated, "finals": finals(aggregated),
+                        "history": history}.items():
         write_csv(frame, args.out_dir / f"{name}.csv")
-    write_json(metrics, args.metrics)
+    write_json(metrics(table, aggregated, history), args.metrics)
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:

@@ -50,13 +50,18 @@ def cmd_plot(args: argparse.Namespace) -> None:
         elif args.kind == "benchmark":
             plots.plot_benchmark_tasks(table, outs)
         elif args.kind == "plane":
-            plots.plot_planes(table, spec, outs, ib=ib)
+            plots.plot_information_plane(table, outs, panels=spec["panels"], title=_title(spec), ib=ib)
         elif args.kind == "epochs":
-            plots.plot_epochs(table, spec, outs, history=history)
+            plots.plot_mi_epoch(table, history, outs, panels=spec["panels"], title=_title(spec))
         elif args.kind == "neuron":
-            plots.plot_single_neuron(table, spec, outs)
+            plots.plot_single_neuron(table, outs, beta=spec["neuron"]["beta"], title=_title(spec))
         else:
-            plots.plot_layer_scatter(table, spec, outs)
+            plots.plot_layer_scatter(table, outs, title=_title(spec))
+
+
+def _title(spec: dict) -> str:
+    """``Saxe et al. (2018): SZT 12-bit task, KDE bounds (quick scale)``."""
+    return f"{spec['paper']}: {spec['title']} ({spec['scale']} scale)"
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:

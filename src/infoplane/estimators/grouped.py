@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from infoplane.estimators.base import Z95
+from infoplane.estimators.estimate import Z95
 
 
 def grouped_plugin_information(bins: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray]:
@@ -29,7 +29,7 @@ def grouped_plugin_information(bins: np.ndarray, labels: np.ndarray) -> dict[str
     Returns:
         arrays of shape (G,): ``i_xl``, ``i_xl_lo``, ``i_xl_hi``, ``i_ly``, ``i_ly_lo``,
         ``i_ly_hi`` (nats; the interval is mean +- z * std / sqrt(n) of the per-sample terms,
-        as :meth:`~infoplane.estimators.base.Estimate.from_terms`).
+        as :meth:`~infoplane.estimators.estimate.Estimate.from_terms`).
     """
     bins = np.asarray(bins)
     if bins.ndim != 3 or not np.issubdtype(bins.dtype, np.integer):

@@ -13,7 +13,7 @@ Each analysis of ``spec["analyses"]`` names a ``kind``:
 * ``sample-propagation`` (Goldfeld et al.): the noisy network itself, from the weights kept at
   every captured epoch (:mod:`infoplane.experiments.sample_propagation`).
 
-The table has the columns ``TABLE_COLUMNS`` (plus ``HOW_MADE_COLUMNS`` for ``compressed``),
+The table has the columns ``MI_COLUMNS`` (plus ``HOW_MADE_COLUMNS`` for ``compressed``),
 one row per (analysis, epoch, layer), values in nats; ``layer`` is the table name (``T5``,
 ``L3``, ``exp(L5)``) and ``depth`` its 1-based forward position (``exp(L5)`` has L5's).
 """
@@ -33,12 +33,10 @@ from infoplane.estimators import build
 from infoplane.estimators.base import LayerEstimator
 from infoplane.experiments.build import information_limits, table_layer_names
 from infoplane.experiments.spec import variant
-from infoplane.train import captured_epochs, load_activations, load_eval_set
+from infoplane.flags import flag_values
+from infoplane.runstore import captured_epochs, load_activations, load_eval_set
+from infoplane.tables import HOW_MADE_COLUMNS, MI_COLUMNS
 
-TABLE_COLUMNS = ["experiment", "variant", "seed", "analysis", "estimator", "epoch", "layer", "depth",
-                 "i_xl", "i_ly", "i_xl_lo", "i_xl_hi", "i_ly_lo", "i_ly_hi", "h_x", "h_y",
-                 "test_acc", "train_acc", "flags"]
-HOW_MADE_COLUMNS = ["layer_dim", "pca_dim", "pca_explained", "pca_fit", "x_compression"]
 KINDS = ("layer", "compressed", "sample-propagation")
 
 
@@ -79,7 +77,7 @@ def analyse_run(
     autoencoder: Any = None, jobs: int = 1, progress: bool = False, device: str | None = None,
     epochs: list[int] | None = None,
 ) -> pd.DataFrame:
-    """The MI table of one run (columns ``TABLE_COLUMNS``, nats), every analysis of ``spec``.
+    """The MI table of one run (columns ``MI_COLUMNS``, nats), every analysis of ``spec``.
 
     Args:
         spec: the loaded experiment; variant_name, seed: the run's.
@@ -119,8 +117,8 @@ def analyse_run(
     table["flags"] = table["flags"].fillna("") if "flags" in table else ""
     order = {name: i for i, name in enumerate(analyses)}
     table = table.sort_values("analysis", key=lambda s: s.map(order), kind="stable")
-    columns = TABLE_COLUMNS + [c for c in HOW_MADE_COLUMNS if c in table]
-    return table[columns].reset_index(drop=True)
+    columns = MI_COLUMNS + [c for c in HOW_MADE_COLUMNS if c in table]
+    return flag_values(table[columns].reset_index(drop=True))
 
 
 def _layer_kind(run: _Run, analyses: dict[str, dict[str, Any]], epochs: list[int] | None) -> pd.DataFrame:

@@ -28,10 +28,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from infoplane.arrays import label_entropy
 from infoplane.data import data_root as resolve_data_root
-from infoplane.data.szt import entropy_of_labels
 from infoplane.nets.mlp import BOTTLENECK2_WIDTHS, MLP, SAXE_MNIST_WIDTHS, SZT_WIDTHS
-from infoplane.train import TensorData, TrainConfig, capture_schedule, load_eval_set
+from infoplane.runstore import load_eval_set
+from infoplane.train import TensorData, TrainConfig, capture_schedule
 
 #: MLP networks: name -> layer widths (input ... output), and the dataset each reads.
 MLP_WIDTHS = {"szt-mlp": SZT_WIDTHS, "saxe-mnist": SAXE_MNIST_WIDTHS, "bottleneck2": BOTTLENECK2_WIDTHS}
@@ -158,4 +159,4 @@ def information_limits(run_dir: str | Path) -> tuple[float, float]:
     H(Y) is the plug-in entropy of their labels (SZT: 0.99916 bits).
     """
     _, labels, _ = load_eval_set(run_dir)
-    return math.log(len(labels)), entropy_of_labels(np.asarray(labels))
+    return math.log(len(labels)), label_entropy(np.asarray(labels))

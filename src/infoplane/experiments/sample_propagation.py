@@ -115,7 +115,7 @@ def run_sp_planes(settings: dict[str, Any], seed: int, run_dir: str | Path, para
         ``i_xl``, ``i_ly`` and their ``_lo``/``_hi``, in nats.
     """
     from infoplane.experiments.run import load_network
-    from infoplane.train import captured_epochs, load_eval_set
+    from infoplane.runstore import captured_epochs, load_eval_set
 
     beta = float(settings["network"].get("noise_std", 0.0))
     if beta <= 0:
@@ -149,7 +149,7 @@ def layer_scatter(spec: dict[str, Any], variant_name: str, seed: int, run_dir: s
         layer T = S + beta Z, noise seeded by ``seed``).
     """
     from infoplane.experiments.run import load_network
-    from infoplane.train import captured_epochs, load_eval_set
+    from infoplane.runstore import captured_epochs, load_eval_set
 
     settings = variant(spec, variant_name)
     beta = float(settings["network"].get("noise_std", 0.0))

@@ -26,15 +26,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from infoplane.data.szt import entropy_of_labels
+from infoplane.arrays import label_entropy
 from infoplane.estimators import build
 from infoplane.estimators.binning import bin_layer
 from infoplane.estimators.grouped import grouped_plugin_information
-from infoplane.experiments.analyse import TABLE_COLUMNS
 from infoplane.experiments.build import build_data, build_network, is_mlp
 from infoplane.experiments.spec import variant
 from infoplane.nets.batched import SeedData, SeedStack, noise_seed, train_seeds
 from infoplane.parallel import parallel_map
+from infoplane.tables import MI_COLUMNS
 from infoplane.train import capture_schedule
 
 
@@ -118,7 +118,7 @@ def train_seeds_at_once(
             each). Every seed's numbers are the same for any ``jobs``.
 
     Returns:
-        (the MI table, columns ``TABLE_COLUMNS``, one row per seed, analysis, captured epoch
+        (the MI table, columns ``MI_COLUMNS``, one row per seed, analysis, captured epoch
         and layer; the training history, one row per seed and epoch).
     """
     settings = variant(spec, variant_name)
@@ -155,7 +155,7 @@ def train_seeds_at_once(
     history = train_seeds(stack, data, seeds, epochs, int(train["batch_size"]), float(train["lr"]),
                           train.get("optimizer", "adam"), capture_epochs=schedule, on_capture=measure,
                           progress=progress)
-    limits = {"h_x": math.log(len(labels)), "h_y": entropy_of_labels(labels)}
+    limits = {"h_x": math.log(len(labels)), "h_y": label_entropy(labels)}
     names = {"experiment": spec["name"], "variant": variant_name}
     table = _table(measured, history, len(stack.widths) - 1, seeds, settings["analyses"], names, limits)
     return table, history
@@ -203,7 +203,7 @@ def _table(measured: list[tuple[int, str, dict[str, np.ndarray]]], history: pd.D
                          **{key: float(v[g]) for key, v in values.items()}, **limits,
                          "test_acc": accuracy[seed, epoch][0], "train_acc": accuracy[seed, epoch][1],
                          "flags": ""})
-    return _sorted(pd.DataFrame(rows, columns=TABLE_COLUMNS), analyses)
+    return _sorted(pd.DataFrame(rows, columns=MI_COLUMNS), analyses)
 
 
 def _sorted(table: pd.DataFrame, analyses: dict[str, dict[str, Any]]) -> pd.DataFrame:
