@@ -23,28 +23,24 @@ MNIST = ["saxe_kde_mnist", "lorenzen_quantized_mnist"]
 TOL = 1e-9  # nats: the limits are exact for plug-in estimates (and the SP tolerance of today)
 
 
-def sanity(metrics: dict[str, Any]) -> dict[str, Any]:
-    """The sanity section of an experiment's metrics (violations of the information limits)."""
-    return metrics.get("sanity", metrics)
-
-
 def within_limits(table) -> np.ndarray:
     """Rows with 0 <= I(X;T) <= H(X) and 0 <= I(T;Y) <= H(Y) (nats, tolerance TOL)."""
     return ((table["i_xl"] >= -TOL) & (table["i_xl"] <= table["h_x"] + TOL)
             & (table["i_ly"] >= -TOL) & (table["i_ly"] <= table["h_y"] + TOL)).to_numpy()
 
 
-def check_experiment(project: Path, name: str, h_x: float) -> Any:
-    """The checks every non-Butakov experiment passes; returns its MI table."""
+def check_experiment(project: Path, name: str, h_x: float) -> tuple[Any, dict[str, Any]]:
+    """The checks every non-Butakov experiment passes; returns its MI table and sanity metrics."""
     table = load_table(project / "results" / "mi" / name / "table.csv")
     assert set(table["experiment"]) == {name} and set(table["seed"]) == {0}
     assert np.allclose(table["h_x"], h_x, rtol=0, atol=1e-12), name
     assert within_limits(table).all(), table[~within_limits(table)]
-    metrics = json.loads((project / "results" / "metrics" / f"{name}.json").read_text())
-    assert sanity(metrics)["violations"] == 0, (name, metrics)
+    flags = json.loads((project / "results" / "metrics" / f"{name}.json").read_text())["sanity"]
+    assert flags["ok"] and flags["violations"] == 0, (name, flags)
+    assert flags["h_x_bits"] == pytest.approx(h_x / math.log(2)), name
     assert (project / "figures" / f"{name}_plane.png").stat().st_size > 10_000
     assert (project / "figures" / f"{name}_epochs.png").stat().st_size > 10_000
-    return table
+    return table, flags
 
 
 @pytest.mark.slow
@@ -53,10 +49,13 @@ def test_tiny_end_to_end(workflow_copy: Path) -> None:
     result = snakemake(workflow_copy, *SZT, *MNIST, "--cores", "2", "--configfile", TINY, timeout=1800)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     for name in SZT:
-        table = check_experiment(workflow_copy, name, math.log(4096))  # 12 bits
+        table, flags = check_experiment(workflow_copy, name, math.log(4096))
+        assert flags["h_x_bits"] == pytest.approx(12.0)
+        assert flags["h_y_bits"] == pytest.approx(0.99916, abs=1e-5)
         assert np.allclose(table["h_y"] / math.log(2), 0.99916, rtol=0, atol=1e-5)
     for name in MNIST:
-        table = check_experiment(workflow_copy, name, math.log(200))  # eval_size: 200
+        table, flags = check_experiment(workflow_copy, name, math.log(200))  # eval_size: 200
+        assert 3.0 < flags["h_y_bits"] <= math.log2(10)
         h_y_bits = table["h_y"] / math.log(2)
         assert ((h_y_bits > 3.0) & (h_y_bits <= math.log2(10))).all()
     for kind in ("neuron", "scatter"):
@@ -88,7 +87,7 @@ def test_butakov_mnist_tiny(workflow_copy: Path) -> None:
     last = table[(table["seed"] == 0) & (table["epoch"] == 2)]
     assert (last["test_acc"] > 0.5).all()  # two epochs at lr 1e-3 learn MNIST
     metrics = json.loads((workflow_copy / "results" / "metrics" / "butakov_mnist.json").read_text())
-    assert metrics  # the metrics file holds the sanity and accuracy summary
+    assert metrics["final"]["seed-0"]["test_acc"] > 0.5
     for kind in ("plane", "epochs"):
         assert (workflow_copy / "figures" / f"butakov_mnist_{kind}.pdf").stat().st_size > 10_000
     # A second call finds everything done and trains nothing.
