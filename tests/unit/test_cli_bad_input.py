@@ -3,7 +3,6 @@ names the argument, never a traceback (an uncaught exception fails the test with
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import re
@@ -236,9 +235,6 @@ def _probe(name: str, files: dict[str, str], capsys: pytest.CaptureFixture[str])
     return code, capsys.readouterr().err
 
 
-# Probes of `infoplane combine`: they run once the combine step is in infoplane.tables.
-COMBINE_PROBES = {name for name, (argv, _) in PROBES.items() if argv[0] == "combine"}
-HAS_COMBINE = hasattr(importlib.import_module("infoplane.tables"), "combine_runs")
 # Probes the CLI does not pass yet (strict: the fix makes them pass, then drop them from here).
 KNOWN_BUGS = {
     "garbage .pt autoencoder": "analyse opens the run directory before the --autoencoder file",
@@ -255,8 +251,6 @@ def _params() -> list:
         if n in STRICT_PROBES:
             marks.append(pytest.mark.skipif(not STRICT_PROBES[n],
                                             reason="needs strict estimator constructors"))
-        if n in COMBINE_PROBES:
-            marks.append(pytest.mark.skipif(not HAS_COMBINE, reason="needs infoplane.tables.combine_runs"))
         if n in KNOWN_BUGS:
             marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[n]))
         params.append(pytest.param(n, marks=marks))
