@@ -36,7 +36,8 @@ def test_noise_alone_rarely_passes_held_out_compression_although_peak_minus_last
     passed, peak_minus_last = 0, []
     for trial in range(40):
         noisy = table(flat, seeds=20, noise_bits=0.3, seed=trial)
-        passed += held_out_compression(noisy, "T5", "szt", split_seed=trial, n_boot=2000).excludes_zero_above()
+        effect = held_out_compression(noisy, "T5", "szt", split_seed=trial, n_boot=2000)
+        passed += effect.excludes_zero_above()
         mean_curve = noisy.groupby("epoch")["i_xl"].mean()
         peak_minus_last.append(mean_curve.max() - mean_curve.iloc[-1])
     assert passed <= 5                      # about 2.5 % of trials expected
