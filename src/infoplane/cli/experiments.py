@@ -177,7 +177,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("train-seeds", help="train many seeds of a small network at once (stacked weights), "
                                            "with plug-in MI of every captured epoch; writes the MI table")
-    add_experiment_args(p, device=False)
+    add_experiment_args(p)
     p.add_argument("--variant", required=True, help="a variant of the experiment file")
     p.add_argument("--seeds", required=True, help="seeds, e.g. 0-49 or 3,7,9")
     p.add_argument("--analysis", action="append", required=True,
@@ -217,7 +217,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("neuron", help="Goldfeld et al.'s single noisy tanh neuron: I(X;T) against the "
                                       "weight, "
                                       "sample propagation and numerical integration")
-    add_experiment_args(p, device=False)
+    add_experiment_args(p)
     p.add_argument("--seed", type=int, default=0, help="seed of the samples (default 0)")
     p.add_argument("--out", type=Path, required=True, help="the curve (.csv)")
     p.set_defaults(func=cmd_neuron)
