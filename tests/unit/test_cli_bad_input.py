@@ -236,12 +236,7 @@ def _probe(name: str, files: dict[str, str], capsys: pytest.CaptureFixture[str])
 
 
 # Probes the CLI does not pass yet (strict: the fix makes them pass, then drop them from here).
-KNOWN_BUGS = {
-    "garbage .pt autoencoder": "analyse opens the run directory before the --autoencoder file",
-    "--set value against the schema": "a schema problem of the experiment is two lines on stderr",
-    "neuron --set below the schema": "a schema problem of the experiment is two lines on stderr",
-    "train-autoencoder without an x_autoencoder section": "KeyError 'x_autoencoder' in train_x_autoencoder",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def _params() -> list:
