@@ -45,6 +45,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from infoplane.experiments.spec import experiment_path, load_experiment
+
 REPRODUCED, NOT_REPRODUCED, UNKNOWN, NOT_RUN = "reproduced", "not reproduced", "unknown", "not run"
 SMOKE_PASSES, SMOKE_FAILS = "smoke check passes", "smoke check fails"
 NO_VALID_CRITERION = "no valid criterion"
@@ -55,7 +57,7 @@ OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 AGGREGATES = ("mean", "median", "min", "max", "sum", "count", "std")
 CLAIM_KEYS = {"id", "paper", "claim", "experiment", "target", "measure", "criterion", "figures", "note",
               "scale", "invalid_criterion", "criterion_changed_after_data"}
-EFFECT_KEYS = {"seed_effect", "table", "query", "layer", "estimator", "column", "start", "end", "epoch"}
+EFFECT_KEYS = {"seed_effect", "table", "query", "layer", "analysis", "column", "start", "end", "epoch"}
 REQUIRED = ("id", "paper", "claim", "experiment", "measure", "criterion")
 
 
@@ -108,10 +110,10 @@ def load_claims(path: Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
 def _check_measure(measure: Mapping[str, Any], where: str) -> None:
     if "seed_effect" in measure:
         unknown = set(measure) - EFFECT_KEYS
-        required = {"table", "layer", "estimator"}
+        required = {"table", "layer", "analysis"}
         if unknown or measure["seed_effect"] not in EFFECTS or not required <= set(measure):
             raise ValueError(f"{where}: a seed_effect measure names one of {EFFECTS}, a `table`, `layer` and "
-                             f"`estimator` (optional: `query`, `column`, `start`, `end`, `epoch`); "
+                             f"`analysis` (optional: `query`, `column`, `start`, `end`, `epoch`); "
                              f"got {sorted(measure)}")
     elif "metric" in measure:
         if set(measure) != {"metric", "key"}:
@@ -180,10 +182,10 @@ def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
     if spec.get("query"):
         table = table.query(spec["query"])
     kind = spec["seed_effect"]
-    args = (table, spec.get("column", "i_xl"), int(spec["layer"]), spec["estimator"])
+    args = (table, spec.get("column", "i_xl"), str(spec["layer"]), spec["analysis"])
     try:
         if kind == "held_out_compression":
-            return seed_stats.held_out_compression(table, int(spec["layer"]), spec["estimator"]), "", ""
+            return seed_stats.held_out_compression(table, str(spec["layer"]), spec["analysis"]), "", ""
         if kind == "change_between":
             return seed_stats.change_between(*args, start=spec.get("start"), end=spec.get("end")), "", ""
         return seed_stats.value_at(*args, epoch=spec.get("epoch")), "", ""
@@ -250,10 +252,16 @@ def judge(claims: list[dict[str, Any]], root: Path, params: Mapping[str, Any] | 
 
 
 def _seed_count(params: Mapping[str, Any], experiment: str) -> int | None:
-    """Seeds of ``experiment`` in params (top level or under ``baselines``), None if it does not say."""
-    for section in (params.get(experiment), (params.get("baselines") or {}).get(experiment)):
-        if isinstance(section, Mapping) and isinstance(section.get("seeds"), list):
-            return len(section["seeds"])
+    """Seeds of ``experiment`` at params' scale: params.yaml's ``experiments.<name>.seeds``, else
+    the experiment file's; a section of params itself (the estimator validations) says its own.
+    None when neither says."""
+    how = (params.get("experiments") or {}).get(experiment)
+    if how is not None and experiment_path(experiment).is_file():
+        overrides = {**(how.get("set") or {}), **({"seeds": how["seeds"]} if "seeds" in how else {})}
+        return len(load_experiment(experiment, params.get("scale", "quick"), overrides)["seeds"])
+    section = params.get(experiment)
+    if isinstance(section, Mapping) and isinstance(section.get("seeds"), list):
+        return len(section["seeds"])
     return None
 
 

@@ -2,7 +2,7 @@
 
 Per row of an MI table (:mod:`infoplane.tables`), :func:`flag_values` adds to ``flags``:
 
-* ``i_xl<0``, ``i_ly<0``: below zero, which no MI is;
+* ``i_xl<0``, ``i_ly<0``: below zero, which no MI is (beyond ``TOLERANCE``, as every check here);
 * ``i_xl>H(X)``, ``i_ly>H(Y)``: above the limit of the evaluation set (columns ``h_x`` =
   ln n_eval, X uniform over the distinct evaluation inputs; ``h_y`` = plug-in entropy of the
   labels);
@@ -28,6 +28,9 @@ import pandas as pd
 LN2 = math.log(2)
 #: Rows of one forward pass: the data-processing checks compare layers within these.
 RUN_KEYS = ("experiment", "variant", "analysis", "seed", "epoch")
+#: Nats by which a value may pass a limit before it is flagged: a plug-in count that reaches
+#: H(X) = ln 4096 exactly differs from math.log(4096) in the last bits of a float.
+TOLERANCE = 1e-9
 
 
 def _split(value: object) -> set[str]:
@@ -47,7 +50,7 @@ def flag_values(table: pd.DataFrame) -> pd.DataFrame:
         if limit is not None and limit not in table:
             continue
         values = table[key].to_numpy(dtype=float)
-        bad = values < 0 if limit is None else values > table[limit].to_numpy(dtype=float)
+        bad = values < -TOLERANCE if limit is None else values > table[limit].to_numpy(dtype=float) + TOLERANCE
         for i in np.flatnonzero(bad):
             flags[i].add(f"{key}{name}")
     if "depth" in table:
@@ -78,7 +81,7 @@ def flag_counts(table: pd.DataFrame) -> dict[str, int]:
     return counts
 
 
-def sanity(table: pd.DataFrame, tol: float = 1e-9) -> dict[str, object]:
+def sanity(table: pd.DataFrame, tol: float = TOLERANCE) -> dict[str, object]:
     """Violations of 0 <= I(X;L) <= H(X) and 0 <= I(L;Y) <= H(Y) (nats, tolerance ``tol``).
 
     Args:

@@ -130,7 +130,7 @@ def _claim_section(v: Verdict, params: Mapping[str, Any], root: Path, out_dir: P
         source = f"`{spec['metric']}` key `{spec['key']}`"
     elif "seed_effect" in spec:
         effect = spec["seed_effect"].replace("_", " ")
-        source = (f"`{spec['table']}`{where}, {effect} of layer {spec['layer']} ({spec['estimator']}), "
+        source = (f"`{spec['table']}`{where}, {effect} of layer {spec['layer']} ({spec['analysis']}), "
                   "mean over seeds [95 % bootstrap interval]")
     else:
         source = f"`{spec['table']}`{where}, {spec['agg']} of `{spec['expr']}`"

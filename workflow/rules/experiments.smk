@@ -158,7 +158,7 @@ rule compute_ib_curve:
         "results/ib_curve.csv",
     params:
         ib=P["ib_curve"],
-        root=RAW_ROOT,
+        root=lambda wildcards, input: str(Path(input.raw[0]).parent.parent),
     log:
         "logs/compute_ib_curve.log",
     resources:

@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.func(args)
     except (ValueError, FileNotFoundError) as err:
-        print(f"infoplane {args.command}: error: {err}", file=sys.stderr)
+        one_line = "; ".join(line.strip() for line in str(err).splitlines() if line.strip())
+        print(f"infoplane {args.command}: error: {one_line}", file=sys.stderr)
         return 2
     return 0

@@ -118,7 +118,7 @@ def device_name(value: str) -> str:
     return value
 
 
-def add_experiment_args(p: argparse.ArgumentParser, device: bool = True) -> None:
+def add_experiment_args(p: argparse.ArgumentParser) -> None:
     """--experiment, --scale, --set, --data-root, --device, --threads, --no-progress."""
     p.add_argument("--experiment", required=True,
                    help="an experiment name (experiments/NAME.yaml) or the path of an experiment file")
@@ -128,9 +128,8 @@ def add_experiment_args(p: argparse.ArgumentParser, device: bool = True) -> None
                    help="override a setting of the experiment file, e.g. train.lr=1e-4 (repeatable)")
     p.add_argument("--data-root",
                    help="dataset root (default: $INFOPLANE_DATA_ROOT, else ../shared/datasets)")
-    if device:
-        p.add_argument("--device", type=device_name,
-                       help="auto (CUDA when present), cpu, cuda or cuda:N (default: the experiment's)")
+    p.add_argument("--device", type=device_name,
+                   help="auto (CUDA when present), cpu, cuda or cuda:N (default: the experiment's)")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 

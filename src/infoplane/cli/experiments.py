@@ -46,7 +46,11 @@ def cmd_train(args: argparse.Namespace) -> None:
 def cmd_train_autoencoder(args: argparse.Namespace) -> None:
     from infoplane.experiments.run import train_x_autoencoder
 
-    report = train_x_autoencoder(experiment_of(args), args.out, data_root=args.data_root,
+    spec = experiment_of(args)
+    if "x_autoencoder" not in spec:
+        raise ValueError(f"experiment {spec['name']} has no x_autoencoder section (none of its analyses "
+                         "compresses X with an autoencoder)")
+    report = train_x_autoencoder(spec, args.out, data_root=args.data_root,
                                  device=args.device or "auto", threads=args.threads,
                                  progress=not args.no_progress)
     write_json(report, None)
@@ -71,11 +75,17 @@ def cmd_train_seeds(args: argparse.Namespace) -> None:
 
 
 def cmd_analyse(args: argparse.Namespace) -> None:
+    from infoplane.compression.image_autoencoder import ImageAutoencoderCompressor
     from infoplane.experiments.analyse import analyse_run
 
     _threads(args)
-    table = analyse_run(experiment_of(args), args.variant, args.seed, args.run_dir,
-                        autoencoder=args.autoencoder, jobs=args.jobs, progress=not args.no_progress,
+    spec = experiment_of(args)
+    autoencoder = None
+    if args.autoencoder is not None:  # a bad file is named before any run is read
+        autoencoder = ImageAutoencoderCompressor.load(input_file(args.autoencoder, "--autoencoder"),
+                                                      device=args.device or spec["device"])
+    table = analyse_run(spec, args.variant, args.seed, args.run_dir,
+                        autoencoder=autoencoder, jobs=args.jobs, progress=not args.no_progress,
                         device=args.device)
     write_csv(table, args.out)
     print(f"{len(table)} rows -> {args.out}", file=sys.stderr)
@@ -140,7 +150,8 @@ def cmd_combine(args: argparse.Namespace) -> None:
     table = pd.concat([load_table(input_file(path, "MI table")) for path in args.tables], ignore_index=True)
     histories = []
     for run_dir in args.runs:  # each run's config.json says which variant and seed it is
-        meta = load_config(input_file(run_dir / "config.json", "run config")).get("metadata", {})
+        input_file(run_dir / "config.json", "run config")
+        meta = load_config(run_dir).get("metadata", {})
         histories.append(load_history(run_dir).assign(experiment=spec["name"], variant=meta["variant"],
                                                       seed=int(meta["seed"])))
     history = pd.concat(histories, ignore_index=True)
@@ -177,7 +188,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("train-seeds", help="train many seeds of a small network at once (stacked weights), "
                                            "with plug-in MI of every captured epoch; writes the MI table")
-    add_experiment_args(p, device=False)
+    add_experiment_args(p)
     p.add_argument("--variant", required=True, help="a variant of the experiment file")
     p.add_argument("--seeds", required=True, help="seeds, e.g. 0-49 or 3,7,9")
     p.add_argument("--analysis", action="append", required=True,
@@ -217,7 +228,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("neuron", help="Goldfeld et al.'s single noisy tanh neuron: I(X;T) against the "
                                       "weight, "
                                       "sample propagation and numerical integration")
-    add_experiment_args(p, device=False)
+    add_experiment_args(p)
     p.add_argument("--seed", type=int, default=0, help="seed of the samples (default 0)")
     p.add_argument("--out", type=Path, required=True, help="the curve (.csv)")
     p.set_defaults(func=cmd_neuron)

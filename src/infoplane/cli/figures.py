@@ -44,11 +44,11 @@ def cmd_plot(args: argparse.Namespace) -> None:
     with contextlib.ExitStack() as stack:  # every figure lands whole, or not at all
         outs = [stack.enter_context(atomic_path(out)) for out in args.out]
         if args.kind == "validation":
-            plots.plot_estimator_validation(table, outs)
+            plots.plot_estimator_validation(table, outs, title=args.title)
         elif args.kind == "known-mi":
-            plots.plot_known_mi(table, outs)
+            plots.plot_known_mi(table, outs, title=args.title)
         elif args.kind == "benchmark":
-            plots.plot_benchmark_tasks(table, outs)
+            plots.plot_benchmark_tasks(table, outs, title=args.title)
         elif args.kind == "plane":
             plots.plot_information_plane(table, outs, panels=spec["panels"], title=_title(spec), ib=ib)
         elif args.kind == "epochs":
@@ -75,6 +75,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    help="the table drawn (an experiment's aggregated.csv for plane and epochs)")
     p.add_argument("--history", type=Path, help="epochs: the runs' training histories (history.csv)")
     p.add_argument("--ib", type=Path, help="plane: the SZT task's IB curve (results/ib_curve.csv)")
+    p.add_argument("--title", default="",
+                   help="validation, known-mi, benchmark: the figure's title (experiments: from the file)")
     p.add_argument("--out", type=Path, action="append", required=True,
                    help="figure path, .pdf or .png (repeatable)")
     add_experiment_args(p)

@@ -32,6 +32,7 @@ from infoplane.estimators.binning import bin_layer
 from infoplane.estimators.grouped import grouped_plugin_information
 from infoplane.experiments.build import build_data, build_network, is_mlp
 from infoplane.experiments.spec import variant
+from infoplane.flags import flag_values
 from infoplane.nets.batched import SeedData, SeedStack, noise_seed, train_seeds
 from infoplane.parallel import parallel_map
 from infoplane.tables import MI_COLUMNS
@@ -203,7 +204,7 @@ def _table(measured: list[tuple[int, str, dict[str, np.ndarray]]], history: pd.D
                          **{key: float(v[g]) for key, v in values.items()}, **limits,
                          "test_acc": accuracy[seed, epoch][0], "train_acc": accuracy[seed, epoch][1],
                          "flags": ""})
-    return _sorted(pd.DataFrame(rows, columns=MI_COLUMNS), analyses)
+    return flag_values(_sorted(pd.DataFrame(rows, columns=MI_COLUMNS), analyses))
 
 
 def _sorted(table: pd.DataFrame, analyses: dict[str, dict[str, Any]]) -> pd.DataFrame:

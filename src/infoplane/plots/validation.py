@@ -38,16 +38,7 @@ def plot_estimator_validation(table: pd.DataFrame, outputs: Sequence[str | Path]
     """
     table = table.assign(dims=table["dim_x"].astype(str) + " x " + table["dim_y"].astype(str))
     panels = sorted(table["dims"].unique(), key=lambda s: tuple(int(v) for v in s.split(" x ")))
-    fig = new_figure(3.2 * len(panels), 3.4)
-    axes = subplots(fig, 1, len(panels), sharey=True)
-    top = float(table["mi_true"].max())
-    for ax, dims in zip(axes[0], panels, strict=True):
-        rows = table[table["dims"] == dims]
-        draw_estimates_against_truth(ax, rows, "estimator", top)
-        ax.set_title(f"d_x x d_y = {dims}")
-        ax.set_xlabel("true MI (nats)")
-    axes[0][0].set_ylabel("estimated MI (nats)")
-    axes[0][-1].legend(loc="upper left")
+    fig = _against_truth(table, "dims", panels, "estimator", (3.2, 3.4), lambda dims: f"d_x x d_y = {dims}")
     if title:
         fig.suptitle(title)
     return finish(fig, list(outputs))
@@ -67,19 +58,26 @@ def plot_known_mi(table: pd.DataFrame, outputs: Sequence[str | Path], title: str
     the dashed diagonal is the truth.
     """
     families = sorted(table["family"].unique())
-    fig = new_figure(3.6 * len(families), 3.6)
-    axes = subplots(fig, 1, len(families), sharey=True)
-    top = float(table["mi_true"].max())
-    for ax, family in zip(axes[0], families, strict=True):
-        rows = table[table["family"] == family]
-        draw_estimates_against_truth(ax, rows, "label", top)
-        ax.set_title(family)
-        ax.set_xlabel("true MI (nats)")
-    axes[0][0].set_ylabel("estimated MI (nats)")
-    axes[0][-1].legend(loc="upper left")
+    fig = _against_truth(table, "family", families, "label", (3.6, 3.6), str)
     if title:
         fig.suptitle(title)
     return finish(fig, list(outputs))
+
+
+def _against_truth(table: pd.DataFrame, column: str, panels: list, by: str, size: tuple[float, float],
+                   panel_title) -> Figure:
+    """One panel per value of ``column`` (in ``panels``' order), the estimates of each ``by``
+    against the true MI, shared y axis; ``size``: (width, height) of one panel in inches."""
+    fig = new_figure(size[0] * len(panels), size[1])
+    axes = subplots(fig, 1, len(panels), sharey=True)
+    top = float(table["mi_true"].max())
+    for ax, value in zip(axes[0], panels, strict=True):
+        draw_estimates_against_truth(ax, table[table[column] == value], by, top)
+        ax.set_title(panel_title(value))
+        ax.set_xlabel("true MI (nats)")
+    axes[0][0].set_ylabel("estimated MI (nats)")
+    axes[0][-1].legend(loc="upper left")
+    return fig
 
 
 @styled
