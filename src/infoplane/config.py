@@ -163,7 +163,7 @@ def _check_experiments(experiments: Mapping[str, Any], scale: str) -> list[str]:
         except ValueError as err:
             # the loader's first line says which file; the rest name one key each
             lines = str(err).splitlines()
-            detail = [line.strip() for line in lines[1:]] or [lines[0]]
+            detail = [line.strip() for line in lines[1:]] or [lines[0].split(" scale: ", 1)[-1]]
             problems += [f"experiments.{name} (experiments/{name}.yaml at the {scale} scale): {line}"
                          for line in detail]
     return problems

@@ -50,7 +50,8 @@ def flag_values(table: pd.DataFrame) -> pd.DataFrame:
         if limit is not None and limit not in table:
             continue
         values = table[key].to_numpy(dtype=float)
-        bad = values < -TOLERANCE if limit is None else values > table[limit].to_numpy(dtype=float) + TOLERANCE
+        ceiling = None if limit is None else table[limit].to_numpy(dtype=float) + TOLERANCE
+        bad = values < -TOLERANCE if ceiling is None else values > ceiling
         for i in np.flatnonzero(bad):
             flags[i].add(f"{key}{name}")
     if "depth" in table:

@@ -33,7 +33,7 @@ import sys
 from pathlib import Path
 
 from infoplane.config import require_valid, scaled
-from infoplane.experiments.spec import load_experiment, uses_autoencoder
+from infoplane.experiments.spec import experiment_path, load_experiment, uses_autoencoder
 
 from snakemake.utils import validate
 
@@ -164,6 +164,11 @@ def exp_runs(pattern):
         return expand(pattern, experiment=wildcards.experiment, variant=list(spec["variants"]),
                       seed=spec["seeds"])
     return files
+
+
+def exp_file(wildcards):
+    """The experiment's file: an edit of it reruns the experiment's steps."""
+    return str(experiment_path(wildcards.experiment))
 
 
 def exp_raw(wildcards):

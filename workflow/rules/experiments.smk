@@ -29,6 +29,7 @@ for _name in EXP:
 
 rule train_x_autoencoder:
     input:
+        experiment=exp_file,
         raw=exp_raw,
     output:
         "results/autoencoders/{experiment}.pt",
@@ -51,6 +52,7 @@ rule train_x_autoencoder:
 # job's checkpoints survive Snakemake's cleanup and the rerun resumes from them.
 rule train_run:
     input:
+        experiment=exp_file,
         raw=exp_raw,
     output:
         "results/runs/{experiment}/{variant}/seed-{seed}/summary.json",
@@ -75,6 +77,7 @@ rule train_run:
 rule analyse_run:
     input:
         run="results/runs/{experiment}/{variant}/seed-{seed}/summary.json",
+        experiment=exp_file,
         autoencoder=exp_autoencoder,
     output:
         "results/runs/{experiment}/{variant}/seed-{seed}/mi.csv",
@@ -99,6 +102,7 @@ rule combine_runs:
     input:
         tables=exp_runs("results/runs/{experiment}/{variant}/seed-{seed}/mi.csv"),
         runs=exp_runs("results/runs/{experiment}/{variant}/seed-{seed}/summary.json"),
+        experiment=exp_file,
     output:
         table="results/mi/{experiment}/table.csv",
         aggregated="results/mi/{experiment}/aggregated.csv",
@@ -126,6 +130,7 @@ rule plot_experiment:
     input:
         aggregated="results/mi/{experiment}/aggregated.csv",
         history="results/mi/{experiment}/history.csv",
+        experiment=exp_file,
         ib=exp_ib_curve,
     output:
         plane_pdf="figures/{experiment}_plane.pdf",
@@ -173,6 +178,8 @@ rule compute_ib_curve:
 
 # Goldfeld et al.'s single noisy neuron (experiments with a `neuron` section).
 rule single_neuron:
+    input:
+        experiment=exp_file,
     output:
         "results/mi/{experiment}/neuron.csv",
     params:
@@ -194,6 +201,7 @@ rule layer_scatter:
         run=lambda wildcards: "results/runs/{experiment}/{variant}/seed-{seed}/summary.json".format(
             experiment=wildcards.experiment, variant=list(EXP[wildcards.experiment]["variants"])[0],
             seed=EXP[wildcards.experiment]["seeds"][0]),
+        experiment=exp_file,
     output:
         "results/mi/{experiment}/scatter.csv",
     params:
@@ -214,7 +222,8 @@ rule layer_scatter:
 
 rule plot_extra:
     input:
-        "results/mi/{experiment}/{kind}.csv",
+        table="results/mi/{experiment}/{kind}.csv",
+        experiment=exp_file,
     output:
         pdf="figures/{experiment}_{kind}.pdf",
         png="figures/{experiment}_{kind}.png",
@@ -230,7 +239,7 @@ rule plot_extra:
         ENV
     shell:
         "infoplane plot {wildcards.kind:q} --experiment {wildcards.experiment:q} {params.flags}"
-        " --table {input:q} --out {output.pdf:q} --out {output.png:q} > {log:q} 2>&1"
+        " --table {input.table:q} --out {output.pdf:q} --out {output.png:q} > {log:q} 2>&1"
 
 
 REPORT_INPUTS += rules.experiments.input

@@ -38,7 +38,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.func(args)
     except (ValueError, FileNotFoundError) as err:
-        one_line = "; ".join(line.strip() for line in str(err).splitlines() if line.strip())
-        print(f"infoplane {args.command}: error: {one_line}", file=sys.stderr)
+        print(f"infoplane {args.command}: error: {err}", file=sys.stderr)
         return 2
     return 0

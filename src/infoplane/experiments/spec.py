@@ -99,6 +99,8 @@ def load_experiment(
     spec = overlay(spec, dotted(overrides))
     spec["scale"] = scale
     problems = check_experiment(spec, path)
+    if len(problems) == 1:
+        raise ValueError(f"{path} is invalid at the {scale} scale: {problems[0]}")
     if problems:
         lines = "\n".join(f"  {p}" for p in problems)
         raise ValueError(f"{path} is invalid at the {scale} scale (fix these keys):\n{lines}")
