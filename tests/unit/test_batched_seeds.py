@@ -89,6 +89,10 @@ def test_stacked_seeds_equal_separate_runs(tmp_path, variant_name):
         assert diff.max() < 5e-3, column
     for column in ("h_x", "h_y"):
         np.testing.assert_allclose(table[column], separate_table[column], rtol=1e-12)
+    # the same flags as the estimator and the flags module give each run alone (where the values
+    # agree: a row across a bin edge may differ)
+    assert np.mean(table["flags"].to_numpy() == separate_table["flags"].to_numpy()) >= 0.9
+    assert (table["flags"] != "").any()
     accuracy = np.abs(table["test_acc"].to_numpy() - separate_table["test_acc"].to_numpy())
     assert accuracy.max() < 1e-6
     assert set(history["seed"]) == set(SEEDS)

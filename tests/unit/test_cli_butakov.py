@@ -61,8 +61,6 @@ def test_analyse_without_the_autoencoder_says_how_to_make_it(tmp_path, capsys):
     assert not (tmp_path / "mi.csv").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="cmd_analyse checks --autoencoder with input_file, whose message "
-                   "('does not exist') no longer says that `infoplane train-autoencoder` makes the file")
 def test_analyse_with_a_missing_autoencoder_file_says_how_to_make_it(tmp_path, capsys):
     run_dir = stub_run(tmp_path / "run")
     code = main(["analyse", *RUN, "--run-dir", str(run_dir), "--autoencoder", str(tmp_path / "ae.pt"),

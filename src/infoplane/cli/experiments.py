@@ -82,6 +82,9 @@ def cmd_analyse(args: argparse.Namespace) -> None:
     spec = experiment_of(args)
     autoencoder = None
     if args.autoencoder is not None:  # a bad file is named before any run is read
+        if not args.autoencoder.exists():
+            raise ValueError(f"--autoencoder {args.autoencoder} does not exist; make it with "
+                             "`infoplane train-autoencoder`")
         autoencoder = ImageAutoencoderCompressor.load(input_file(args.autoencoder, "--autoencoder"),
                                                       device=args.device or spec["device"])
     table = analyse_run(spec, args.variant, args.seed, args.run_dir,

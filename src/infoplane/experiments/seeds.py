@@ -29,6 +29,7 @@ import torch
 from infoplane.arrays import label_entropy
 from infoplane.estimators import build
 from infoplane.estimators.binning import bin_layer
+from infoplane.estimators.estimate import SATURATED_SHARE
 from infoplane.estimators.grouped import grouped_plugin_information
 from infoplane.experiments.build import build_data, build_network, is_mlp
 from infoplane.experiments.spec import variant
@@ -158,7 +159,8 @@ def train_seeds_at_once(
                           progress=progress)
     limits = {"h_x": math.log(len(labels)), "h_y": label_entropy(labels)}
     names = {"experiment": spec["name"], "variant": variant_name}
-    table = _table(measured, history, len(stack.widths) - 1, seeds, settings["analyses"], names, limits)
+    table = _table(measured, history, len(stack.widths) - 1, seeds, settings["analyses"], names, limits,
+                   len(labels))
     return table, history
 
 
@@ -192,8 +194,9 @@ def _bins(t: np.ndarray, params: dict[str, Any]) -> np.ndarray:
 
 def _table(measured: list[tuple[int, str, dict[str, np.ndarray]]], history: pd.DataFrame, n_layers: int,
            seeds: list[int], analyses: dict[str, dict[str, Any]], names: dict[str, str],
-           limits: dict[str, float]) -> pd.DataFrame:
-    """The MI table from the grouped results (group g = layer g // S, seed g % S)."""
+           limits: dict[str, float], n_inputs: int) -> pd.DataFrame:
+    """The MI table from the grouped results (group g = layer g // S, seed g % S) of
+    ``n_inputs`` evaluation inputs."""
     accuracy = {(row.seed, row.epoch): (row.test_acc, row.train_acc) for row in history.itertuples()}
     rows = []
     for epoch, name, values in measured:
@@ -201,10 +204,21 @@ def _table(measured: list[tuple[int, str, dict[str, np.ndarray]]], history: pd.D
             depth, seed = g // len(seeds) + 1, seeds[g % len(seeds)]
             rows.append({**names, "seed": seed, "analysis": name, "estimator": analyses[name]["estimator"],
                          "epoch": epoch, "layer": f"T{depth}", "depth": depth,
-                         **{key: float(v[g]) for key, v in values.items()}, **limits,
+                         **{key: float(v[g]) for key, v in values.items() if key != "cells"}, **limits,
                          "test_acc": accuracy[seed, epoch][0], "train_acc": accuracy[seed, epoch][1],
-                         "flags": ""})
+                         "flags": _estimator_flags(values, g, n_inputs, limits["h_y"])})
     return flag_values(_sorted(pd.DataFrame(rows, columns=MI_COLUMNS), analyses))
+
+
+def _estimator_flags(values: dict[str, np.ndarray], group: int, n: int, h_y: float) -> str:
+    """The flags the binning estimator gives the same layer run alone (prefixed by the quantity,
+    as the analysis step writes them): ``saturated`` on both, ``above-H(Y)`` on I(T;Y)."""
+    flags = []
+    if values["cells"][group] >= SATURATED_SHARE * n and n > 1:
+        flags += ["i_xl_saturated", "i_ly_saturated"]
+    if values["i_ly_lo"][group] > h_y + 1e-9:
+        flags.append("i_ly_above-H(Y)")
+    return ";".join(sorted(flags))
 
 
 def _sorted(table: pd.DataFrame, analyses: dict[str, dict[str, Any]]) -> pd.DataFrame:
