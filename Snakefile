@@ -23,9 +23,8 @@ configfile: "params.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/validation.smk"
-include: "workflow/rules/baselines.smk"
 include: "workflow/rules/estimators.smk"
-include: "workflow/rules/butakov.smk"
+include: "workflow/rules/experiments.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -39,7 +38,6 @@ rule all:
     default_target: True
     input:
         rules.validation_gaussian.input,
-        rules.baselines.input,
         rules.estimator_validation.input,
-        rules.butakov_mnist.input,
+        rules.experiments.input,
         rules.report.output,

@@ -12,7 +12,7 @@ latent, so the timing does not need a trained network; the work per epoch is the
 With a stored run of the real experiment, the pipeline's own code (``infoplane.analysis``) is
 timed on its activations instead: one row per stored epoch,
 
-    infoplane train --experiment experiments/butakov_mnist.yaml --scale paper \
+    infoplane train --experiment butakov_mnist --variant base --scale paper \
         --set train.epochs=2 --threads 2 --seed 0 --run-dir RUN
     python benchmarks/analysis_epoch.py --run-dir RUN --autoencoder AE.pt [--epochs 5]
         -> benchmarks/results/analysis_epoch_real.csv
@@ -68,17 +68,20 @@ def analyse_layer(task: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[floa
 def time_stored_run(run_dir: Path, autoencoder: Path, experiment: Path, repeats: int,
                     n_epochs: int) -> list[dict]:
     """Seconds of ``analyse_run`` per stored epoch (``n_epochs`` of them, spread over the run):
-    5 layers, per-epoch PCA, the experiment's estimator."""
+    5 layers, per-epoch PCA, the estimator of the experiment's first (compressed) analysis."""
     import dataclasses
 
-    from infoplane.analysis import analyse_run
+    from infoplane.analysis import AnalysisConfig, analyse_run
     from infoplane.compression.image_autoencoder import ImageAutoencoderCompressor
-    from infoplane.experiment import analysis_configs, load_experiment
-    from infoplane.train import captured_epochs, load_eval_set
+    from infoplane.experiments import load_experiment
+    from infoplane.runstore import captured_epochs, load_eval_set
 
     settings = load_experiment(experiment, scale="paper")
+    analysis = next(iter(settings["analyses"].values()))
     x_codes = ImageAutoencoderCompressor.load(autoencoder, device="cpu").transform(load_eval_set(run_dir)[0])
-    config = dataclasses.replace(analysis_configs(settings)[0], exp_layers=(), pca_fit="per-epoch")
+    config = AnalysisConfig(estimator=analysis["estimator"], pca_fit="per-epoch", exp_layers=(),
+                            estimator_params=dict(analysis.get("params") or {}),
+                            layer_dim=int(analysis.get("layer_dim", 4)))
     stored = captured_epochs(run_dir)
     spread = np.linspace(0, len(stored) - 1, min(n_epochs, len(stored))).round().astype(int)
     picked = sorted({stored[i] for i in spread})

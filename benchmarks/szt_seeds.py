@@ -4,10 +4,13 @@ The paper scale of Shwartz-Ziv & Tishby: 12-10-7-5-4-3-2 tanh, Adam lr 4e-4, bat
 8000 epochs, 50 seeds, MI (30 bins on [-1, 1]) at about 400 log-spaced epochs. Two modes:
 
     python benchmarks/szt_seeds.py --seeds 50 --epochs 8000 --log-points 400 [--jobs 2]
-        all seeds in one stack (infoplane.baselines.szt_seeds.train_szt_seeds); writes the MI
+        all seeds in one stack (infoplane.experiments.seeds.train_seeds_at_once); writes the MI
         table beside the timing row
     python benchmarks/szt_seeds.py --seeds 2 --epochs 8000 --log-points 400 --one-by-one
-        the per-seed path of the pipeline (train_szt, then run_planes), for the speedup
+        the per-seed path of the pipeline (train_run, then analyse_run), for the speedup
+
+Both read experiments/szt_binning.yaml at the paper scale (variant tanh, the ``szt`` analysis:
+30 bins on [-1, 1]) with --epochs and --log-points as overrides.
 
     -> benchmarks/results/szt_seeds.csv (one row per call, appended); --table PATH: the MI table
 """
@@ -16,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import dataclasses
 import os
 import tempfile
 import time
@@ -24,12 +26,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from infoplane.baselines.planes import run_planes
-from infoplane.baselines.szt_runs import SZTRun, train_szt
-from infoplane.baselines.szt_seeds import train_szt_seeds
+from infoplane.experiments import analyse_run, load_experiment, train_run
+from infoplane.experiments.seeds import train_seeds_at_once
 
 HERE = Path(__file__).parent
-ANALYSES = {"szt": {"estimator": "binning", "scheme": "szt"}}
+EXPERIMENT = HERE.parent / "experiments" / "szt_binning.yaml"
+VARIANT = "tanh"
+ANALYSIS = "szt"   # 30 bins on [-1, 1]
 
 
 def main() -> None:
@@ -46,21 +49,23 @@ def main() -> None:
     parser.add_argument("--table", type=Path, help="where the stacked run writes its MI table (.csv.gz)")
     args = parser.parse_args()
 
-    run = SZTRun(activation="tanh", epochs=args.epochs, log_points=args.log_points)
     seeds = list(range(args.seeds))
+    overrides = {"train.epochs": args.epochs, "capture.schedule.log_points": args.log_points, "seeds": seeds}
+    spec = load_experiment(EXPERIMENT, "paper", overrides)
+    spec["analyses"] = {ANALYSIS: spec["analyses"][ANALYSIS]}
     load = os.getloadavg()[0]  # other processes' load when the run starts (2 cores)
     wall, cpu = time.perf_counter(), time.process_time()
     if args.one_by_one:
         tables = []
         with tempfile.TemporaryDirectory() as tmp:
             for seed in seeds:
-                run_dir = train_szt(dataclasses.replace(run, seed=seed), Path(tmp) / str(seed),
-                                    args.data_root, threads=args.threads)
-                tables.append(run_planes(run_dir, ANALYSES, "szt_binning", "tanh", seed))
+                run_dir = train_run(spec, VARIANT, seed, Path(tmp) / str(seed), data_root=args.data_root,
+                                    threads=args.threads)
+                tables.append(analyse_run(spec, VARIANT, seed, run_dir))
         table = pd.concat(tables)
     else:
-        table, _ = train_szt_seeds(run, seeds, ANALYSES, "szt_binning", "tanh", args.data_root,
-                                   threads=args.threads, progress=True, jobs=args.jobs)
+        table, _ = train_seeds_at_once(spec, VARIANT, seeds, args.data_root, threads=args.threads,
+                                       progress=True, jobs=args.jobs)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     row = {"mode": "one-by-one" if args.one_by_one else "stacked", "seeds": args.seeds, "epochs": args.epochs,
            "captured_epochs": table["epoch"].nunique(), "threads": args.threads,

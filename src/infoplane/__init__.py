@@ -24,7 +24,7 @@ __version__ = "0.1.0"
 #: Public name -> the module that defines it.
 _EXPORTS = {
     "Recorder": "infoplane.recorder",
-    "mark": "infoplane.recorder",
+    "mark": "infoplane.capture",
     "analyse": "infoplane.recorder",
     "plot_information_plane": "infoplane.plots",
     "plot_mi_epoch": "infoplane.plots",

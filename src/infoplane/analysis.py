@@ -37,8 +37,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from infoplane.arrays import label_entropy
 from infoplane.compression.pca import PCACompressor
 from infoplane.estimators import build
+from infoplane.flags import flag_values
 from infoplane.parallel import parallel_map
 from infoplane.runstore import InMemoryLayer, LayerRef, RunStore, open_run
 
@@ -81,13 +83,6 @@ class AnalysisConfig:
             raise ValueError(f"pca_fit must be one of {PCA_FITS}, got {self.pca_fit!r}")
         if self.layer_dim < 1:
             raise ValueError(f"layer_dim must be >= 1, got {self.layer_dim}")
-
-
-def label_entropy(labels: np.ndarray) -> float:
-    """Plug-in entropy of integer labels (n,), in nats."""
-    _, counts = np.unique(labels, return_counts=True)
-    p = counts / counts.sum()
-    return float(-np.sum(p * np.log(p)))
 
 
 def _layer_names(store: RunStore, epoch: int, config: AnalysisConfig) -> list[str]:
@@ -224,146 +219,3 @@ def _estimate_pair(estimator, x_codes: np.ndarray, codes: np.ndarray, labels: np
             reason = str(err).replace(";", ",")  # ";" separates flags
             out["flags"] = f"{out.get('flags', '')};{key} failed: {reason}".lstrip(";")
     return out
-
-
-def flag_values(table: pd.DataFrame) -> pd.DataFrame:
-    """Add the sanity flags of the module docstring to ``table`` (a copy); never changes values."""
-    table = table.copy()
-    flags = [set(filter(None, str(f).split(";"))) if isinstance(f, str) else set() for f in table["flags"]]
-    for i, row in enumerate(table.itertuples(index=False)):
-        if row.i_xl < 0:
-            flags[i].add("i_xl<0")
-        if row.i_ly < 0:
-            flags[i].add("i_ly<0")
-        if row.i_ly > row.h_y:
-            flags[i].add("i_ly>H(Y)")
-    # Data-processing checks along the forward order of the plain layers (not exp(...)).
-    order = {name: rank for rank, name in enumerate(dict.fromkeys(table["layer"]))}
-    plain = table[~table["layer"].str.startswith("exp(")]
-    for _, group in plain.groupby(["seed", "epoch"]):
-        group = group.sort_values("layer", key=lambda s: s.map(order))
-        ranked = list(group.iterrows())
-        for (_, prev), (i_cur, cur) in zip(ranked, ranked[1:], strict=False):
-            for key in ("i_xl", "i_ly"):
-                if cur[f"{key}_lo"] > prev[f"{key}_hi"]:
-                    flags[table.index.get_loc(i_cur)].add(f"dpi_{key[2:]}")
-    table["flags"] = [";".join(sorted(f)) for f in flags]
-    return table
-
-
-def aggregate_seeds(table: pd.DataFrame) -> pd.DataFrame:
-    """Mean over seeds and a band per (experiment, pca_fit, x_compression, epoch, layer, estimator).
-
-    The point values are the means over seeds; ``*_lo`` / ``*_hi`` span the lowest lower and
-    highest upper interval bound of the seeds (a band covering every seed's interval);
-    ``*_sd`` is the standard deviation of the seeds' point values; ``flags`` is the union.
-    """
-    keys = ["experiment", "pca_fit", "x_compression", "epoch", "layer", "estimator"]
-    keys = [k for k in keys if k in table]
-    grouped = table.groupby(keys, sort=False)
-    out = grouped.agg(
-        n_seeds=("seed", "nunique"), i_xl=("i_xl", "mean"), i_ly=("i_ly", "mean"),
-        i_xl_lo=("i_xl_lo", "min"), i_xl_hi=("i_xl_hi", "max"),
-        i_ly_lo=("i_ly_lo", "min"), i_ly_hi=("i_ly_hi", "max"),
-        i_xl_sd=("i_xl", "std"), i_ly_sd=("i_ly", "std"),
-        flags=("flags", lambda f: ";".join(sorted({x for v in f for x in str(v).split(";") if x}))),
-    ).reset_index()
-    order = [k for k in ("pca_fit", "epoch") if k in out]
-    return out.sort_values(order, kind="stable").reset_index(drop=True)
-
-
-def flag_counts(table: pd.DataFrame) -> dict[str, int]:
-    """How many rows carry each flag (for the metrics file)."""
-    counts: dict[str, int] = {}
-    for value in table["flags"].fillna(""):
-        for flag in filter(None, str(value).split(";")):
-            flag = flag.split(":")[0]
-            counts[flag] = counts.get(flag, 0) + 1
-    return counts
-
-
-def compression_summary(aggregated: pd.DataFrame, fastest_loss_drop: int | None = None
-                        ) -> dict[str, dict[str, float]]:
-    """Per layer (and PCA mode): where I(X;L) peaks and how much it falls after the peak.
-
-    Args:
-        aggregated: the table of :func:`aggregate_seeds`.
-        fastest_loss_drop: the epoch of :func:`fastest_loss_drop_epoch`, if known.
-
-    Returns:
-        ``"<layer> (<pca_fit>)"`` -> first / peak / last I(X;L) (nats, seed means), the peak's
-        epoch, the drop peak - last, ``drop_beyond_band``: whether the peak's band lies
-        wholly above the last epoch's (a compression phase the intervals cannot explain),
-        ``first_dip_epoch``: the last stored epoch before I(X;L) first falls (None if it never
-        does), ``first_clear_dip_epoch``: where the first fall that clears the intervals starts
-        (see :func:`first_clear_dip_epoch`), and, with ``fastest_loss_drop``, each of the two
-        minus that epoch (``first_dip_minus_fastest_loss_epoch``,
-        ``first_clear_dip_minus_fastest_loss_epoch``).
-    """
-    summary = {}
-    by = ["layer", "pca_fit"] if "pca_fit" in aggregated else ["layer"]
-    for key, rows in aggregated.groupby(by, sort=False):
-        rows = rows.dropna(subset=["i_xl"]).sort_values("epoch")
-        if rows.empty:
-            continue
-        peak, last = rows.loc[rows["i_xl"].idxmax()], rows.iloc[-1]
-        parts = key if isinstance(key, tuple) else (key,)
-        name = " ".join(f"({k})" if i else str(k) for i, k in enumerate(parts))
-        summary[name] = {
-            "first_i_xl": float(rows["i_xl"].iloc[0]), "peak_i_xl": float(peak["i_xl"]),
-            "peak_epoch": int(peak["epoch"]), "last_i_xl": float(last["i_xl"]),
-            "drop": float(peak["i_xl"] - last["i_xl"]),
-            "drop_beyond_band": bool(peak["i_xl_lo"] > last["i_xl_hi"]),
-            "first_i_ly": float(rows["i_ly"].iloc[0]), "last_i_ly": float(last["i_ly"]),
-        }
-        falls = np.flatnonzero(np.diff(rows["i_xl"].to_numpy()) < 0)
-        dips = {"first_dip": int(rows["epoch"].iloc[falls[0]]) if falls.size else None,
-                "first_clear_dip": first_clear_dip_epoch(rows)}
-        for measure, dip in dips.items():
-            summary[name][f"{measure}_epoch"] = dip
-            if dip is not None and fastest_loss_drop is not None:
-                summary[name][f"{measure}_minus_fastest_loss_epoch"] = dip - fastest_loss_drop
-    return summary
-
-
-def first_clear_dip_epoch(rows: pd.DataFrame) -> int | None:
-    """Where the first fall of I(X;L) that the intervals cannot explain starts.
-
-    A fall is clear at epoch j when I(X;L)'s whole interval at j lies below the whole interval
-    of some earlier epoch (``i_xl_hi[j] < i_xl_lo[i]``, i < j). For the first such j this
-    returns the epoch before j with the highest lower bound: the top the layer fell from.
-    Small wiggles inside the intervals, which :func:`compression_summary`'s ``first_dip_epoch``
-    counts, do not count here.
-
-    Args:
-        rows: one layer's rows sorted by epoch, columns ``epoch``, ``i_xl_lo``, ``i_xl_hi``.
-
-    Returns:
-        the epoch, or None if I(X;L) never falls clear of its intervals.
-    """
-    lower, upper = rows["i_xl_lo"].to_numpy(), rows["i_xl_hi"].to_numpy()
-    best_before = np.maximum.accumulate(lower)[:-1]  # best_before[j - 1]: max lower over epochs < j
-    clear = np.flatnonzero(upper[1:] < best_before)
-    if not clear.size:
-        return None
-    top = int(np.argmax(lower[: clear[0] + 1]))
-    return int(rows["epoch"].iloc[top])
-
-
-def fastest_loss_drop_epoch(history: pd.DataFrame, column: str = "test_loss") -> int:
-    """The epoch that ends the steepest fall of the loss, seed means.
-
-    Args:
-        history: ``history.csv`` rows of one or more seeds (columns epoch, ``column``); the
-            test loss is used by default because it is measured at epoch 0 too, on the same
-            schedule as the captured activations.
-
-    Returns:
-        the epoch e maximising loss(e - 1) - loss(e) (per epoch, so gaps in the epochs count).
-    """
-    mean = history.groupby("epoch")[column].mean().dropna().sort_index()
-    if len(mean) < 2:
-        raise ValueError(f"history needs {column} at two epochs or more to find the fastest drop")
-    epochs = mean.index.to_numpy()
-    rate = -np.diff(mean.to_numpy()) / np.diff(epochs)
-    return int(epochs[1:][np.argmax(rate)])

@@ -19,12 +19,19 @@ import yaml
 SCHEMA = Path("workflow/schemas/params.schema.yaml")
 
 
-def overlay(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep-merge ``overrides`` into a copy of ``base`` (dicts merge, everything else replaces)."""
+def overlay(base: Mapping[str, Any], overrides: Mapping[str, Any],
+            null_removes: bool = False) -> dict[str, Any]:
+    """Deep-merge ``overrides`` into a copy of ``base`` (dicts merge, everything else replaces).
+
+    With ``null_removes``, an override ``None`` deletes the key (an experiment's quick scale drops
+    an analysis this way); otherwise ``None`` is a value like any other.
+    """
     merged = copy.deepcopy(dict(base))
     for key, value in overrides.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = overlay(merged[key], value)
+        if value is None and null_removes:
+            merged.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = overlay(merged[key], value, null_removes)
         else:
             merged[key] = copy.deepcopy(value)
     return merged
@@ -81,36 +88,8 @@ def check_params(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[s
     return sorted(set(problems))  # by key path, so related problems sit together
 
 
-# Settings that must be positive wherever they appear in an experiment file (name -> minimum).
-POSITIVE_SETTINGS = {"epochs": 1, "batch_size": 1}
-
-
-def check_settings(settings: Mapping[str, Any], where: str) -> list[str]:
-    """Problems of an experiment's settings (nested dicts): every ``epochs`` / ``batch_size``
-    below 1 and every ``lr`` not above 0, named by dotted key and prefixed by ``where``."""
-    problems = []
-
-    def walk(node: Any, path: str) -> None:
-        if isinstance(node, Mapping):
-            for key, value in node.items():
-                walk(value, f"{path}.{key}" if path else str(key))
-            return
-        leaf = path.rsplit(".", 1)[-1]
-        if isinstance(node, bool) or not isinstance(node, int | float):
-            return
-        if leaf in POSITIVE_SETTINGS and node < POSITIVE_SETTINGS[leaf]:
-            problems.append(f"{where}: {path} = {node!r}: must be >= {POSITIVE_SETTINGS[leaf]}")
-        elif leaf == "lr" and node <= 0:
-            problems.append(f"{where}: {path} = {node!r}: must be > 0")
-
-    walk(settings, "")
-    return problems
-
-
 # --- registry checks: every name and parameter the rules will pass to the CLI -------------------
 
-#: Rows of each dataset's splits (train, test); SZT has 4096 inputs in all.
-DATASET_SIZES = {"mnist": (60000, 10000), "cifar10": (50000, 10000), "szt": (4096, 4096)}
 DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?|mps)$")
 
 
@@ -144,38 +123,6 @@ def _check_task(where: str, name: Any, params: Mapping[str, Any]) -> list[str]:
     return []
 
 
-def _check_baselines(baselines: Mapping[str, Any]) -> list[str]:
-    problems = []
-    for exp, spec in baselines.items():
-        if not isinstance(spec, Mapping) or "variants" not in spec:
-            continue
-        where = f"baselines.{exp}"
-        analyses = spec.get("analyses") or {}
-        for name, analysis in analyses.items():
-            analysis = dict(analysis)
-            problems += _check_estimator(f"{where}.analyses.{name}.estimator", analysis.pop("estimator"),
-                                         analysis)
-        allowed_analyses = sorted(analyses) or ["sp"]  # the noisy network's SP analysis has no spec
-        for i, (variant, analysis, _title) in enumerate(spec.get("panels") or []):
-            if variant not in spec["variants"]:
-                problems.append(f"{where}.panels[{i}][0] = {variant!r}: no such variant "
-                                f"(variants: {', '.join(spec['variants'])})")
-            if analysis not in allowed_analyses:
-                problems.append(f"{where}.panels[{i}][1] = {analysis!r}: no such analysis "
-                                f"(analyses: {', '.join(allowed_analyses)})")
-        runs = {"run": {}, **{f"variants.{v}": o for v, o in spec["variants"].items()}}
-        for variant, overrides in runs.items():
-            run = {**spec.get("run", {}), **(overrides or {})}
-            dataset = run.get("dataset", "szt")
-            n_train, n_test = DATASET_SIZES[dataset]
-            key = "run" if variant == "run" else variant
-            for size, limit in (("train_size", n_train), ("eval_size", n_test)):
-                if dataset != "szt" and isinstance(run.get(size), int) and run[size] > limit:
-                    problems.append(f"{where}.{key}.{size} = {run[size]}: larger than the {dataset} "
-                                    f"{'training' if size == 'train_size' else 'test'} set ({limit} rows)")
-    return sorted(set(problems))
-
-
 def _check_estimator_validation(ev: Mapping[str, Any], estimators: Mapping[str, Any]) -> list[str]:
     problems = []
     images, bmi = ev.get("images", {}), ev.get("bmi", {})
@@ -201,38 +148,24 @@ def _check_estimator_validation(ev: Mapping[str, Any], estimators: Mapping[str, 
     return problems
 
 
-def _check_butakov(butakov: Mapping[str, Any], scale: str) -> list[str]:
-    """Each experiment file loads at this scale with its overrides, its counts are positive, its
-    analysis estimator builds, its sizes fit the dataset, and its device is one we know."""
-    from infoplane.experiment import load_experiment
+def _check_experiments(experiments: Mapping[str, Any], scale: str) -> list[str]:
+    """Each experiment file loads at this scale with its overrides and seeds (the loader checks
+    the file against its schema and every name in it against the code)."""
+    from infoplane.experiments.spec import load_experiment
 
     problems = []
-    for dataset, cfg in butakov.items():
-        where = f"butakov.{dataset}"
-        device = cfg.get("device", "auto")
-        if not isinstance(device, str) or not DEVICE.match(device):
-            problems.append(f"{where}.device = {device!r}: use auto, cpu, cuda or cuda:N")
+    for name, how in experiments.items():
+        overrides = dict(how.get("set") or {})
+        if "seeds" in how:
+            overrides["seeds"] = how["seeds"]
         try:
-            settings = load_experiment(cfg["experiment"], scale, cfg.get("set") or {})
+            load_experiment(name, scale, overrides)
         except ValueError as err:
-            problems.append(f"{where}.experiment ({cfg['experiment']}, set {cfg.get('set') or {}}): "
-                            f"{_error_line(err)}")
-            continue
-        label = f"{where} ({cfg['experiment']}, scale {scale}, set {cfg.get('set') or {}})"
-        problems += check_settings(settings, label)
-        analysis = settings.get("analysis") or {}
-        problems += [f"{label}: {p}" for p in _check_estimator(
-            "analysis.estimator", analysis.get("estimator"), analysis.get("estimator_params") or {})]
-        n_train, n_test = DATASET_SIZES.get(settings.get("dataset"), (None, None))
-        data = settings.get("data") or {}
-        source_rows = n_test if data.get("eval_source", "test") == "test" else n_train
-        ae_rows = (settings.get("autoencoder") or {}).get("train_size")
-        for key, value, limit in (("data.eval_size", data.get("eval_size"), source_rows),
-                                  ("autoencoder.train_size", ae_rows, n_train)):
-            if limit is not None and isinstance(value, int) and not isinstance(value, bool):
-                if not 1 <= value <= limit:
-                    problems.append(f"{label}: {key} = {value}: must be in 1..{limit} "
-                                    f"(the {settings.get('dataset')} split has {limit} rows)")
+            # the loader's first line says which file; the rest name one key each
+            lines = str(err).splitlines()
+            detail = [line.strip() for line in lines[1:]] or [lines[0].split(" scale: ", 1)[-1]]
+            problems += [f"experiments.{name} (experiments/{name}.yaml at the {scale} scale): {line}"
+                         for line in detail]
     return problems
 
 
@@ -251,9 +184,8 @@ def check_registry(params: Mapping[str, Any]) -> list[str]:
     if vg:
         problems += _check_task("validation_gaussian.task", vg.get("task"),
                                 {"dim_x": min(vg["dims"]), "dim_y": min(vg["dims"]), "mi": min(vg["mi"])})
-    problems += _check_baselines(params.get("baselines", {}))
     problems += _check_estimator_validation(params.get("estimator_validation", {}), estimators)
-    problems += _check_butakov(params.get("butakov", {}), params.get("scale", "quick"))
+    problems += _check_experiments(params.get("experiments", {}), params.get("scale", "quick"))
     return list(dict.fromkeys(problems))
 
 

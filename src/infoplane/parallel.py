@@ -16,6 +16,7 @@ query threads, so they obey the same budget.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -126,23 +127,34 @@ def thread_env(n: int) -> dict[str, str]:
     return {name: str(n) for name in _THREAD_ENV}
 
 
-def resolve_device(device: str = "auto") -> str:
-    """``"auto"`` -> ``"cuda"`` when torch sees a GPU, else ``"cpu"``; other names are checked.
+#: The device names :func:`resolve_device` knows besides ``"auto"``.
+DEVICE_NAME = re.compile(r"^(cpu|cuda(:\d+)?|mps)$")
+
+
+def resolve_device(device: Any = "auto") -> str:
+    """The one device choice: ``"auto"`` (or None) -> ``"cuda"`` when torch sees a GPU, else
+    ``"cpu"``; ``"cpu"``, ``"cuda"``, ``"cuda:N"`` and ``"mps"`` are checked and kept.
+
+    Returns a name that ``torch.device`` takes (a ``torch.device`` is accepted too). Deciding
+    "auto" without a GPU driver, and "cpu", never import torch (see :func:`_torch_may_see_gpu`).
 
     Raises:
-        ValueError: when CUDA is asked for and not available.
+        ValueError: naming the device when it is unknown, or asks for CUDA (MPS) that is not there.
     """
-    if device == "auto" and not _torch_may_see_gpu():
+    name = "auto" if device is None else str(device)
+    if name == "cpu" or (name == "auto" and not _torch_may_see_gpu()):
         return "cpu"
+    if name != "auto" and not DEVICE_NAME.match(name):
+        raise ValueError(f"unknown device {name!r}; use 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'")
     import torch
 
-    if device == "auto":
+    if name == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} requested but CUDA is not available; use 'auto' or 'cpu'")
-    if device != "cpu" and not device.startswith("cuda"):
-        raise ValueError(f"unknown device {device!r}; use 'auto', 'cpu' or 'cuda[:N]'")
-    return device
+    if name == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device {name!r} requested but MPS is not available; use 'auto' or 'cpu'")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r} requested but CUDA is not available; use 'auto' or 'cpu'")
+    return name
 
 
 def _torch_may_see_gpu() -> bool:

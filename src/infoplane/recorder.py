@@ -11,7 +11,7 @@ Your model, your loop, three added lines::
 What is recorded:
 
 * ``layers="auto"``: the model's top-level blocks (its direct children, e.g. the entries of an
-  ``nn.Sequential`` of blocks), plus every tensor marked in ``forward`` with :func:`mark`.
+  ``nn.Sequential`` of blocks), plus every tensor marked in ``forward`` with ``infoplane.mark``.
   ``layers="leaves"``: every leaf module (Linear, ReLU, ...), plus the marks. Or a list of
   submodule names (``"encoder.2"``), module objects, or mark names; a dict names modules itself.
 * A module's output is flattened per sample to (n, d). Activations applied functionally
@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator, Sequence
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +53,10 @@ import pandas as pd
 import torch
 from torch import nn
 
+from infoplane.capture import MARKS, EvalData, eval_tensors, flatten_output, resolve_layers
 from infoplane.runstore import (
     ACTIVATION_DTYPES,
+    EVAL_SET_FILE,
     MemoryRun,
     RunDirectory,
     RunStore,
@@ -64,97 +65,7 @@ from infoplane.runstore import (
     write_eval_set,
 )
 
-#: The marks of the capture in progress (name -> batches), or None outside a capture.
-_MARKS: ContextVar[dict[str, list[torch.Tensor]] | None] = ContextVar("infoplane_marks", default=None)
-
-LayerSpec = str | nn.Module
-EvalData = tuple[Any, Any] | torch.utils.data.Dataset | torch.utils.data.DataLoader
 MODES = ("eval", "train")
-
-
-def mark(name: str, tensor: torch.Tensor) -> torch.Tensor:
-    """Record ``tensor`` (n, ...) under ``name`` when a :class:`Recorder` is capturing; returns it.
-
-    Call it in ``forward`` on activations that have no module of their own, e.g.
-    ``x = mark("relu1", torch.relu(self.fc1(x)))``. Outside a capture it does nothing.
-    """
-    marks = _MARKS.get()
-    if marks is not None:
-        marks.setdefault(name, []).append(_flat(tensor, name))
-    return tensor
-
-
-def _flat(out: Any, name: str) -> torch.Tensor:
-    """A layer output as (n, d) float32 on the CPU; the first tensor of a tuple output."""
-    if isinstance(out, tuple | list) and out and isinstance(out[0], torch.Tensor):
-        out = out[0]  # e.g. an RNN's (output, state)
-    if not isinstance(out, torch.Tensor):
-        raise ValueError(f"layer {name!r} returned {type(out).__name__}, not a tensor; record a tensor "
-                         "inside it with infoplane.mark(name, tensor)")
-    return out.detach().reshape(out.shape[0], -1).float().cpu()
-
-
-def _eval_tensors(eval_data: EvalData, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The evaluation set as (inputs (n, ...), labels (n,) int64), read once in its order."""
-    if isinstance(eval_data, tuple | list) and len(eval_data) == 2:
-        x, y = (torch.as_tensor(np.asarray(v)) if not isinstance(v, torch.Tensor) else v for v in eval_data)
-    else:
-        if isinstance(eval_data, torch.utils.data.Dataset):
-            eval_data = torch.utils.data.DataLoader(eval_data, batch_size=batch_size, shuffle=False)
-        if not isinstance(eval_data, torch.utils.data.DataLoader):
-            raise ValueError("eval_data must be (inputs, labels) tensors or arrays, a Dataset or a "
-                             f"DataLoader yielding (inputs, labels); got {type(eval_data).__name__}")
-        xs, ys = [], []
-        for batch in eval_data:
-            if not (isinstance(batch, tuple | list) and len(batch) >= 2):
-                raise ValueError("the evaluation DataLoader must yield (inputs, labels) batches")
-            xs.append(torch.as_tensor(batch[0]))
-            ys.append(torch.as_tensor(batch[1]))
-        if not xs:
-            raise ValueError("the evaluation set is empty")
-        x, y = torch.cat(xs), torch.cat(ys)
-    x, y = x.detach().cpu(), y.detach().cpu()
-    if y.ndim != 1 or y.dtype.is_floating_point or y.dtype == torch.bool:
-        raise ValueError(f"evaluation labels must be integers of shape (n,), got {y.dtype} {tuple(y.shape)}")
-    if len(x) != len(y):
-        raise ValueError(f"the evaluation set has {len(x)} inputs but {len(y)} labels")
-    if len(x) < 2:
-        raise ValueError(f"the evaluation set needs at least 2 samples, got {len(x)}")
-    return x, y.to(torch.int64)
-
-
-def _resolve_layers(model: nn.Module, layers: str | LayerSpec | Sequence[LayerSpec] | dict[str, nn.Module]
-                    ) -> tuple[dict[str, nn.Module], list[str] | None]:
-    """(name -> module to hook, mark names to keep or None for every mark)."""
-    if isinstance(layers, dict):
-        return dict(layers), []
-    if layers in ("auto", "leaves"):
-        if layers == "auto":
-            modules = dict(model.named_children())
-        else:
-            modules = {n: m for n, m in model.named_modules() if n and not any(True for _ in m.children())}
-        if not modules:
-            raise ValueError(f"layers={layers!r}: the model has no submodules; name marks instead, "
-                             "e.g. layers=['relu1'] with infoplane.mark('relu1', x) in forward")
-        return modules, None
-    if isinstance(layers, str | nn.Module):
-        layers = [layers]
-    names_of = {id(m): n for n, m in model.named_modules() if n}
-    hooked: dict[str, nn.Module] = {}
-    marks: list[str] = []
-    for item in layers:
-        if isinstance(item, nn.Module):
-            if id(item) not in names_of:
-                raise ValueError(f"the {type(item).__name__} given in layers is not a module of the model")
-            hooked[names_of[id(item)]] = item
-        elif isinstance(item, str):
-            try:
-                hooked[item] = model.get_submodule(item)
-            except AttributeError:  # not a submodule: a mark, checked at the first capture
-                marks.append(item)
-        else:
-            raise ValueError(f"layers entries must be submodule names, modules or mark names, got {item!r}")
-    return hooked, marks
 
 
 class Recorder:
@@ -192,8 +103,8 @@ class Recorder:
         self.model, self.mode, self.seed = model, mode, seed
         self.batch_size, self.dtype = int(batch_size), dtype
         self.epochs = None if epochs is None else {int(e) for e in epochs}
-        self.modules, self.mark_names = _resolve_layers(model, layers)
-        self.inputs, self.labels = _eval_tensors(eval_data, self.batch_size)
+        self.modules, self.mark_names = resolve_layers(model, layers)
+        self.inputs, self.labels = eval_tensors(eval_data, self.batch_size)
         index = np.arange(len(self.labels)) if eval_index is None else np.asarray(eval_index, dtype=np.int64)
         if len(index) != len(self.labels):
             raise ValueError(f"eval_index has {len(index)} entries for {len(self.labels)} evaluation rows")
@@ -209,7 +120,7 @@ class Recorder:
     def _write_or_check_eval_set(self, index: np.ndarray) -> None:
         path, labels = self.store.path, self.labels.numpy()
         inputs = self.inputs.numpy().astype(np.float32)
-        if (path / "eval_set.npz").exists():
+        if (path / EVAL_SET_FILE).exists():
             stored_inputs, stored_labels, _ = load_eval_set(path)
             if not (np.array_equal(stored_inputs, inputs) and np.array_equal(stored_labels, labels)):
                 raise ValueError(f"{path} holds another evaluation set; delete it or choose another run_dir")
@@ -273,9 +184,9 @@ class Recorder:
         outputs: dict[str, list[torch.Tensor]] = {name: [] for name in self.modules}
         marks: dict[str, list[torch.Tensor]] = {}
         handles = [module.register_forward_hook(
-            lambda _m, _inp, out, name=name: outputs[name].append(_flat(out, name)))
+            lambda _m, _inp, out, name=name: outputs[name].append(flatten_output(out, name)))
             for name, module in self.modules.items()]
-        token = _MARKS.set(marks)
+        token = MARKS.set(marks)
         try:
             model.train(self.mode == "train")
             with self._rng(epoch, device):
@@ -283,7 +194,7 @@ class Recorder:
                     batch = self.inputs[start : start + self.batch_size]
                     model(batch.to(device, dtype) if batch.is_floating_point() else batch.to(device))
         finally:
-            _MARKS.reset(token)
+            MARKS.reset(token)
             for handle in handles:
                 handle.remove()
             for module, training in flags:
@@ -347,8 +258,8 @@ def encode_inputs(x: Any, inputs: np.ndarray, seed: int = 0) -> tuple[np.ndarray
     elif isinstance(x, nn.Module):
         with torch.no_grad():
             device = next(iter(x.parameters()), torch.zeros(())).device
-            codes = torch.cat([_flat(x(torch.as_tensor(inputs[i : i + 1000]).to(device)), "x encoder")
-                               for i in range(0, len(inputs), 1000)]).numpy()
+            batches = (torch.as_tensor(inputs[i : i + 1000]).to(device) for i in range(0, len(inputs), 1000))
+            codes = torch.cat([flatten_output(x(batch), "x encoder") for batch in batches]).numpy()
         label = type(x).__name__
     elif callable(x):
         codes, label = np.asarray(x(inputs)), getattr(x, "__name__", "encoder")

@@ -1,7 +1,10 @@
-"""Where captured activations live: the run directory on disk, or the same thing in memory.
+"""The run directory's format (this module owns it), and the same thing in memory.
 
-The run directory (written by :class:`infoplane.Recorder`, and so by :func:`infoplane.train.train`)::
+A run directory, written by :func:`infoplane.train.train` (through :class:`infoplane.Recorder`
+for the activations); every reader of a run goes through the functions here::
 
+    config.json                  the TrainConfig, its identity hash, the model's repr and the
+                                 caller's metadata (written once, :func:`write_config`)
     eval_set.npz                 the evaluation set, once: ``inputs`` (n, ...) float32,
                                  ``labels`` (n,) int64, ``index`` (n,) rows in its source
     activations/epoch-0003.npz   compressed; one array per captured layer, named as the
@@ -9,6 +12,12 @@ The run directory (written by :class:`infoplane.Recorder`, and so by :func:`info
                                  with their float32 column means under "<layer>__mean" (read
                                  them with ``load_activations``); row i = eval row i; plus
                                  ``labels`` (n,) again so that a reader can check the rows
+    history.csv                  one row per epoch (:data:`HISTORY_COLUMNS`): epoch, train_loss,
+                                 train_acc, test_loss, test_acc, seconds (wall), cpu_seconds
+                                 (this process, all threads; a load-independent cost); epoch 0 =
+                                 before training
+    summary.json                 written last: final accuracy, epochs, layers (the "done" mark)
+    checkpoint.pt                the training loop's own file (see :mod:`infoplane.train`)
 
 :class:`RunDirectory` and :class:`MemoryRun` answer the same questions (the evaluation set, the
 captured epochs, one epoch's layers), so the analysis reads either without knowing which. Every
@@ -18,12 +27,20 @@ file. Nothing is read with pickle.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from infoplane.files import atomic_path
+from infoplane.files import atomic_path, write_csv, write_text
+
+#: The run directory's files (layout in the module docstring).
+CONFIG_FILE, EVAL_SET_FILE, ACTIVATIONS_DIR = "config.json", "eval_set.npz", "activations"
+HISTORY_FILE, SUMMARY_FILE = "history.csv", "summary.json"
+HISTORY_COLUMNS = ["epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds", "cpu_seconds"]
 
 #: Suffix of the stored column means of a float16 layer (``"L1" + MEAN_SUFFIX``).
 MEAN_SUFFIX = "__mean"
@@ -38,7 +55,7 @@ def atomic_save_npz(path: Path, **arrays: np.ndarray) -> None:
 
 def activation_path(run_dir: str | Path, epoch: int) -> Path:
     """Where the activations of ``epoch`` are stored."""
-    return Path(run_dir) / "activations" / f"epoch-{epoch:04d}.npz"
+    return Path(run_dir) / ACTIVATIONS_DIR / f"epoch-{epoch:04d}.npz"
 
 
 def encode_activations(acts: dict[str, np.ndarray], dtype: str) -> dict[str, np.ndarray]:
@@ -98,7 +115,7 @@ def load_activations(run_dir: str | Path, epoch: int,
 
 def load_eval_set(run_dir: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The stored evaluation set of a run: inputs (n, ...) float32, labels (n,), index (n,)."""
-    path = Path(run_dir) / "eval_set.npz"
+    path = Path(run_dir) / EVAL_SET_FILE
     if not path.exists():
         raise ValueError(f"{path} is missing; capture an epoch (Recorder.capture or `infoplane train`) "
                          f"into {run_dir} first")
@@ -108,14 +125,49 @@ def load_eval_set(run_dir: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 def write_eval_set(run_dir: str | Path, inputs: np.ndarray, labels: np.ndarray, index: np.ndarray) -> None:
     """Store the evaluation set once: inputs as float32, labels and source rows as int64."""
-    atomic_save_npz(Path(run_dir) / "eval_set.npz", inputs=np.asarray(inputs, dtype=np.float32),
+    atomic_save_npz(Path(run_dir) / EVAL_SET_FILE, inputs=np.asarray(inputs, dtype=np.float32),
                     labels=np.asarray(labels, dtype=np.int64), index=np.asarray(index, dtype=np.int64))
 
 
 def captured_epochs(run_dir: str | Path) -> list[int]:
     """The epochs whose activations are stored under ``run_dir``, ascending."""
-    return sorted(int(p.stem.split("-")[1]) for p in (Path(run_dir) / "activations").glob("epoch-*.npz")
+    return sorted(int(p.stem.split("-")[1]) for p in (Path(run_dir) / ACTIVATIONS_DIR).glob("epoch-*.npz")
                   if not p.stem.endswith(".tmp"))
+
+
+# --- the training record: config, history, summary ------------------------------------------
+
+
+def write_config(run_dir: str | Path, train: dict[str, Any], identity: str, model: str,
+                 metadata: dict[str, Any] | None = None) -> None:
+    """Store config.json: the training settings, their identity hash, the model's repr, metadata."""
+    record = {"train": train, "identity": identity, "model": model, "metadata": metadata or {}}
+    write_text(Path(run_dir) / CONFIG_FILE, json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def load_config(run_dir: str | Path) -> dict[str, Any]:
+    """The config.json of a run (keys ``train``, ``identity``, ``model``, ``metadata``)."""
+    return json.loads((Path(run_dir) / CONFIG_FILE).read_text())
+
+
+def history_table(rows: list[dict[str, float]]) -> pd.DataFrame:
+    """The per-epoch rows as the history table (columns :data:`HISTORY_COLUMNS`)."""
+    return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+
+
+def write_history(run_dir: str | Path, rows: list[dict[str, float]]) -> None:
+    """Store history.csv: one row per epoch so far."""
+    write_csv(history_table(rows), Path(run_dir) / HISTORY_FILE)
+
+
+def load_history(run_dir: str | Path) -> pd.DataFrame:
+    """The history.csv of a run, one row per epoch."""
+    return pd.read_csv(Path(run_dir) / HISTORY_FILE)
+
+
+def write_summary(run_dir: str | Path, summary: dict[str, Any]) -> None:
+    """Store summary.json, the last file of a finished run."""
+    write_text(Path(run_dir) / SUMMARY_FILE, json.dumps(summary, indent=2, sort_keys=True) + "\n")
 
 
 # --- one interface over the disk and memory stores, for the analysis -------------------------
@@ -163,7 +215,7 @@ class RunDirectory:
         return load_eval_set(self.path)
 
     def labels(self) -> np.ndarray:
-        path = self.path / "eval_set.npz"
+        path = self.path / EVAL_SET_FILE
         if not path.exists():
             return load_eval_set(self.path)[1]  # raises the message that says what to do
         with np.load(path) as stored:
@@ -187,7 +239,7 @@ class RunDirectory:
         return LayerRef(self.path, epoch, name, exp)
 
     def write_epoch(self, epoch: int, acts: dict[str, np.ndarray], labels: np.ndarray, dtype: str) -> None:
-        (self.path / "activations").mkdir(parents=True, exist_ok=True)
+        (self.path / ACTIVATIONS_DIR).mkdir(parents=True, exist_ok=True)
         write_activations(activation_path(self.path, epoch), acts, labels, dtype)
 
 

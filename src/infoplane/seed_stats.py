@@ -14,7 +14,7 @@ never below its last value). The two effects here cannot be passed by noise alon
 
 Intervals are percentile bootstrap intervals of the mean over seeds (seeds resampled with
 replacement; seeded, so the same table gives the same interval). Tables are MI tables (one row
-per seed, epoch, layer, estimator; nats); effects are returned in bits.
+per seed, epoch, layer and analysis, :mod:`infoplane.tables`; nats); effects are returned in bits.
 """
 
 from __future__ import annotations
@@ -55,25 +55,25 @@ def bootstrap_mean(values: np.ndarray, n_boot: int = 10_000, seed: int = 0, leve
     return float(values.mean()), float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail))
 
 
-def per_seed_curve(table: pd.DataFrame, column: str, layer: int, estimator: str) -> pd.DataFrame:
-    """``column`` of one layer and estimator as a seeds x epochs frame (nats)."""
-    rows = table[(table["layer"] == layer) & (table["estimator"] == estimator)]
+def per_seed_curve(table: pd.DataFrame, column: str, layer: str, analysis: str) -> pd.DataFrame:
+    """``column`` of one layer (its name, e.g. ``T5``) and analysis as a seeds x epochs frame (nats)."""
+    rows = table[(table["layer"] == layer) & (table["analysis"] == analysis)]
     if rows.empty:
-        raise ValueError(f"no rows for layer {layer} and estimator {estimator!r}")
+        raise ValueError(f"no rows for layer {layer!r} and analysis {analysis!r}")
     curve = rows.pivot_table(index="seed", columns="epoch", values=column, aggfunc="mean")
     if curve.isna().any().any():
         raise ValueError("every seed must have every epoch; the table has gaps")
     return curve
 
 
-def held_out_compression(table: pd.DataFrame, layer: int, estimator: str, split_seed: int = 0,
+def held_out_compression(table: pd.DataFrame, layer: str, analysis: str, split_seed: int = 0,
                          n_boot: int = 10_000) -> SeedEffect:
     """I(X;T_l) at the peak epoch chosen on half the seeds minus at the last epoch, on the others.
 
     ``detail``: ``peak_epoch`` (e*), ``last_epoch``, ``peak_epoch_lo``/``_hi`` (a bootstrap
     interval of e* over the choosing half), ``choosing_seeds``.
     """
-    curve = per_seed_curve(table, "i_xl", layer, estimator) / LOG2
+    curve = per_seed_curve(table, "i_xl", layer, analysis) / LOG2
     seeds = curve.index.to_numpy()
     if len(seeds) < 4:
         raise ValueError(f"a held-out effect needs at least 4 seeds, got {len(seeds)}")
@@ -92,10 +92,10 @@ def held_out_compression(table: pd.DataFrame, layer: int, estimator: str, split_
         "choosing_seeds": float(len(choose))})
 
 
-def change_between(table: pd.DataFrame, column: str, layer: int, estimator: str, start: int | None = None,
+def change_between(table: pd.DataFrame, column: str, layer: str, analysis: str, start: int | None = None,
                    end: int | None = None, n_boot: int = 10_000) -> SeedEffect:
     """Each seed's ``column`` at ``end`` minus at ``start`` (default: last minus first epoch), bits."""
-    curve = per_seed_curve(table, column, layer, estimator) / LOG2
+    curve = per_seed_curve(table, column, layer, analysis) / LOG2
     epochs = curve.columns.to_numpy()
     start = int(epochs[0]) if start is None else start
     end = int(epochs[-1]) if end is None else end
@@ -103,10 +103,10 @@ def change_between(table: pd.DataFrame, column: str, layer: int, estimator: str,
     return SeedEffect(mean, lo, hi, len(curve), {"start_epoch": float(start), "end_epoch": float(end)})
 
 
-def value_at(table: pd.DataFrame, column: str, layer: int, estimator: str, epoch: int | None = None,
+def value_at(table: pd.DataFrame, column: str, layer: str, analysis: str, epoch: int | None = None,
              n_boot: int = 10_000) -> SeedEffect:
     """The seed mean of ``column`` at ``epoch`` (default: the last), with its interval, bits."""
-    curve = per_seed_curve(table, column, layer, estimator) / LOG2
+    curve = per_seed_curve(table, column, layer, analysis) / LOG2
     epoch = int(curve.columns[-1]) if epoch is None else epoch
     mean, lo, hi = bootstrap_mean(curve[epoch].to_numpy(), n_boot)
     return SeedEffect(mean, lo, hi, len(curve), {"epoch": float(epoch)})

@@ -9,20 +9,11 @@ Any ``nn.Module`` classifier, any in-memory data, one call::
                          layers=("L1", "L2"), capture_epochs=(0, 1, 2, 5, 10, 30))
     history = train(model, data, config, run_dir="results/runs/my_run/seed-0")
 
-What ``train`` writes under ``run_dir`` (the layout is part of the API; analysis reads it):
+What ``train`` writes under ``run_dir`` is the run directory of :mod:`infoplane.runstore`
+(config.json, eval_set.npz, activations/ captured through an :class:`infoplane.Recorder`,
+history.csv, summary.json; read it with that module's functions), plus its own
 
-    config.json                  the TrainConfig and the model's repr (written once)
-    eval_set.npz                 the evaluation set, once, and
-    activations/epoch-0003.npz   the captured layers of an epoch: written by an
-                                 :class:`infoplane.Recorder` (the one capture mechanism), in
-                                 the format of :mod:`infoplane.runstore`; ``activation_dtype``
-                                 float16 by default (stored centred; read with
-                                 ``load_activations``), row i = eval row i
-    history.csv                  one row per epoch: epoch, train_loss, train_acc, test_loss,
-                                 test_acc, seconds (wall), cpu_seconds (this process, all
-                                 threads; a load-independent cost); epoch 0 = before training
     checkpoint.pt                the latest epoch: model, optimizer, RNG states, epoch
-    summary.json                 written last: final accuracy, epochs, files (the "done" mark)
 
 Resuming: calling ``train`` again with the same config on the same ``run_dir`` continues
 after the last checkpointed epoch and ends with exactly the numbers an uninterrupted run
@@ -54,21 +45,19 @@ import pandas as pd
 import torch
 from torch import nn
 
-from infoplane.files import load_torch, require_keys, save_torch, write_csv, write_text
+from infoplane.files import load_torch, require_keys, save_torch
+from infoplane.parallel import resolve_device
 from infoplane.recorder import Recorder
-from infoplane.runstore import (  # noqa: F401  (the run format's readers, importable from here too)
-    MEAN_SUFFIX,
-    activation_path,
-    captured_epochs,
-    load_activations,
-    load_eval_set,
+from infoplane.runstore import (
+    ACTIVATIONS_DIR,
+    history_table,
+    write_config,
+    write_history,
+    write_summary,
 )
-from infoplane.runstore import write_activations as _write_activations  # noqa: F401
 
 #: Called after every finished (and checkpointed) epoch with the epoch and its history row.
 Callback = Callable[[int, dict[str, float]], None]
-
-HISTORY_COLUMNS = ["epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds", "cpu_seconds"]
 
 
 @dataclass(frozen=True)
@@ -199,15 +188,6 @@ def capture_schedule(
     return sorted(chosen)
 
 
-def resolve_device(device: str) -> torch.device:
-    """``"auto"`` -> CUDA when available, else CPU; otherwise the named device."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} requested but CUDA is not available; use device=auto or cpu")
-    return torch.device(device)
-
-
 def _batches(n: int, size: int) -> list[slice]:
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 
@@ -278,20 +258,20 @@ def train(
         model: classifier returning (n, n_classes) log-probabilities or logits (see loss).
         data: training, test and evaluation tensors.
         config: the run's settings.
-        run_dir: output directory (created); layout in the module docstring.
+        run_dir: output directory (created); layout in :mod:`infoplane.runstore`.
         callbacks: called as ``callback(epoch, row)`` after each epoch.
         metadata: extra JSON-serialisable facts stored in config.json (e.g. experiment name).
 
     Returns:
-        the history table (columns ``HISTORY_COLUMNS``), one row per epoch from 0.
+        the history table (columns ``infoplane.runstore.HISTORY_COLUMNS``), one row per epoch from 0.
     """
     from tqdm.auto import tqdm
 
     run_dir = Path(run_dir)
-    (run_dir / "activations").mkdir(parents=True, exist_ok=True)
+    (run_dir / ACTIVATIONS_DIR).mkdir(parents=True, exist_ok=True)
     if config.threads:
         torch.set_num_threads(config.threads)
-    device = resolve_device(config.device)
+    device = torch.device(resolve_device(config.device))
     model.to(device)
     loss_fn = LOSSES[config.loss]()
     optimizer = OPTIMIZERS[config.optimizer](model.parameters(), lr=config.lr, **config.optimizer_params)
@@ -314,7 +294,7 @@ def train(
         start_epoch = state["epoch"] + 1
     else:
         torch.manual_seed(config.seed)
-        _write_config(run_dir, model, config, metadata)
+        write_config(run_dir, dataclasses.asdict(config), config.identity(), repr(model), metadata)
     # Captures draw noise from the global RNG (seed=None), so a resumed run repeats them exactly.
     recorder = Recorder(model, list(config.layers), (data.eval_x, data.eval_y), run_dir, mode="eval",
                         seed=None, batch_size=config.eval_batch_size, dtype=config.activation_dtype,
@@ -341,20 +321,20 @@ def train(
             save_torch({"epoch": epoch, "identity": config.identity(), "model": model.state_dict(),
                         "optimizer": optimizer.state_dict(), "rng": _rng_state(generator),
                         "history": history}, checkpoint_path, CHECKPOINT_KIND, CHECKPOINT_VERSION)
-            write_csv(pd.DataFrame(history, columns=HISTORY_COLUMNS), run_dir / "history.csv")
+            write_history(run_dir, history)
             saved_at = time.perf_counter()
         bar.set_postfix(loss=f"{train_loss:.4f}", test_loss=f"{test_loss:.4f}", test_acc=f"{test_acc:.4f}")
         for callback in callbacks:
             callback(epoch, row)
     bar.close()
 
-    table = pd.DataFrame(history, columns=HISTORY_COLUMNS)
+    table = history_table(history)
     final = history[-1] if history else {}
     summary = {"epochs": config.epochs, "final_test_acc": final.get("test_acc"),
                "final_test_loss": final.get("test_loss"), "final_train_loss": final.get("train_loss"),
                "captured_epochs": list(config.capture_epochs), "layers": list(config.layers),
                "train_seconds": float(table["seconds"].sum()), "device": str(device)}
-    write_text(run_dir / "summary.json", json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    write_summary(run_dir, summary)
     return table
 
 
@@ -376,14 +356,6 @@ def _train_epoch(model: nn.Module, data: TensorData, config: TrainConfig, loss_f
         total_loss += float(loss.detach()) * len(idx)
         correct += int((out.detach().argmax(dim=1) == yb).sum())
     return total_loss / len(order), correct / len(order)
-
-
-def _write_config(
-    run_dir: Path, model: nn.Module, config: TrainConfig, metadata: dict[str, Any] | None
-) -> None:
-    record = {"train": dataclasses.asdict(config), "identity": config.identity(), "model": repr(model),
-              "metadata": metadata or {}}
-    write_text(run_dir / "config.json", json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def seeded(builder: Callable[..., nn.Module], seed: int, **params: Any) -> nn.Module:

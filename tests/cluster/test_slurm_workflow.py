@@ -1,11 +1,12 @@
 """The pipeline in small through a real SLURM scheduler with profiles/slurm.
 
 Known-MI Gaussian samples -> estimates -> table -> figure, and one SZT network -> its
-information-plane table, run three ways: locally (the reference), then through SLURM twice.
+MI table, run three ways: locally (the reference), then through SLURM twice.
   run 1 (no retries): the training job is cancelled by the scheduler (scancel) while it trains;
-        Snakemake reports it, removes its half-written run directory and finishes the rest.
-  run 2 (the profile's retries): the training is cancelled again mid-run and resubmitted; the
-        run finishes without resubmitting any job that run 1 completed.
+        Snakemake reports it, leaves no summary.json (the run's one declared output, written
+        last; the checkpoints stay for the rerun) and finishes the rest.
+  run 2 (the profile's retries): the training is cancelled again mid-run and resubmitted; it
+        resumes, and the run finishes without resubmitting any job that run 1 completed.
 Every non-local job must appear in the scheduler's completion records, and every output must
 equal the local run's (timing fields aside).
 """
@@ -31,7 +32,7 @@ pytestmark = pytest.mark.cluster
 
 CONFIG = "tests/cluster/params.cluster-tiny.yaml"
 RUN = "results/runs/szt_binning/tanh/seed-0"
-TARGETS = ["validation_gaussian", "results/mi/baselines/szt_binning/tanh/seed-0.csv"]
+TARGETS = ["validation_gaussian", f"{RUN}/mi.csv"]
 LOCAL_RULES = {"fetch_data", "aggregate_gaussian", "plot_validation_gaussian", "validation_gaussian"}
 TIMING = {"seconds", "cpu_seconds", "train_seconds"}  # wall/CPU times differ between any two runs
 COMPARED = [  # every table and record the targets make, compared value by value
@@ -40,7 +41,7 @@ COMPARED = [  # every table and record the targets make, compared value by value
     "results/synthetic/gaussian/d-1_mi-2/seed-0.wkl.json",
     f"{RUN}/history.csv",
     f"{RUN}/summary.json",
-    "results/mi/baselines/szt_binning/tanh/seed-0.csv",
+    f"{RUN}/mi.csv",
 ]
 SUBMITTED = re.compile(r"Job \S+ has been submitted with SLURM jobid (\d+) \(log: \S*/logs/slurm/(\S+?)/")
 
@@ -68,7 +69,7 @@ def cancel_training_mid_run(project: Path, process: subprocess.Popen, timeout: f
         assert process.poll() is None, "snakemake ended before the training job ran"
         jobs = [line.split() for line in slurm_query("squeue", "-h", "-o", "%i %k %T").splitlines()]
         running = [job_id for job_id, comment, state in jobs
-                   if comment.startswith("rule_train_szt_net") and state == "RUNNING"]
+                   if comment.startswith("rule_train_run") and state == "RUNNING"]
         if running and (project / RUN / "activations" / "epoch-0001.npz").exists():
             slurm_query("scancel", running[0])
             return running[0]
@@ -148,7 +149,7 @@ def test_pipeline_through_slurm_survives_cancelled_jobs(slurm_cluster, project_f
     code, output1 = wait(process, log1)
     assert code != 0, output1[-3000:]
     assert f"SLURM-job '{cancelled1}' failed, SLURM status is: 'CANCELLED'" in output1, output1[-3000:]
-    assert not (cluster / RUN).exists(), "a cancelled job's half-written output was left behind"
+    assert not (cluster / RUN / "summary.json").exists(), "a cancelled job's output was left behind"
     assert (cluster / "figures/estimator_validation_gaussian.png").stat().st_size > 5000  # keep-going
     jobs1 = submissions(output1)
 
@@ -162,7 +163,7 @@ def test_pipeline_through_slurm_survives_cancelled_jobs(slurm_cluster, project_f
     # Nothing run 1 finished is redone: only the training (twice: cancelled, resubmitted) and
     # the table made from it are submitted; no local rule runs again.
     assert sorted(folder for _, folder in jobs2) == [
-        "rule_estimate_szt_planes", "rule_train_szt_net", "rule_train_szt_net"], output2[-3000:]
+        "rule_analyse_run", "rule_train_run", "rule_train_run"], output2[-3000:]
     assert re.findall(r"localrule (\w+):", output2) == []
 
     # Every job that was not a localrule went through SLURM, and the scheduler recorded each one.
@@ -170,7 +171,7 @@ def test_pipeline_through_slurm_survives_cancelled_jobs(slurm_cluster, project_f
     assert ran_here == LOCAL_RULES, ran_here
     finished = set(re.findall(r"Finished jobid: \S+ \(Rule: (\w+)\)", output1 + output2))
     remote = finished - LOCAL_RULES
-    assert remote == {"sample_gaussian", "estimate_gaussian", "train_szt_net", "estimate_szt_planes"}
+    assert remote == {"sample_gaussian", "estimate_gaussian", "train_run", "analyse_run"}
     folders = " ".join(folder for _, folder in jobs1 + jobs2)
     assert all(rule in folders for rule in remote), folders
     records = completion_records()

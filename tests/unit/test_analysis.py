@@ -5,15 +5,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 from torch import nn
 
-from infoplane.analysis import MI_COLUMNS, AnalysisConfig, aggregate_seeds, analyse_run, flag_values
+from infoplane.analysis import MI_COLUMNS, AnalysisConfig, analyse_run
 from infoplane.compression.pca import PCACompressor
 from infoplane.nets.noise import NoiseInjection
-from infoplane.train import TensorData, TrainConfig, load_eval_set, seeded, train
+from infoplane.runstore import load_eval_set
+from infoplane.train import TensorData, TrainConfig, seeded, train
 
 
 def blobs(n: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -74,80 +74,6 @@ def test_mismatched_rows_are_refused(run_dir):
         analyse_run(run_dir, np.zeros((10, 4)), AnalysisConfig(), "tiny", 0, "pca:4")
 
 
-def test_flags_mark_impossible_values_without_clipping():
-    rows = pd.DataFrame({
-        "experiment": "e", "seed": 0, "epoch": 1, "layer": ["L1", "L2"], "estimator": "wkl",
-        "i_xl": [-0.2, 1.0], "i_ly": [2.5, 0.5], "i_xl_lo": [-0.3, 0.9], "i_xl_hi": [-0.1, 1.1],
-        "i_ly_lo": [2.4, 0.4], "i_ly_hi": [2.6, 0.6], "h_y": math.log(10), "flags": "",
-    })
-    flagged = flag_values(rows)
-    assert flagged["flags"].tolist() == ["i_ly>H(Y);i_xl<0", "dpi_xl"]
-    assert flagged["i_xl"].tolist() == [-0.2, 1.0]  # values untouched
-
-
-def test_aggregate_over_seeds_mean_and_band():
-    base = {"experiment": "e", "epoch": 1, "layer": "L1", "estimator": "wkl", "pca_fit": "per-epoch",
-            "x_compression": "ae:4", "flags": ""}
-    table = pd.DataFrame([
-        {**base, "seed": 0, "i_xl": 1.0, "i_ly": 0.5, "i_xl_lo": 0.9, "i_xl_hi": 1.1,
-         "i_ly_lo": 0.4, "i_ly_hi": 0.6},
-        {**base, "seed": 1, "i_xl": 2.0, "i_ly": 0.7, "i_xl_lo": 1.8, "i_xl_hi": 2.2,
-         "i_ly_lo": 0.6, "i_ly_hi": 0.8, "flags": "dpi_xl"},
-    ])
-    out = aggregate_seeds(table).iloc[0]
-    assert (out["n_seeds"], out["i_xl"], out["i_ly"]) == (2, 1.5, pytest.approx(0.6))
-    assert (out["i_xl_lo"], out["i_xl_hi"], out["i_ly_lo"], out["i_ly_hi"]) == (0.9, 2.2, 0.4, 0.8)
-    assert out["i_xl_sd"] == pytest.approx(math.sqrt(0.5)) and out["flags"] == "dpi_xl"
-
-
 def test_bad_analysis_config():
     with pytest.raises(ValueError, match="pca_fit"):
         AnalysisConfig(pca_fit="sometimes")
-
-
-def test_compression_summary_finds_a_drop_beyond_the_band():
-    from infoplane.analysis import compression_summary
-
-    epochs = [0, 1, 2, 3]
-    i_xl = [1.0, 2.0, 1.5, 1.2]
-    table = pd.DataFrame({"layer": "L3", "pca_fit": "per-epoch", "epoch": epochs, "i_xl": i_xl,
-                          "i_xl_lo": [v - 0.1 for v in i_xl], "i_xl_hi": [v + 0.1 for v in i_xl],
-                          "i_ly": [0.5, 1.0, 1.1, 1.2]})
-    out = compression_summary(table)["L3 (per-epoch)"]
-    assert (out["peak_epoch"], out["peak_i_xl"], out["last_i_xl"]) == (1, 2.0, 1.2)
-    assert out["drop"] == pytest.approx(0.8) and out["drop_beyond_band"]
-
-
-def test_first_dip_and_fastest_loss_drop():
-    from infoplane.analysis import compression_summary, fastest_loss_drop_epoch
-
-    # two seeds; the mean test loss falls 2.0 -> 1.8 -> 0.8 -> 0.7: steepest fall ends at epoch 2
-    history = pd.DataFrame({"epoch": [0, 1, 2, 3] * 2,
-                            "test_loss": [2.1, 1.9, 0.9, 0.8, 1.9, 1.7, 0.7, 0.6]})
-    assert fastest_loss_drop_epoch(history) == 2
-    # I(X;L) rises to epoch 3, falls at 4: the dip starts at epoch 3 (stored epochs 0, 1, 3, 4)
-    table = pd.DataFrame({"layer": "L3", "epoch": [0, 1, 3, 4], "i_xl": [1.0, 1.5, 2.0, 1.8],
-                          "i_xl_lo": 0.0, "i_xl_hi": 3.0, "i_ly": 0.5})
-    out = compression_summary(table, fastest_loss_drop=2)["L3"]
-    assert out["first_dip_epoch"] == 3 and out["first_dip_minus_fastest_loss_epoch"] == 1
-    rising = table.assign(i_xl=[1.0, 1.5, 2.0, 2.5])
-    assert compression_summary(rising, fastest_loss_drop=2)["L3"]["first_dip_epoch"] is None
-
-
-def test_first_clear_dip_ignores_falls_inside_the_intervals():
-    from infoplane.analysis import compression_summary
-
-    # a wiggle at epoch 1 -> 2 (0.05, inside the +-0.2 intervals), the real fall 3 -> 5:
-    # epoch 5's interval [1.3, 1.7] lies below epoch 3's [2.0, 2.4], and epoch 3 is the top.
-    i_xl = [1.0, 1.5, 1.45, 2.2, 2.0, 1.5, 2.5]
-    table = pd.DataFrame({"layer": "L3", "epoch": range(7), "i_xl": i_xl,
-                          "i_xl_lo": [v - 0.2 for v in i_xl], "i_xl_hi": [v + 0.2 for v in i_xl],
-                          "i_ly": 0.5})
-    out = compression_summary(table, fastest_loss_drop=4)["L3"]
-    assert out["first_dip_epoch"] == 1 and out["first_clear_dip_epoch"] == 3
-    assert out["first_clear_dip_minus_fastest_loss_epoch"] == -1
-    # with intervals of +-0.5 no fall clears them
-    wide = table.assign(i_xl_lo=[v - 0.5 for v in i_xl], i_xl_hi=[v + 0.5 for v in i_xl])
-    out = compression_summary(wide, fastest_loss_drop=4)["L3"]
-    assert out["first_clear_dip_epoch"] is None
-    assert "first_clear_dip_minus_fastest_loss_epoch" not in out

@@ -1,14 +1,14 @@
 """Many seeds in one stacked network give the numbers of separate runs of the same seeds.
 
-Separate runs are :func:`train_szt` followed by :func:`run_planes`, the per-seed path of the
-pipeline. Weights agree to float rounding (the batched products sum in another order); an MI
-value can move when rounding carries one of 4096 activations across a bin edge, so MI is
-compared exactly on almost every row and within the effect of a few such crossings on all.
+Separate runs are :func:`train_run` followed by :func:`analyse_run`, the per-seed path of the
+experiment model; the stack is :func:`train_seeds_at_once`. Weights agree to float rounding (the
+batched products sum in another order); an MI value can move when rounding carries one of 4096
+activations across a bin edge, so MI is compared exactly on almost every row and within the
+effect of a few such crossings on all.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -16,14 +16,16 @@ import pandas as pd
 import pytest
 import torch
 
-from infoplane.baselines.commands import parse_seeds
-from infoplane.baselines.planes import run_planes
-from infoplane.baselines.szt_runs import SZTRun, load_model, train_szt
-from infoplane.baselines.szt_seeds import seed_data, train_szt_seeds
+from infoplane.cli.common import parse_seeds
 from infoplane.estimators.discrete import plugin_mutual_information, row_codes
 from infoplane.estimators.grouped import grouped_plugin_information
+from infoplane.experiments import analyse_run, load_experiment, train_run, variant
+from infoplane.experiments.build import build_network
+from infoplane.experiments.run import load_network
+from infoplane.experiments.seeds import seed_data, train_seeds_at_once
 from infoplane.files import write_csv
 from infoplane.nets.batched import SeedStack, train_seeds
+from infoplane.nets.mlp import MLP, SZT_WIDTHS
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = str(ROOT / "../shared/datasets")
@@ -31,8 +33,21 @@ needs_szt = pytest.mark.skipif(not (Path(DATA) / "SZT" / "var_u.mat").is_file(),
                                reason="SZT/var_u.mat missing")
 
 SEEDS = [3, 7]
-ANALYSES = {"szt": {"estimator": "binning", "scheme": "szt"}, "exact": {"estimator": "discrete"},
-            "range": {"estimator": "binning", "scheme": "uniform", "n_bins": 30}}
+ANALYSES = {"szt": {"kind": "layer", "estimator": "binning", "params": {"scheme": "szt"}},
+            "exact": {"kind": "layer", "estimator": "discrete"},
+            "range": {"kind": "layer", "estimator": "binning", "params": {"scheme": "uniform", "n_bins": 30}}}
+VARIANTS = {"tanh": {"network": {"activation": "tanh"}},
+            "relu-4bit": {"network": {"activation": "relu", "bits": 4}},
+            "noisy": {"network": {"activation": "tanh", "noise_std": 0.05}}}
+
+
+def tiny_spec(epochs: int, log_points: int, analyses: dict = ANALYSES, weights: bool = False) -> dict:
+    """szt_binning with tiny training (lr 1e-2, batch 512) and this test's variants and analyses."""
+    overrides = {"train.epochs": epochs, "train.lr": 1e-2, "train.batch_size": 512,
+                 "capture.schedule.log_points": log_points, "seeds": SEEDS}
+    spec = load_experiment(ROOT / "experiments" / "szt_binning.yaml", "quick", overrides)
+    spec["capture"]["weights"] = weights
+    return {**spec, "variants": VARIANTS, "analyses": analyses}
 
 
 def test_grouped_information_equals_the_plugin_estimator_group_by_group():
@@ -51,54 +66,67 @@ def test_grouped_information_equals_the_plugin_estimator_group_by_group():
 
 
 @needs_szt
-@pytest.mark.parametrize("settings", [{"activation": "tanh"}, {"activation": "relu", "bits": 4}],
-                         ids=["tanh", "relu-4bit"])
-def test_stacked_seeds_equal_separate_runs(tmp_path, settings):
-    run = SZTRun(epochs=6, log_points=3, batch_size=512, lr=1e-2, **settings)
+@pytest.mark.parametrize("variant_name", ["tanh", pytest.param("relu-4bit", marks=pytest.mark.slow)])
+def test_stacked_seeds_equal_separate_runs(tmp_path, variant_name):
+    spec = tiny_spec(epochs=6, log_points=3, weights=True)   # weights: the separate runs' final networks
     separate = []
     for seed in SEEDS:
-        run_dir = train_szt(dataclasses.replace(run, seed=seed), tmp_path / f"seed-{seed}", DATA)
-        separate.append(run_planes(run_dir, ANALYSES, "e", "v", seed))
-    separate_table = pd.concat(separate).sort_values(["seed", "epoch", "layer", "estimator"], kind="stable")
+        run_dir = train_run(spec, variant_name, seed, tmp_path / f"seed-{seed}", data_root=DATA, threads=1)
+        separate.append(analyse_run(spec, variant_name, seed, run_dir))
+    order = {name: i for i, name in enumerate(ANALYSES)}
+    separate_table = pd.concat(separate).sort_values(
+        ["seed", "analysis", "epoch", "depth"], key=lambda s: s.map(order) if s.name == "analysis" else s,
+        kind="stable").reset_index(drop=True)
 
-    table, history = train_szt_seeds(run, SEEDS, ANALYSES, "e", "v", DATA)
+    table, history = train_seeds_at_once(spec, variant_name, SEEDS, DATA)
+    assert list(table.columns) == list(separate_table.columns)
     assert len(table) == len(separate_table) == 2 * 4 * 6 * 3   # seeds x captures x layers x analyses
-    for column in ("seed", "epoch", "layer", "estimator"):
+    for column in ("seed", "epoch", "layer", "depth", "analysis", "estimator"):
         assert table[column].tolist() == separate_table[column].tolist()
     for column in ("i_xl", "i_ly", "i_xl_lo", "i_ly_hi"):
         diff = np.abs(table[column].to_numpy() - separate_table[column].to_numpy())
         assert np.mean(diff < 1e-9) >= 0.9, column
         assert diff.max() < 5e-3, column
+    for column in ("h_x", "h_y"):
+        np.testing.assert_allclose(table[column], separate_table[column], rtol=1e-12)
+    # the same flags as the estimator and the flags module give each run alone (where the values
+    # agree: a row across a bin edge may differ)
+    assert np.mean(table["flags"].to_numpy() == separate_table["flags"].to_numpy()) >= 0.9
+    assert (table["flags"] != "").any()
     accuracy = np.abs(table["test_acc"].to_numpy() - separate_table["test_acc"].to_numpy())
     assert accuracy.max() < 1e-6
+    assert set(history["seed"]) == set(SEEDS)
 
-    stack = SeedStack([dataclasses.replace(run, seed=s).build_model() for s in SEEDS])
-    train_seeds(stack, seed_data(run, SEEDS, DATA), SEEDS, run.epochs, run.batch_size, run.lr)
+    settings = variant(spec, variant_name)
+    stack = SeedStack([build_network(settings, s) for s in SEEDS])
+    train_seeds(stack, seed_data(settings, SEEDS, DATA), SEEDS, 6, 512, 1e-2)
     for s, seed in enumerate(SEEDS):
-        alone = load_model(dataclasses.replace(run, seed=seed), tmp_path / f"seed-{seed}", run.epochs)
+        alone = load_network(settings, seed, tmp_path / f"seed-{seed}", 6)
         for name, value in stack.seed_state_dict(s).items():
             torch.testing.assert_close(value, alone.state_dict()[name], rtol=1e-4, atol=1e-5)
 
 
 def test_a_stack_refuses_models_that_differ_beyond_their_seed():
-    first = SZTRun(activation="tanh").build_model()
-    other = SZTRun(activation="relu").build_model()
+    first = MLP(SZT_WIDTHS, "tanh", seed=0)
+    other = MLP(SZT_WIDTHS, "relu", seed=0)
     with pytest.raises(ValueError, match="only the seed may differ"):
         SeedStack([first, other])
 
 
 def test_only_binning_analyses_are_measured_inline():
+    kde = {"kde": {"kind": "layer", "estimator": "kde-upper", "params": {"noise_variance": 1e-3}}}
     with pytest.raises(ValueError, match="binning and exact \\(discrete\\) analyses only"):
-        kde = {"kde": {"estimator": "kde-upper", "noise_variance": 1e-3}}
-        train_szt_seeds(SZTRun(epochs=1), [0], kde, "e", "v", DATA)
+        train_seeds_at_once(tiny_spec(epochs=1, log_points=2, analyses=kde), "tanh", [0], DATA)
 
 
+@pytest.mark.slow  # starts two worker processes: ~30 s on a loaded two-core machine
 @needs_szt
 def test_a_seed_gives_the_same_numbers_whatever_stack_or_process_it_shares():
-    run = SZTRun(epochs=3, log_points=2, lr=1e-2, noise_std=0.05)   # noisy: each seed draws its own
-    analyses = {"szt": ANALYSES["szt"]}
-    one_stack, _ = train_szt_seeds(run, SEEDS, analyses, "e", "v", DATA, jobs=1)
-    one_process_each, _ = train_szt_seeds(run, SEEDS, analyses, "e", "v", DATA, jobs=2)
+    # the noisy variant: each seed draws its own noise, whichever stack or process trains it
+    spec = tiny_spec(epochs=3, log_points=2, analyses={"szt": ANALYSES["szt"]})
+    one_stack, _ = train_seeds_at_once(spec, "noisy", SEEDS, DATA, jobs=1)
+    one_process_each, _ = train_seeds_at_once(spec, "noisy", SEEDS, DATA, jobs=2)
+    assert len(one_stack) == 2 * 3 * 6
     pd.testing.assert_frame_equal(one_stack, one_process_each, check_exact=False, atol=1e-12)
 
 

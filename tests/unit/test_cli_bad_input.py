@@ -15,7 +15,10 @@ import pytest
 from infoplane.cli import main
 from infoplane.estimators import build
 
-MNIST = str(Path(__file__).resolve().parents[2] / "experiments" / "butakov_mnist.yaml")
+EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
+MNIST = str(EXPERIMENTS / "butakov_mnist.yaml")
+SZT = str(EXPERIMENTS / "szt_binning.yaml")
+GOLDFELD = str(EXPERIMENTS / "goldfeld_sp.yaml")
 
 
 def _rejects(name: str, **params) -> bool:
@@ -116,8 +119,9 @@ PROBES: dict[str, tuple[list[str], str]] = {
     "zero-byte .pt compressor": ([*XY, "--estimator", "compressed",
                                   "--param", "estimator=ksg", "--param", "x={zero.pt}",
                                   "--param", "y={zero.pt}"], "zero.pt"),
-    "garbage .pt autoencoder": (["analyse", "--experiment", MNIST, "--seed", "0", "--run-dir", "{adir}",
-                                 "--autoencoder", "{garbage.pt}", "--out", "{adir}/mi.csv"], "garbage.pt"),
+    "garbage .pt autoencoder": (["analyse", "--experiment", MNIST, "--variant", "base", "--seed", "0",
+                                 "--run-dir", "{adir}", "--autoencoder", "{garbage.pt}",
+                                 "--out", "{adir}/mi.csv"], "garbage.pt"),
     "--n is text": (["sample", "--task", "gaussian-pairs", "--n", "abc", "--out", "{adir}/s.npz"], "--n"),
     "unknown task": (["sample", "--task", "gaussian-pair", "--n", "10", "--out", "{adir}/s.npz"], "task"),
     "sample --out is a directory": (["sample", "--task", "gaussian-pairs", "--param", "dim_x=1",
@@ -130,22 +134,83 @@ PROBES: dict[str, tuple[list[str], str]] = {
                               "--out", "{adir}/f.png"], "--table"),
     "plot --out is a directory": (["plot", "validation", "--table", "{table.csv}", "--out", "{adir}"],
                                   "--out"),
-    "combine table missing": (["combine", "{adir}/none.csv", "--out", "{adir}/a.csv", "--aggregated",
-                               "{adir}/b.csv"], "none.csv"),
+    "combine table missing": (["combine", "--experiment", SZT, "--tables", "{adir}/none.csv",
+                               "--runs", "{adir}",
+                               "--out-dir", "{adir}", "--metrics", "{adir}/m.json"], "none.csv"),
+    "combine unknown experiment": (["combine", "--experiment", "nope_experiment", "--tables", "{table.csv}",
+                                    "--runs", "{adir}", "--out-dir", "{adir}", "--metrics", "{adir}/m.json"],
+                                   "nope_experiment"),
+    "combine bad --set key": (["combine", "--experiment", SZT, "--set", "train.epoch=3", "--tables",
+                               "{table.csv}", "--runs", "{adir}", "--out-dir", "{adir}",
+                               "--metrics", "{adir}/m.json"], "train.epoch"),
     "check-params YAML syntax": (["check-params", "{bad.yaml}"], "bad.yaml:3"),
     "fit-compressor bad spec": (["fit-compressor", "--task", "gaussian-pairs", "--param", "dim_x=1",
                                  "--param", "dim_y=1", "--param", "mi=1", "--spec", "pca:zero",
                                  "--out", "{adir}/c.pt"], "pca:zero"),
     "--threads is text": (["fit-compressor", "--task", "gaussian-pairs", "--spec", "pca:1", "--threads", "x",
                            "--out", "{adir}/c.pt"], "--threads"),
-    "unknown --set key": (["train", "--experiment", MNIST, "--seed", "0", "--run-dir", "{adir}",
-                           "--set", "train.learnig_rate=1"], "train.learnig_rate"),
-    "--device tpu": (["train", "--experiment", MNIST, "--seed", "0", "--run-dir", "{adir}",
-                      "--device", "tpu"], "--device"),
-    "--seed is text": (["train", "--experiment", MNIST, "--seed", "zero", "--run-dir", "{adir}"],
-                       "--seed"),
-    "--experiment missing": (["train", "--experiment", "{adir}/none.yaml", "--seed", "0",
+    "unknown --set key": (["train", "--experiment", MNIST, "--variant", "base", "--seed", "0", "--run-dir",
+                           "{adir}", "--set", "train.learnig_rate=1"], "train.learnig_rate"),
+    "--set value against the schema": (["train", "--experiment", SZT, "--variant", "tanh", "--seed", "0",
+                                        "--run-dir", "{adir}", "--set", "train.epochs=0"], "train.epochs"),
+    "--set without =": (["train", "--experiment", SZT, "--variant", "tanh", "--seed", "0",
+                         "--run-dir", "{adir}", "--set", "train.epochs"], "--set"),
+    "--device tpu": (["train", "--experiment", MNIST, "--variant", "base", "--seed", "0",
+                      "--run-dir", "{adir}",                      "--device", "tpu"], "--device"),
+    "--seed is text": (["train", "--experiment", MNIST, "--variant", "base", "--seed", "zero",
+                        "--run-dir", "{adir}"], "--seed"),
+    "--scale unknown": (["train", "--experiment", SZT, "--variant", "tanh", "--seed", "0",
+                         "--run-dir", "{adir}",                         "--scale", "huge"], "--scale"),
+    "--experiment missing": (["train", "--experiment", "{adir}/none.yaml", "--variant", "base", "--seed", "0",
                               "--run-dir", "{adir}"], "none.yaml"),
+    "train unknown experiment name": (["train", "--experiment", "nope_experiment", "--variant", "tanh",
+                                       "--seed", "0", "--run-dir", "{adir}"], "nope_experiment"),
+    "train unknown variant": (["train", "--experiment", SZT, "--variant", "sigmoid", "--seed", "0",
+                               "--run-dir", "{adir}/run"], "sigmoid"),
+    "train without --variant": (["train", "--experiment", SZT, "--seed", "0", "--run-dir", "{adir}"],
+                                "--variant"),
+    "analyse unknown variant": (["analyse", "--experiment", SZT, "--variant", "sigmoid", "--seed", "0",
+                                 "--run-dir", "{adir}", "--out", "{adir}/mi.csv"], "sigmoid"),
+    "analyse a directory without a run": (["analyse", "--experiment", SZT, "--variant", "tanh", "--seed", "0",
+                                           "--run-dir", "{adir}", "--out", "{adir}/mi.csv"], "{adir}"),
+    "analyse experiment file missing": (["analyse", "--experiment", "{adir}/none.yaml", "--variant", "tanh",
+                                         "--seed", "0", "--run-dir", "{adir}", "--out", "{adir}/mi.csv"],
+                                        "none.yaml"),
+    "plot plane without --experiment": (["plot", "plane", "--table", "{table.csv}", "--out", "{adir}/f.png"],
+                                        "--experiment"),
+    "plot plane unknown experiment": (["plot", "plane", "--experiment", "nope_experiment", "--table",
+                                       "{table.csv}", "--out", "{adir}/f.png"], "nope_experiment"),
+    "plot plane bad --set key": (["plot", "plane", "--experiment", SZT, "--set", "panels.0=1", "--table",
+                                  "{table.csv}", "--out", "{adir}/f.png"], "panels.0"),
+    "plot plane --ib missing": (["plot", "plane", "--experiment", SZT, "--table", "{table.csv}",
+                                 "--ib", "{adir}/none.csv", "--out", "{adir}/f.png"], "--ib"),
+    "plot epochs without --history": (["plot", "epochs", "--experiment", SZT, "--table", "{table.csv}",
+                                       "--out", "{adir}/f.png"], "--history"),
+    "plot validation with --experiment": (["plot", "validation", "--experiment", SZT,
+                                           "--table", "{table.csv}",
+                                           "--out", "{adir}/f.png"], "--experiment"),
+    "scatter without a scatter section": (["scatter", "--experiment", SZT, "--variant", "tanh", "--seed", "0",
+                                           "--run-dir", "{adir}", "--out", "{adir}/s.csv"], "`scatter`"),
+    "scatter unknown experiment": (["scatter", "--experiment", "nope_experiment", "--variant", "tanh",
+                                    "--seed", "0", "--run-dir", "{adir}", "--out", "{adir}/s.csv"],
+                                   "nope_experiment"),
+    "neuron without a neuron section": (["neuron", "--experiment", SZT, "--out", "{adir}/n.csv"], "`neuron`"),
+    "neuron bad --set key": (["neuron", "--experiment", GOLDFELD, "--set", "neuron.n_weight=4",
+                              "--out", "{adir}/n.csv"], "neuron.n_weight"),
+    "neuron --set below the schema": (["neuron", "--experiment", GOLDFELD, "--set", "neuron.n_weights=1",
+                                       "--out", "{adir}/n.csv"], "neuron.n_weights"),
+    "ib-curve --n-betas is text": (["ib-curve", "--n-betas", "many", "--out", "{adir}/ib.csv"], "--n-betas"),
+    "ib-curve data root without SZT": (["ib-curve", "--data-root", "{adir}", "--out", "{adir}/ib.csv"],
+                                       "{adir}"),
+    "train-seeds unknown analysis": (["train-seeds", "--experiment", SZT, "--variant", "tanh",
+                                      "--seeds", "0-1",
+                                      "--analysis", "szzt", "--out", "{adir}/t.csv"], "--analysis"),
+    "train-seeds bad --seeds": (["train-seeds", "--experiment", SZT, "--variant", "tanh", "--seeds", "0-x",
+                                 "--analysis", "szt", "--out", "{adir}/t.csv"], "--seeds"),
+    "train-seeds unknown variant": (["train-seeds", "--experiment", SZT, "--variant", "sigmoid", "--seeds",
+                                     "0-1", "--analysis", "szt", "--out", "{adir}/t.csv"], "sigmoid"),
+    "train-autoencoder without an x_autoencoder section": (["train-autoencoder", "--experiment", SZT,
+                                                            "--out", "{adir}/ae.pt"], "x_autoencoder"),
     # these need strict estimator constructors (see STRICT_PROBES)
     "k=0": ([*XY, "--estimator", "ksg", "--param", "k=0"], "k"),
     "k=2.7": ([*XY, "--estimator", "ksg", "--param", "k=2.7"], "k"),
@@ -170,10 +235,21 @@ def _probe(name: str, files: dict[str, str], capsys: pytest.CaptureFixture[str])
     return code, capsys.readouterr().err
 
 
+# Probes the CLI does not pass yet (strict: the fix makes them pass, then drop them from here).
+KNOWN_BUGS: dict[str, str] = {}
+
+
 def _params() -> list:
-    return [pytest.param(n, marks=pytest.mark.skipif(not STRICT_PROBES[n], reason="needs strict estimator "
-                                                     "constructors")) if n in STRICT_PROBES else n
-            for n in PROBES]
+    params = []
+    for n in PROBES:
+        marks = []
+        if n in STRICT_PROBES:
+            marks.append(pytest.mark.skipif(not STRICT_PROBES[n],
+                                            reason="needs strict estimator constructors"))
+        if n in KNOWN_BUGS:
+            marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[n]))
+        params.append(pytest.param(n, marks=marks))
+    return params
 
 
 @pytest.mark.parametrize("name", _params())
@@ -194,11 +270,12 @@ def test_there_are_at_least_30_probes() -> None:
 def test_a_real_bug_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
     """A KeyError inside a command is a bug, not bad input: it propagates."""
     import infoplane.cli as cli
+    import infoplane.cli.project as project
 
     def broken(args):
         raise KeyError("internal")
 
-    monkeypatch.setattr(cli, "cmd_check_params", broken)
+    monkeypatch.setattr(project, "cmd_check_params", broken)
     with pytest.raises(KeyError):
         cli.main(["check-params"])
 

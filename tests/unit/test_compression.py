@@ -99,3 +99,15 @@ def test_unfitted_and_bad_inputs():
         AutoencoderCompressor(2, epochs=1).fit(np.zeros((4, 2, 3, 3, 1)))
     with pytest.raises(ValueError, match="does not exist"):
         load_compressor("/nonexistent/ae.pt")
+
+
+def test_compressors_import_without_the_estimators():
+    # Compressors and estimators share infoplane.arrays; neither package needs the other to
+    # import, so no import cycle can form between them. A fresh process sees the real imports.
+    import subprocess
+    import sys
+
+    code = ("import sys, infoplane.compression; "
+            "print(sorted({m for m in sys.modules if m.startswith('infoplane.estimators')}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

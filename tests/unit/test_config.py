@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from infoplane.config import check_params, check_settings, overlay, require_valid, scaled
+from infoplane.config import check_params, overlay, require_valid, scaled
 
 SCHEMA = {
     "type": "object",
@@ -74,11 +74,12 @@ def test_scaled_applies_the_named_scale_only() -> None:
     assert scaled({**config, "scale": "quick"})["train"] == {"epochs": 3, "lr": 0.1}
 
 
-def test_check_settings_names_nonpositive_counts_and_rates() -> None:
-    settings = {"train": {"epochs": -3, "batch_size": 0, "lr": 0.0}, "autoencoder": {"epochs": 5, "lr": 1e-3}}
-    assert check_settings(settings, "exp") == [
-        "exp: train.epochs = -3: must be >= 1",
-        "exp: train.batch_size = 0: must be >= 1",
-        "exp: train.lr = 0.0: must be > 0",
-    ]
-    assert check_settings({"train": {"epochs": 20, "lr": 1e-3, "flag": True}}, "exp") == []
+def test_nonpositive_counts_and_rates_of_an_experiment_are_named() -> None:
+    from infoplane.experiments.spec import load_experiment
+
+    with pytest.raises(ValueError) as info:
+        load_experiment("experiments/szt_binning.yaml", "quick",
+                        {"train.epochs": -3, "train.batch_size": 0, "train.lr": 0.0})
+    message = str(info.value)
+    for key in ("train.epochs = -3", "train.batch_size = 0", "train.lr = 0.0"):
+        assert key in message

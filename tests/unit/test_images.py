@@ -20,7 +20,8 @@ from torchvision.datasets import CIFAR10
 
 from infoplane.data.images import NORMALISATION, eval_subset, image_data, load_images
 from infoplane.nets.cnn import cifar10_cnn
-from infoplane.train import TrainConfig, load_activations, load_eval_set, seeded, train
+from infoplane.runstore import load_activations, load_eval_set
+from infoplane.train import TrainConfig, seeded, train
 
 N_PER_BATCH, N_TEST = 12, 10
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -49,6 +51,20 @@ def test_resolve_device():
     assert parallel.resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
     with pytest.raises(ValueError, match="unknown device"):
         parallel.resolve_device("tpu")
+
+
+def test_resolve_device_is_the_one_device_check():
+    # None and torch.device objects are what the estimators and compressors pass.
+    assert parallel.resolve_device(None) == parallel.resolve_device("auto")
+    assert parallel.resolve_device(torch.device("cpu")) == "cpu"
+    for bad in ("gpu", "cuda:x", "CPU", ""):
+        with pytest.raises(ValueError, match=re.escape(repr(bad))):
+            parallel.resolve_device(bad)
+    if torch.cuda.is_available():
+        assert parallel.resolve_device("cuda:0") == "cuda:0"
+    else:
+        with pytest.raises(ValueError, match="'cuda:1' requested but CUDA is not available"):
+            parallel.resolve_device("cuda:1")
 
 
 def test_auto_device_with_every_gpu_hidden_does_not_import_torch():

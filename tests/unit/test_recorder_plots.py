@@ -47,9 +47,11 @@ def test_plots_write_paths_and_return_the_figure(tmp_path, table):
     fig = plot_information_plane(table, outputs, title="mine")
     assert isinstance(fig, Figure) and all(p.stat().st_size > 1000 for p in outputs)
     panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
-    assert len(panels) == 3 and panels[0].get_xlabel() == "I(X;L) (nats)"
-    assert panels[0].get_ylabel() == "I(L;Y) (nats)"
-    assert any(ax.get_label() == "<colorbar>" and ax.get_ylabel() == "epoch" for ax in fig.axes)
+    assert len(panels) == 1  # one network, one analysis: every layer on the same axes
+    assert panels[0].get_xlabel() == "I(X;L) (bits)" and panels[0].get_ylabel() == "I(L;Y) (bits)"
+    assert [t.get_text() for t in fig.legends[0].get_texts()][:3] == ["0", "1", "exp(1)"]
+    bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert [ax.get_ylabel() for ax in bars] == ["epoch + 1 (log scale)"]
     fig = plot_mi_epoch(table, None, str(tmp_path / "mi.png"))  # a str path, no history
     assert (tmp_path / "mi.png").stat().st_size > 1000 and isinstance(fig, Figure)
     assert not list(tmp_path.glob("?.png"))  # the path is one path, not its characters
@@ -58,16 +60,21 @@ def test_plots_write_paths_and_return_the_figure(tmp_path, table):
 def test_plots_draw_into_given_axes(tmp_path):
     fig = Figure()
     ax = fig.subplots()
-    assert plot_information_plane(mi_table(), ax) is fig  # every layer in one Axes, a legend
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["0", "1", "exp(1)"]
-    axes = Figure().subplots(1, 3)
-    assert plot_information_plane(mi_table(), axes) is axes[0].figure
+    assert plot_information_plane(mi_table(), ax) is fig  # every layer in the given Axes, a legend
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:3] == ["0", "1", "exp(1)"]
     history = pd.DataFrame({"epoch": [0, 1, 5, 10], "train_loss": [2.3, 1.0, 0.5, 0.3],
-                            "test_loss": [2.3, 1.1, 0.6, 0.4], "test_acc": [0.1, 0.6, 0.8, 0.9]})
-    three = Figure().subplots(1, 3)
+                            "test_loss": [2.3, 1.1, 0.6, 0.4], "test_acc": [0.1, 0.6, 0.8, 0.9],
+                            "train_acc": [np.nan, 0.5, 0.8, 0.95]})
+    three = Figure().subplots(3, 1)
     plot_mi_epoch(mi_table(), history, list(three))
-    assert three[2].get_ylabel() == "loss (nats per sample)"
+    assert three[2].get_ylabel() == "accuracy (fraction)" and three[0].get_ylabel() == "I(X;L) (bits)"
     with pytest.raises(ValueError, match="one per panel"):
         plot_information_plane(mi_table(), list(Figure().subplots(1, 2)))
     with pytest.raises(ValueError, match="no column"):
         plot_information_plane(mi_table().drop(columns="i_ly"), None)
+
+
+def test_an_aggregated_table_without_variant_or_analysis_is_drawn(tmp_path):
+    aggregated = mi_table(seeds=2).groupby(["layer", "epoch"], as_index=False)[["i_xl", "i_ly"]].mean()
+    fig = plot_information_plane(aggregated.assign(n_seeds=2), tmp_path / "p.png")
+    assert "mean over 2 seeds" in fig.axes[0].get_title()

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from infoplane.report import (
+from infoplane.claims import (
     NO_VALID_CRITERION,
     NOT_REPRODUCED,
     NOT_RUN,
@@ -23,9 +23,8 @@ from infoplane.report import (
     load_claims,
     measure,
     meets,
-    render_html,
-    write_report,
 )
+from infoplane.report import render_html, write_report
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -75,7 +74,7 @@ def mi_table(compression_bits: float, seeds: int = 20) -> pd.DataFrame:
     rng = np.random.default_rng(0)
     epochs = np.arange(0, 101, 10)
     curve = np.where(epochs <= 30, 6 + epochs / 10, 9 - compression_bits * (epochs - 30) / 70)
-    rows = [{"seed": s, "epoch": e, "layer": 5, "estimator": "szt", "variant": "tanh",
+    rows = [{"seed": s, "epoch": e, "layer": "T5", "analysis": "szt", "variant": "tanh",
              "i_xl": (v + 0.2 * rng.standard_normal()) * math.log(2), "i_ly": 0.6}
             for s in range(seeds) for e, v in zip(epochs, curve, strict=True)]
     return pd.DataFrame(rows)
@@ -84,7 +83,7 @@ def mi_table(compression_bits: float, seeds: int = 20) -> pd.DataFrame:
 def test_a_seed_effect_is_judged_by_the_end_of_its_interval(results: Path) -> None:
     mi_table(2.0).to_csv(results / "results/compressing.csv", index=False)
     mi_table(0.0).to_csv(results / "results/flat.csv", index=False)
-    effect = {"seed_effect": "held_out_compression", "layer": 5, "estimator": "szt",
+    effect = {"seed_effect": "held_out_compression", "layer": "T5", "analysis": "szt",
               "query": "variant == 'tanh'"}
     above_zero = {">": 0, "judged": "lo"}
     claims = [

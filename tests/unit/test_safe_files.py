@@ -19,9 +19,11 @@ from infoplane.compression.specs import load_compressor
 from infoplane.files import atomic_path, load_torch, save_torch
 from infoplane.train import load_checkpoint, train
 
+from .test_cli_butakov import stub_run
 from .test_train import CONFIG, tiny_data, tiny_mlp
 
 MNIST = str(Path(__file__).resolve().parents[2] / "experiments" / "butakov_mnist.yaml")
+RUN = ["--experiment", MNIST, "--variant", "base", "--seed", "0"]
 
 
 class Payload:
@@ -136,7 +138,8 @@ def test_resuming_from_a_payload_checkpoint_refuses_and_runs_nothing(tmp_path: P
 def test_cli_analyse_with_a_payload_autoencoder_is_exit_2_and_one_line(tmp_path: Path, capsys) -> None:
     ae, marker = tmp_path / "ae.pt", tmp_path / "MARKER"
     _payload_torch(ae, marker)
-    code = main(["analyse", "--experiment", MNIST, "--seed", "0", "--run-dir", str(tmp_path),
+    run_dir = stub_run(tmp_path / "run")   # a run directory, so that analyse gets as far as the autoencoder
+    code = main(["analyse", *RUN, "--run-dir", str(run_dir),
                  "--autoencoder", str(ae), "--out", str(tmp_path / "mi.csv")])
     err = capsys.readouterr().err
     assert code == 2 and not marker.exists()

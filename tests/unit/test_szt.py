@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from infoplane.data.szt import N_ONES, SHA256, entropy_of_labels, load_raw, load_szt, split_indices, szt_path
+from infoplane.arrays import label_entropy
+from infoplane.data.szt import N_ONES, SHA256, load_raw, load_szt, split_indices, szt_path
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGURED = os.environ.get("INFOPLANE_DATA_ROOT") or str(ROOT / "../shared/datasets")
@@ -32,7 +33,7 @@ def test_file_content(szt):
     # row i is the binary code of i, most significant bit first
     codes = x.astype(np.int64) @ (1 << np.arange(11, -1, -1))
     np.testing.assert_array_equal(codes, np.arange(4096))
-    assert entropy_of_labels(y) / math.log(2) == pytest.approx(0.99916, abs=5e-6)
+    assert label_entropy(y) / math.log(2) == pytest.approx(0.99916, abs=5e-6)
 
 
 @needs_szt

@@ -9,17 +9,8 @@ import torch
 from torch import nn
 
 from infoplane.nets.noise import NoiseInjection
-from infoplane.train import (
-    TensorData,
-    TrainConfig,
-    _write_activations,
-    capture_schedule,
-    captured_epochs,
-    load_activations,
-    load_eval_set,
-    seeded,
-    train,
-)
+from infoplane.runstore import captured_epochs, load_activations, load_eval_set, write_activations
+from infoplane.train import TensorData, TrainConfig, capture_schedule, seeded, train
 
 
 def tiny_data(seed: int = 0) -> TensorData:
@@ -140,7 +131,7 @@ def test_float16_keeps_small_spreads_around_large_values(tmp_path):
     rng = np.random.default_rng(0)
     layer = (-2.3 + 1e-3 * rng.standard_normal((1000, 10))).astype(np.float32)
     assert len(np.unique(layer.astype(np.float16), axis=0)) < 1000  # the naive way makes ties
-    _write_activations(tmp_path / "a.npz", {"L5": layer}, np.zeros(1000, dtype=np.int64), "float16")
+    write_activations(tmp_path / "a.npz", {"L5": layer}, np.zeros(1000, dtype=np.int64), "float16")
     (tmp_path / "activations").mkdir()
     (tmp_path / "a.npz").rename(tmp_path / "activations" / "epoch-0000.npz")
     back, _ = load_activations(tmp_path, 0)

@@ -76,6 +76,13 @@ def _delete(path: str) -> Callable[[dict], None]:
     return mutate
 
 
+def _override(experiment: str, overrides: dict[str, Any]) -> Callable[[dict], None]:
+    """A mutation setting params.yaml's dotted overrides of one experiment (`experiments.E.set`)."""
+    def mutate(config: dict) -> None:
+        config["experiments"][experiment]["set"] = overrides
+    return mutate
+
+
 def _append(path: str, value: Any) -> Callable[[dict], None]:
     def mutate(config: dict) -> None:
         node = config
@@ -85,7 +92,8 @@ def _append(path: str, value: Any) -> Callable[[dict], None]:
     return mutate
 
 
-# name -> (mutation of the parsed params.yaml, or raw text; text the error line must contain)
+# name -> (mutation of the parsed params.yaml, or raw text; text the error line must contain, or a
+# tuple of texts one line must contain together: the experiment and the key)
 CASES: dict[str, tuple[Any, str]] = {
     "unknown estimator section": (_rename("estimators.ksg2", "ksgg"), "estimators.ksgg"),
     "unknown estimator in a list": (_append("validation_gaussian.estimators", "ksgg"),
@@ -93,26 +101,29 @@ CASES: dict[str, tuple[Any, str]] = {
     "k is text": (_set("estimators.ksg.k", "five"), "estimators.ksg"),
     "unknown estimator parameter": (_set("estimators.ksg.kk", 3), "estimators.ksg"),
     "bad weight scheme": (_set("estimators.wkl.weights", "minvarr"), "estimators.wkl"),
-    "misspelt analysis estimator": (_set("baselines.szt_binning.analyses.szt.estimator", "binnning"),
-                                    "baselines.szt_binning.analyses.szt.estimator"),
-    "bad binning scheme": (_set("baselines.szt_binning.analyses.szt.scheme", "sztt"),
-                           "baselines.szt_binning.analyses.szt"),
-    "negative noise_variance": (_set("baselines.saxe_kde.analyses.kde-upper.noise_variance", -1e-3),
-                                "baselines.saxe_kde.analyses.kde-upper"),
-    "panel names a missing variant": (_set("baselines.saxe_kde.panels.0.0", "tanhh"),
-                                      "baselines.saxe_kde.panels[0][0]"),
-    "panel names a missing analysis": (_set("baselines.saxe_kde.panels.0.1", "kde-upperr"),
-                                       "baselines.saxe_kde.panels[0][1]"),
-    "goldfeld panel names a missing variant": (_set("baselines.goldfeld_sp.panels.0.0", "relu"),
-                                               "baselines.goldfeld_sp.panels[0][0]"),
-    "unknown device": (_set("butakov.mnist.device", "tpu"), "butakov.mnist.device"),
-    "eval size above the MNIST test set": (_set("baselines.saxe_kde_mnist.run.eval_size", 20000),
-                                           "baselines.saxe_kde_mnist.run.eval_size"),
+    "misspelt analysis estimator": (_override("szt_binning", {"analyses.szt.estimator": "binnning"}),
+                                    ("experiments.szt_binning", "analyses.szt.estimator")),
+    "bad binning scheme": (_override("szt_binning", {"analyses.szt.params.scheme": "sztt"}),
+                           ("experiments.szt_binning", "analyses.szt")),
+    "negative noise_variance": (_override("saxe_kde", {"analyses.kde-upper.params.noise_variance": -1e-3}),
+                                ("experiments.saxe_kde", "analyses.kde-upper")),
+    "panel names a missing variant": (
+        _override("saxe_kde", {"panels": [{"variant": "tanhh", "analysis": "kde-upper", "title": "t"}]}),
+        ("experiments.saxe_kde", "panels[0].variant = 'tanhh'")),
+    "panel names a missing analysis": (
+        _override("saxe_kde", {"panels": [{"variant": "tanh", "analysis": "kde-upperr", "title": "t"}]}),
+        ("experiments.saxe_kde", "panels[0].analysis = 'kde-upperr'")),
+    "goldfeld panel names a missing variant": (
+        _override("goldfeld_sp", {"panels": [{"variant": "relu", "analysis": "sp", "title": "t"}]}),
+        ("experiments.goldfeld_sp", "panels[0].variant = 'relu'")),
+    "unknown device": (_set("experiments.butakov_mnist.device", "tpu"), "experiments.butakov_mnist.device"),
+    "eval size above the MNIST test set": (_override("saxe_kde_mnist", {"dataset.eval_size": 20000}),
+                                           ("experiments.saxe_kde_mnist", "dataset.eval_size = 20000")),
     "train size above the MNIST training set": (
-        _set("baselines.lorenzen_quantized_mnist.run.train_size", 70000),
-        "baselines.lorenzen_quantized_mnist.run.train_size"),
-    "experiment eval size above its dataset": (_set("butakov.mnist.set", {"data.eval_size": 20000}),
-                                               "data.eval_size = 20000"),
+        _override("lorenzen_quantized_mnist", {"dataset.train_size": 70000}),
+        ("experiments.lorenzen_quantized_mnist", "dataset.train_size = 70000")),
+    "experiment eval size above its dataset": (_override("butakov_mnist", {"dataset.eval_size": 20000}),
+                                               ("experiments.butakov_mnist", "dataset.eval_size = 20000")),
     "misspelt image method estimator": (
         _set("estimator_validation.images.methods.wkl-latent.estimator", "wkll"),
         "estimator_validation.images.methods.wkl-latent.estimator"),
@@ -132,21 +143,23 @@ CASES: dict[str, tuple[Any, str]] = {
                                   "estimator_validation.images.families.bumps16.task"),
     "unknown image method input": (_set("estimator_validation.images.methods.wkl-ae.input", "pcaa"),
                                    "estimator_validation.images.methods.wkl-ae.input"),
-    "missing baselines section": (_delete("baselines"), "baselines: missing section"),
+    "missing experiments section": (_delete("experiments"), "experiments: missing section"),
     "missing estimator_validation section": (_delete("estimator_validation"),
                                              "estimator_validation: missing section"),
     "unknown scale": (_set("scale", "fast"), "scale = 'fast'"),
     "negative sample count": (_set("validation_gaussian.n", -5), "validation_gaussian.n = -5"),
     "no seeds": (_set("validation_gaussian.seeds", []), "validation_gaussian.seeds"),
-    "zero epochs": (_set("baselines.szt_binning.run.epochs", 0), "baselines.szt_binning.run.epochs = 0"),
-    "epsilon above 1": (_set("baselines.ib_curve.epsilon", 2), "baselines.ib_curve.epsilon = 2"),
+    "zero epochs": (_override("szt_binning", {"train.epochs": 0}),
+                    ("experiments.szt_binning", "train.epochs = 0")),
+    "epsilon above 1": (_set("ib_curve.epsilon", 2), "ib_curve.epsilon = 2"),
     "estimator params not a mapping": (_set("estimators.ksg", "five"), "estimators.ksg"),
-    "missing experiment file": (_set("butakov.mnist.experiment", "experiments/nope.yaml"),
-                                "butakov.mnist.experiment"),
-    "negative epochs in an experiment override": (_set("butakov.mnist.set", {"train.epochs": -3}),
-                                                  "train.epochs = -3"),
-    "misspelt experiment override": (_set("butakov.mnist.set", {"train.learnig_rate": 1}),
-                                     "butakov.mnist.experiment"),
+    "missing experiment file": (_set("experiments.nope", {}), ("experiments.nope", "experiments/nope.yaml")),
+    "negative epochs in an experiment override": (_override("butakov_mnist", {"train.epochs": -3}),
+                                                  ("experiments.butakov_mnist", "train.epochs = -3")),
+    "misspelt experiment override": (_override("butakov_mnist", {"train.learnig_rate": 1}),
+                                     ("experiments.butakov_mnist", "train.learnig_rate")),
+    "seeds of an experiment not a count": (_set("experiments.szt_binning.seeds", "three"),
+                                           "experiments.szt_binning.seeds"),
     "misspelt key inside scales.paper": (_set("scales.paper.validation_gaussian.seed", [1]),
                                          "scales.paper.validation_gaussian.seed"),
     "unknown estimator only at paper scale": (
@@ -170,6 +183,11 @@ CASES: dict[str, tuple[Any, str]] = {
 }
 NEEDS_STRICT = {"k = 0", "k = 2.7", "k = true", "standardize is shell text", "normal_scores = maybe"}
 QUICK = ["YAML syntax error"]  # the snakemake half in the quick suite (a few seconds)
+
+
+def _names(line: str, expected: str | tuple[str, ...]) -> bool:
+    """Whether ``line`` holds the expected text (every part of a tuple)."""
+    return all(part in line for part in ((expected,) if isinstance(expected, str) else expected))
 
 
 def _fake_data_root(path: Path) -> Path:
@@ -230,8 +248,7 @@ def test_check_params_names_the_key(name: str, tmp_path: Path, fake_root: Path, 
         monkeypatch.setenv(key, value)
     with pytest.raises(ValueError) as err:
         load_params(path)
-    expected = CASES[name][1]
-    assert any(expected in line for line in str(err.value).splitlines()), str(err.value)
+    assert any(_names(line, CASES[name][1]) for line in str(err.value).splitlines()), str(err.value)
 
 
 @pytest.fixture(scope="module")
@@ -247,8 +264,7 @@ def _snakemake_stops(name: str, project: Path) -> None:
     lines = result.stdout.splitlines()
     assert result.returncode != 0, result.stdout
     assert "Job stats" not in result.stdout and "Traceback" not in result.stdout, result.stdout
-    expected = CASES[name][1]
-    named = [i for i, line in enumerate(lines) if expected in line]
+    named = [i for i, line in enumerate(lines) if _names(line, CASES[name][1])]
     assert named and named[0] < 25, result.stdout  # among the first lines, before any job
 
 

@@ -1,17 +1,20 @@
 """No shell from values: shell metacharacters in any string value of params.yaml, in the data
-root's directory name, in an experiment file's name or in an experiment override never run.
+root's directory name, in an experiment's name or in an experiment override never run.
 
 Every string value gets a payload that would create marker files if a shell read it as code.
 A value the start-up check refuses never reaches a shell (the broken-params tests show that each
 refusal names its key); every value it accepts goes into one config whose shell commands
 (`snakemake -n -p`, every rule of the workflow) are then run by bash with a stand-in `infoplane`
 that records its arguments: no marker appears, and the payload arrives as literal text.
-Finally one real job (fetch_data, from the data root with the payload in its name) runs.
+An experiment name with the payload is refused at start (names are file stems of [a-z0-9_]); a
+free-text override (`experiments.E.set`, e.g. the title) reaches every step of E as a quoted
+--set flag. Finally one real job (fetch_data, from the data root with the payload in its name) runs.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import shlex
@@ -33,7 +36,7 @@ SHARED = (REPO / "../shared/datasets").resolve()
 #: Parameters whose value the rules pass as a ready-made string of quoted flags (each word built
 #: with shlex.quote in workflow/rules/common.smk); every other {...} in a shell line uses `:q`.
 PREQUOTED = {"params.flags", "params.common", "params.options", "params.config", "params.analyses",
-             "params.run", "params.panels", "params.ib", "params.files"}
+             "params.run", "params.panels", "params.ib", "params.files", "params.autoencoder"}
 
 
 def _string_leaves(node: Any, path: tuple = ()) -> list[tuple]:
@@ -67,8 +70,7 @@ def test_every_shell_field_is_quoted() -> None:
             if in_shell:
                 for field in re.findall(r"(?<!\{)\{([^{}]+)\}(?!\})", stripped):
                     name, _, spec = field.partition(":")
-                    if spec != "q" and name not in PREQUOTED and not (
-                            name == "params.title" and path.name == "baselines.smk"):
+                    if spec != "q" and name not in PREQUOTED:
                         unquoted.append(f"{path.name}:{number}: {{{field}}}")
     assert not unquoted, unquoted
 
@@ -82,8 +84,8 @@ def test_metacharacters_in_every_value_never_run(tmp_path: Path) -> None:
         (root / part).parent.mkdir(parents=True, exist_ok=True)
         (root / part).symlink_to(SHARED / part)
     project = copy_project(tmp_path / "project")
-    experiment = project / "experiments" / f"butakov_mnist{PAYLOAD.replace('/', '_')}.yaml"
-    shutil.copy(project / "experiments" / "butakov_mnist.yaml", experiment)
+    shutil.copy(project / "experiments" / "szt_binning.yaml",
+                project / "experiments" / f"szt_binning{PAYLOAD.replace('/', '_')}.yaml")
     env = {k: v for k, v in os.environ.items() if k != "INFOPLANE_DATA_ROOT"}
 
     # Each string value alone: refused at start, or kept for the run below.
@@ -102,6 +104,12 @@ def test_metacharacters_in_every_value_never_run(tmp_path: Path) -> None:
                 continue
             _inject(config, path)
             (refused if all_problems(config, schema) else accepted).append(path)
+        # an experiment named with the payload (its file exists) is refused, naming the section
+        named = copy.deepcopy(shipped)
+        named["data_root"] = str(root)
+        named["experiments"][f"szt_binning{PAYLOAD.replace('/', '_')}"] = {}
+        problems = all_problems(named, schema)
+        assert problems and all(p.startswith("experiments") for p in problems), problems
     finally:
         os.chdir(cwd)
     assert len(accepted) + len(refused) == len(_string_leaves(shipped))
@@ -110,8 +118,9 @@ def test_metacharacters_in_every_value_never_run(tmp_path: Path) -> None:
         if path != ("data_root",):
             _inject(config, path)
     config["data_root"] = str(root)
-    config["butakov"]["mnist"]["experiment"] = str(experiment.relative_to(project))
-    config["butakov"]["mnist"]["set"] = {"name": f"butakov_mnist{PAYLOAD}"}  # a free-text override
+    # free-text overrides: the same payload in the title of an SZT and of an image experiment
+    for name in ("szt_binning", "butakov_mnist"):
+        config["experiments"][name]["set"] = {"title": f"{name}{PAYLOAD}", "paper": PAYLOAD}
     (project / "params.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
 
     result = run(["snakemake", "-n", "-p", "--forceall"], project, env={"INFOPLANE_DATA_ROOT": ""})
@@ -130,7 +139,9 @@ def test_metacharacters_in_every_value_never_run(tmp_path: Path) -> None:
     assert not markers, markers
     recorded = record.read_text()
     assert "$(touch MARKER_subst)`touch MARKER_backtick`;touch MARKER_semicolon" in recorded
-    assert str(root) in recorded and str(experiment.relative_to(project)) in recorded
+    assert str(root) in recorded
+    for name in ("szt_binning", "butakov_mnist"):  # the override arrived as one word, unchanged
+        assert f"title={json.dumps(name + PAYLOAD)}" in recorded.splitlines(), name
 
     # One real job: copy and check the raw data from the data root with the payload in its name.
     real = run(["snakemake", "--cores", "1", "data/raw/SZT/var_u.mat"], project, check=False,

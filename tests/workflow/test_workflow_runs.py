@@ -10,7 +10,9 @@ import pytest
 import yaml
 
 from infoplane.config import scaled
+from infoplane.experiments.spec import load_experiment
 
+from .test_rule_commands import refused_calls
 from .workflow_helpers import REPO, run
 
 
@@ -26,21 +28,32 @@ def test_lint_is_clean(workflow_copy: Path) -> None:
 
 
 def test_dry_run_at_default_params_plans_every_job(workflow_copy: Path) -> None:
-    counts = job_counts(run(["snakemake", "-n"], workflow_copy).stdout)
+    output = run(["snakemake", "-n", "-p"], workflow_copy).stdout
+    counts = job_counts(output)
     vg = scaled(yaml.safe_load((REPO / "params.yaml").read_text()))["validation_gaussian"]
     cells = len(vg["dims"]) * len(vg["mi"]) * len(vg["seeds"])
     assert counts["sample_gaussian"] == cells
     # estimates are batched: one job per dimension and estimator over the (MI, seed) grid
     assert counts["estimate_gaussian"] == len(vg["dims"]) * len(vg["estimators"])
     assert counts["report"] == 1 and counts["all"] == 1
+    # every experiment params.yaml runs: one training per (variant, seed), one combine
+    running = [name for name, how in yaml.safe_load((REPO / "params.yaml").read_text())["experiments"].items()
+               if how.get("run", True)]
+    specs = [load_experiment(REPO / "experiments" / f"{name}.yaml", "quick") for name in running]
+    runs = sum(len(spec["variants"]) * len(spec["seeds"]) for spec in specs)
+    assert counts["train_run"] == counts["analyse_run"] == runs
+    assert counts["combine_runs"] == counts["plot_experiment"] == len(running)
+    # and every job's command line is one the CLI accepts (test_rule_commands.py)
+    refused = refused_calls(output)
+    assert not refused, "\n".join(refused)
 
 
-# Rules that are entry points rather than steps: the per-experiment targets (`rule all` takes
-# their `.input`, so they never appear as jobs of the default run) and the data fetch, which no
-# experiment consumes yet. CIFAR-10 is not in the default run: its data are not offline.
+# Rules that are entry points rather than steps: the per-experiment targets and `experiments`
+# (`rule all` takes their `.input`, so they never appear as jobs of the default run), and the
+# CIFAR-10 fetch: CIFAR-10 is not in the default run (`run: false`), its data are not offline.
 ENTRY_RULES = {
-    "fetch_data", "validation_gaussian", "estimator_validation", "butakov_mnist", "butakov_cifar10",
-    "szt_binning", "saxe_kde", "lorenzen_quantized", "goldfeld_sp", "baselines",
+    "fetch_cifar10", "validation_gaussian", "estimator_validation", "experiments",
+    *yaml.safe_load((REPO / "params.yaml").read_text())["experiments"],
 }
 
 

@@ -33,6 +33,7 @@ import sys
 from pathlib import Path
 
 from infoplane.config import require_valid, scaled
+from infoplane.experiments.spec import experiment_path, load_experiment, uses_autoencoder
 
 from snakemake.utils import validate
 
@@ -73,32 +74,8 @@ ENV = "../../environment.yml"
 RES_SMALL = {"mem_mb": 1000, "runtime": 10}  # aggregation, tables, figures, report
 RES_SAMPLE = {"mem_mb": 1000, "runtime": 10}  # drawing synthetic samples
 RES_ESTIMATE = {"mem_mb": 4000, "runtime": 60}  # one MI estimate (kNN, KDE, binning)
-# Butakov MNIST at the paper scale: 300 epochs took 21 min on 2 CPU threads, peak 1.6 GB
-# (README); CIFAR-10 is unmeasured, hence the margin.
-RES_TRAIN = {"mem_mb": 8000, "runtime": 480, "gpu": 1}  # training a network (+ activations)
+RES_TRAIN = {"mem_mb": 8000, "runtime": 480}  # training a network (+ activations), see train_minutes
 RES_ANALYSE = {"mem_mb": 8000, "runtime": 240}  # per-epoch MI of one run's activations
-# Butakov MNIST analysis at the paper scale: 49 epochs in 4 min, peak 1.1 GB (README).
-RES_ANALYSE_BUTAKOV = {"mem_mb": 4000, "runtime": 60}
-
-# Training time of one baseline network, from the CPU seconds per epoch measured at the quick
-# scale on the loaded 2-core machine (docs/baselines.md; upper bounds), for the epochs the
-# config asks: SZT networks per epoch of the 4096-input task, MNIST networks per training image.
-_CPU_S_PER_EPOCH = {"szt_binning": 0.0094, "saxe_kde": 0.015, "lorenzen_quantized": 0.025,
-                    "goldfeld_sp": 0.016}
-_CPU_S_PER_IMAGE = {"saxe_kde_mnist": 26.2 / (20 * 20000), "lorenzen_quantized_mnist": 10.5 / (30 * 60000)}
-
-
-def baseline_train_minutes(wildcards):
-    """--time of one baseline training job: twice the estimate plus 15 minutes (start, captures)."""
-    run = BL[wildcards.experiment]["run"]
-    per_epoch = _CPU_S_PER_EPOCH.get(wildcards.experiment)
-    if per_epoch is None:  # an MNIST network; a new experiment without a measurement gets 0.05 s
-        per_image = _CPU_S_PER_IMAGE.get(wildcards.experiment, 0.05 / 60000)
-        per_epoch = per_image * (run.get("train_size") or 60000)
-    return int(2 * run["epochs"] * per_epoch / 60) + 15
-
-
-RES_TRAIN_CPU = {"mem_mb": 4000, "runtime": baseline_train_minutes}  # SZT/MNIST baselines, 1 CPU
 
 
 def image_estimate_minutes(wildcards):
@@ -132,7 +109,7 @@ CIFAR10_FILES = [f"cifar-10-batches-py/{name}" for name in
                  ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5",
                   "test_batch", "batches.meta")]
 RAW_CIFAR10 = [ancient(f"data/raw/{name}") for name in CIFAR10_FILES]
-RAW_IMAGES = {"mnist": RAW_MNIST, "cifar10": RAW_CIFAR10}
+RAW_DATASETS = {"mnist": RAW_MNIST, "cifar10": RAW_CIFAR10, "szt": [RAW_SZT]}
 
 
 def shell_flags(flag, params):
@@ -155,92 +132,96 @@ def fmt(value):
     return f"{value:g}"
 
 
-# --- Butakov information-plane experiments (workflow/rules/butakov.smk) ---------------------
+# --- The experiments of the five papers (workflow/rules/experiments.smk) ------------------
+# Each is experiments/<name>.yaml, loaded here at the config's scale with params.yaml's seeds and
+# overrides (`experiments.<name>`), by the same loader the CLI uses.
 
 
-def bk_common(dataset):
-    """The CLI flags every Butakov step shares: experiment file, scale, overrides, data root, device."""
-    cfg = P["butakov"][dataset]
-    q = shlex.quote
-    return (f"--experiment {q(cfg['experiment'])} --scale {q(P['scale'])} {shell_flags('--set', cfg.get('set') or {})}"
-            f" --data-root {q(RAW_ROOT)} --device {q(cfg.get('device', 'auto'))} --no-progress")
+def _load(name, how):
+    overrides = dict(how.get("set") or {})
+    if "seeds" in how:
+        overrides["seeds"] = how["seeds"]
+    return load_experiment(name, P["scale"], overrides)
 
 
-def bk_seed_files(pattern):
-    return lambda wildcards: expand(pattern, dataset=wildcards.dataset, seed=P["butakov"][wildcards.dataset]["seeds"])
+EXP = {name: _load(name, how) for name, how in P["experiments"].items()}
+EXP_RUN = [name for name, how in P["experiments"].items() if how.get("run", True)]
 
 
-def bk_histories(wildcards, input):
-    """The history.csv beside each run's summary.json."""
-    return [os.path.join(os.path.dirname(p), "history.csv") for p in input.runs]
+def exp_flags(wildcards):
+    """The CLI flags every step of an experiment shares: scale, overrides, data root, device."""
+    how = P["experiments"][wildcards.experiment]
+    device = how.get("device", EXP[wildcards.experiment]["device"])
+    return (f"--scale {shlex.quote(P['scale'])} {shell_flags('--set', how.get('set') or {})}"
+            f" --data-root {shlex.quote(RAW_ROOT)} --device {shlex.quote(device)} --no-progress")
 
 
-# --- Baselines: the four earlier IB analyses on SZT and MNIST (workflow/rules/baselines.smk) -
-
-BL = P["baselines"]
-# Estimated from stored activations; each *_mnist experiment is made by the target of its paper.
-BL_PLANES = ["szt_binning", "saxe_kde", "saxe_kde_mnist", "lorenzen_quantized", "lorenzen_quantized_mnist"]
-BL_ALL = BL_PLANES + ["goldfeld_sp"]
-BL_MNIST = {"saxe_kde": "saxe_kde_mnist", "lorenzen_quantized": "lorenzen_quantized_mnist"}
-
-
-def bl_run_config(wildcards):
-    """The SZTRun settings of one run as one shell-quoted JSON word (experiment `run` + variant)."""
-    spec = BL[wildcards.experiment]
-    return shlex.quote(json.dumps({**spec["run"], **spec["variants"][wildcards.variant]}))
+def exp_runs(pattern):
+    """Every run's file of an experiment (all variants and seeds), from a pattern with
+    {experiment}, {variant} and {seed}."""
+    def files(wildcards):
+        spec = EXP[wildcards.experiment]
+        return expand(pattern, experiment=wildcards.experiment, variant=list(spec["variants"]),
+                      seed=spec["seeds"])
+    return files
 
 
-def bl_json(section):
-    """A params function: the experiment's ``section`` as one shell-quoted JSON word."""
-    return lambda wildcards: shlex.quote(json.dumps(BL[wildcards.experiment][section]))
+def exp_file(wildcards):
+    """The experiment's file: an edit of it reruns the experiment's steps."""
+    return str(experiment_path(wildcards.experiment))
 
 
-def bl_dataset(experiment):
-    return BL[experiment]["run"].get("dataset", "szt")
-
-
-def bl_raw(wildcards):
+def exp_raw(wildcards):
     """The raw files an experiment reads (its dataset under RAW_ROOT)."""
-    return RAW_MNIST if bl_dataset(wildcards.experiment) == "mnist" else [RAW_SZT]
+    return RAW_DATASETS[EXP[wildcards.experiment]["dataset"]["name"]]
 
 
-def bl_data_root(wildcards, input):
-    """The data root holding the rule's ``raw`` inputs (<root>/SZT/var_u.mat or <root>/MNIST/raw/*)."""
-    path = Path(input.raw[0])
-    return str(path.parents[1] if path.parent.name == "SZT" else path.parents[2])
+# Training CPU-seconds per epoch, measured at the quick scale on the loaded 2-core machine (upper
+# bounds): MLPs on the SZT task per epoch; image networks per training image and epoch.
+_CPU_S_PER_EPOCH = {"szt-mlp": 0.025}
+_CPU_S_PER_IMAGE = {"saxe-mnist": 26.2 / (20 * 20000), "bottleneck2": 10.5 / (30 * 60000),
+                    "butakov-mnist-cnn": 12.0 / 60000}
 
 
-def bl_title(wildcards):
-    """Figure title: the task and the experiment, shell-quoted."""
-    run = BL[wildcards.experiment]["run"]
-    task = (f"MNIST, MI over {run.get('eval_size', 10000)} test images" if bl_dataset(wildcards.experiment) == "mnist"
-            else "SZT 12-bit task")
-    return shlex.quote(f"{task}: {wildcards.experiment}")
+def train_minutes(wildcards):
+    """--time of one training job: twice the estimate plus 15 minutes (start, captures); a
+    network without a measurement gets 0.05 s per image."""
+    spec = EXP[wildcards.experiment]
+    name = spec["network"]["name"]
+    per_epoch = _CPU_S_PER_EPOCH.get(name)
+    if per_epoch is None:
+        images = spec["dataset"].get("train_size") or 60000
+        per_epoch = _CPU_S_PER_IMAGE.get(name, 0.05 / 60000) * images
+    return int(2 * spec["train"]["epochs"] * per_epoch / 60) + 15
 
 
-def bl_tables(wildcards):
-    """Every per-run MI table of an experiment (all variants and seeds)."""
-    spec = BL[wildcards.experiment]
-    return expand(
-        "results/mi/baselines/{experiment}/{variant}/seed-{seed}.csv",
-        experiment=wildcards.experiment, variant=list(spec["variants"]), seed=spec["seeds"],
-    )
+def train_gpus(wildcards):
+    """A GPU for networks that run where CUDA is (device auto or cuda), none for CPU-only ones."""
+    device = P["experiments"][wildcards.experiment].get("device", EXP[wildcards.experiment]["device"])
+    return 0 if device == "cpu" else 1
 
 
-def bl_ib(wildcards):
-    """The SZT task's IB curve, drawn on the SZT planes only (it is a curve of that task)."""
-    return ["results/baselines/ib_curve.csv"] if bl_dataset(wildcards.experiment) == "szt" else []
+def exp_autoencoder(wildcards):
+    """The X autoencoder an experiment's analyses need (none for most)."""
+    spec = EXP[wildcards.experiment]
+    return [f"results/autoencoders/{wildcards.experiment}.pt"] if uses_autoencoder(spec) else []
 
 
-def bl_figures(experiment):
-    return expand("figures/{experiment}_{kind}.{ext}", experiment=experiment, kind=["plane", "epochs"],
-                  ext=["pdf", "png"])
+def exp_ib_curve(wildcards):
+    """The SZT task's IB curve, for experiments that draw it on their planes."""
+    return ["results/ib_curve.csv"] if EXP[wildcards.experiment].get("ib_curve") else []
 
 
-def bl_target(experiment):
-    """What a paper's target makes: its sanity flags and figures, and those of its MNIST networks."""
-    parts = [experiment] + ([BL_MNIST[experiment]] if experiment in BL_MNIST else [])
-    return [f for e in parts for f in [f"results/metrics/baseline_{e}.json", *bl_figures(e)]]
+def exp_outputs(name):
+    """What an experiment's target makes: its tables, metrics and figures."""
+    spec = EXP[name]
+    extras = [k for k in ("neuron", "scatter") if k in spec]  # Goldfeld et al.'s extra figures
+    return [f"results/mi/{name}/aggregated.csv", f"results/mi/{name}/finals.csv",
+            f"results/metrics/{name}.json", *[f"results/mi/{name}/{kind}.csv" for kind in extras],
+            *expand("figures/{name}_{kind}.{ext}", name=name, kind=["plane", "epochs", *extras],
+                    ext=["pdf", "png"])]
+
+
 # --- known-MI benchmarks (estimators.smk) ---------------------------------------------------
 
 def _image_records():

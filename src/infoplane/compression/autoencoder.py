@@ -24,8 +24,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from infoplane.estimators.base import InputTypeError, as_samples, to_array
-from infoplane.estimators.pairwise import resolve_device
+from infoplane.arrays import InputTypeError, as_samples, to_array
+from infoplane.parallel import resolve_device
 
 
 class GaussianNoise(nn.Module):
@@ -231,7 +231,7 @@ class AutoencoderCompressor:
             self.mean, std = x.mean(axis=0), x.std(axis=0)
             self.std = np.where(std > 0, std, 1.0)
         torch.manual_seed(self.seed)
-        device = resolve_device(self.device)
+        device = torch.device(resolve_device(self.device))
         model = self._build(self.input_shape).to(device)
         data = self._to_tensor(x).to(device)
         loss_fn = nn.L1Loss() if len(self.input_shape) == 2 else nn.MSELoss()

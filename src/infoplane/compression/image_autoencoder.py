@@ -33,6 +33,7 @@ from torch import nn
 
 from infoplane.files import load_torch, require_keys, save_torch
 from infoplane.nets.noise import NoiseInjection
+from infoplane.parallel import resolve_device
 
 #: The saved file: weights, architecture, settings, history (tensors and plain values only).
 FILE_KIND, FILE_VERSION = "image-autoencoder", 1
@@ -121,9 +122,7 @@ class ImageAutoencoderCompressor:
         self.model = ConvAutoencoder(**architecture)
 
     def _device(self) -> torch.device:
-        from infoplane.train import resolve_device
-
-        return resolve_device(self.device)
+        return torch.device(resolve_device(self.device))
 
     def fit(self, x: np.ndarray | torch.Tensor) -> ImageAutoencoderCompressor:
         """Train on images (n, c, h, w); records the mean L1 loss of every epoch in ``history``."""

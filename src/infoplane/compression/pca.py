@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from sklearn.decomposition import PCA
 
-from infoplane.estimators.base import as_samples, to_array
+from infoplane.arrays import as_samples, to_array
 
 
 class PCACompressor:

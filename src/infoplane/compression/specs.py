@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from infoplane.arrays import to_array
 from infoplane.compression.autoencoder import AutoencoderCompressor
 from infoplane.compression.base import Compressor
 from infoplane.compression.pca import PCACompressor
-from infoplane.estimators.base import to_array
 from infoplane.files import load_torch, save_torch
 
 

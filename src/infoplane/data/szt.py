@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from infoplane.arrays import label_entropy
 from infoplane.data import data_root
 
 SHA256 = "0ba9551878a855396a8de0cbaae620788ede1e7b1eb2b8373bbe017d5ea02036"
@@ -54,14 +55,7 @@ class SZT:
     @property
     def label_entropy(self) -> float:
         """H(Y) over all 4096 inputs, in nats."""
-        return entropy_of_labels(self.y)
-
-
-def entropy_of_labels(y: np.ndarray) -> float:
-    """Plug-in entropy (nats) of integer labels ``y`` of shape (n,)."""
-    p = np.bincount(y) / len(y)
-    p = p[p > 0]
-    return float(-(p * np.log(p)).sum())
+        return label_entropy(self.y)
 
 
 def szt_path(configured_root: str | os.PathLike[str] | None = None) -> Path:

@@ -18,7 +18,8 @@ from infoplane.estimators import (  # noqa: F401  (register the families)
     neural,  # mine, infonce, nwj; imports torch only when estimating
     sp,
 )
-from infoplane.estimators.base import Estimate, LayerEstimator, MIEstimator
+from infoplane.estimators.base import LayerEstimator, MIEstimator
+from infoplane.estimators.estimate import Estimate
 from infoplane.estimators.registry import available, build, register
 
 __all__ = ["Estimate", "LayerEstimator", "MIEstimator", "available", "build", "register"]

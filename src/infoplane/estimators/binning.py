@@ -33,20 +33,11 @@ from typing import Any, Literal
 
 import numpy as np
 
-from infoplane.estimators.base import (
-    SATURATED_SHARE,
-    Estimate,
-    LayerEstimator,
-    as_labels,
-    as_samples,
-    check_float,
-    check_int,
-    check_same_length,
-    integer_valued,
-    sanity_flags,
-    to_array,
-)
+from infoplane.arrays import as_labels, as_samples, check_same_length, integer_valued, to_array
+from infoplane.estimators.base import LayerEstimator
 from infoplane.estimators.discrete import plugin_mutual_information, row_codes
+from infoplane.estimators.estimate import SATURATED_SHARE, Estimate, sanity_flags
+from infoplane.estimators.params import check_float, check_int
 from infoplane.estimators.registry import register
 
 Scheme = Literal["szt", "saxe", "quantized", "uniform"]

@@ -21,15 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from infoplane.estimators.base import (
-    Estimate,
-    MIEstimator,
-    check_float,
-    check_int,
-    check_same_length,
-    integer_valued,
-    to_array,
-)
+from infoplane.arrays import check_same_length, integer_valued, to_array
+from infoplane.estimators.base import MIEstimator
+from infoplane.estimators.estimate import Estimate
+from infoplane.estimators.params import check_float, check_int
 from infoplane.estimators.registry import build, register
 
 
@@ -72,7 +67,8 @@ class CompressedMI(MIEstimator):
                 raise ValueError(f"{side} must be 'none', 'pca:K', 'ae:K', a .pt path or a fitted "
                                  f"compressor, got {spec!r}")
         self.inner = build(estimator, **estimator_params)
-        # Import the compressors (and torch) now, so that timing estimate() leaves them out.
+        # The compressors import torch, which importing the registry must not do; import them
+        # when a compressed estimator is built, so that timing estimate() leaves the import out.
         import infoplane.compression  # noqa: F401
         self.x_spec, self.y_spec = x, y
         self.fit_fraction, self.compressor_seed = float(fit_fraction), int(compressor_seed)

@@ -22,14 +22,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from infoplane.estimators.base import (
-    SATURATED_SHARE,
-    Estimate,
-    MIEstimator,
-    check_same_length,
-    sanity_flags,
-    to_array,
-)
+from infoplane.arrays import check_same_length, label_entropy, to_array
+from infoplane.estimators.base import MIEstimator
+from infoplane.estimators.estimate import SATURATED_SHARE, Estimate, sanity_flags
 from infoplane.estimators.registry import register
 
 Correction = Literal["none", "miller-madow"]
@@ -77,10 +72,7 @@ def log_probabilities(codes: np.ndarray) -> np.ndarray:
 
 def entropy(codes: np.ndarray, correction: Correction = "none") -> float:
     """Plug-in entropy (nats) of (n,) codes, optionally with the Miller-Madow correction."""
-    counts = np.bincount(codes)
-    counts = counts[counts > 0]
-    p = counts / len(codes)
-    h = float(-np.sum(p * np.log(p)))
+    h = label_entropy(codes)
     return h + miller_madow_bias(codes) if correction == "miller-madow" else h
 
 

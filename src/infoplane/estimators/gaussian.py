@@ -22,19 +22,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from infoplane.estimators.base import (
-    Z95,
-    Estimate,
-    MIEstimator,
-    as_samples,
-    check_choice,
-    check_int,
-    check_same_length,
-    resolve_y,
-    sanity_flags,
-    standardize,
-)
+from infoplane.arrays import as_samples, check_same_length, resolve_y
+from infoplane.estimators.base import MIEstimator
+from infoplane.estimators.estimate import Z95, Estimate, sanity_flags
+from infoplane.estimators.params import check_choice, check_int
 from infoplane.estimators.registry import register
+from infoplane.estimators.scaling import standardize
 from infoplane.synthetic.gaussian import gaussian_mi
 
 Interval = Literal["bootstrap", "asymptotic"]

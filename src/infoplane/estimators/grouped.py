@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from infoplane.estimators.base import Z95
+from infoplane.estimators.estimate import Z95
 
 
 def grouped_plugin_information(bins: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray]:
@@ -29,7 +29,8 @@ def grouped_plugin_information(bins: np.ndarray, labels: np.ndarray) -> dict[str
     Returns:
         arrays of shape (G,): ``i_xl``, ``i_xl_lo``, ``i_xl_hi``, ``i_ly``, ``i_ly_lo``,
         ``i_ly_hi`` (nats; the interval is mean +- z * std / sqrt(n) of the per-sample terms,
-        as :meth:`~infoplane.estimators.base.Estimate.from_terms`).
+        as :meth:`~infoplane.estimators.estimate.Estimate.from_terms`) and ``cells`` (the
+        number of distinct bin rows of each group, for the ``saturated`` flag).
     """
     bins = np.asarray(bins)
     if bins.ndim != 3 or not np.issubdtype(bins.dtype, np.integer):
@@ -56,6 +57,8 @@ def grouped_plugin_information(bins: np.ndarray, labels: np.ndarray) -> dict[str
         mean = terms.mean(axis=1)
         half = Z95 * terms.std(axis=1) / math.sqrt(n)
         out[name], out[f"{name}_lo"], out[f"{name}_hi"] = mean, mean - half, mean + half
+    ordered = np.sort(own, axis=1)
+    out["cells"] = 1 + np.count_nonzero(np.diff(ordered, axis=1), axis=1)
     return out
 
 

@@ -30,25 +30,14 @@ from typing import Any
 
 import numpy as np
 
-from infoplane.estimators.base import (
-    TIE_JITTER,
-    Estimate,
-    MIEstimator,
-    as_samples,
-    break_ties,
-    check_bool,
-    check_discrete,
-    check_float,
-    check_int,
-    check_optional_str,
-    check_same_length,
-    class_conditional,
-    resolve_y,
-    sanity_flags,
-)
+from infoplane.arrays import as_samples, check_discrete, check_same_length, resolve_y
+from infoplane.estimators.base import MIEstimator, class_conditional
+from infoplane.estimators.estimate import Estimate, sanity_flags
 from infoplane.estimators.knn_entropy import whiten
 from infoplane.estimators.pairwise import gaussian_logsumexp
+from infoplane.estimators.params import check_bool, check_float, check_int, check_optional_str
 from infoplane.estimators.registry import register
+from infoplane.estimators.ties import TIE_JITTER, break_ties
 
 #: Points per round of the log-grid bandwidth search, and the number of rounds.
 GRID_POINTS, GRID_ROUNDS = 7, 4
@@ -106,7 +95,7 @@ class KDEMutualInformation(MIEstimator):
             maximum likelihood on the joint.
         chunk: query rows per block of the pairwise kernel (``None``: automatic).
         device: torch device (``None``: CUDA when available, else the CPU).
-        discrete_y: ``"auto"``, ``True`` or ``False`` (see :func:`~infoplane.estimators.base.resolve_y`).
+        discrete_y: ``"auto"``, ``True`` or ``False`` (see :func:`~infoplane.arrays.resolve_y`).
         jitter, spread_edges, seed: the tie policy (module doc).
     """
 

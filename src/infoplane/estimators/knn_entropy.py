@@ -21,27 +21,14 @@ from typing import Any
 import numpy as np
 from scipy.special import digamma, gammaln, polygamma
 
-from infoplane.estimators.base import (
-    TIE_JITTER,
-    Estimate,
-    MIEstimator,
-    as_samples,
-    break_ties,
-    check_bool,
-    check_discrete,
-    check_enough_for_k,
-    check_float,
-    check_int,
-    check_same_length,
-    class_conditional,
-    column_scale,
-    jitter,
-    normal_scores,
-    resolve_y,
-    sanity_flags,
-)
+from infoplane.arrays import as_samples, check_discrete, check_same_length, resolve_y
+from infoplane.estimators.base import MIEstimator, class_conditional
+from infoplane.estimators.estimate import Estimate, sanity_flags
 from infoplane.estimators.neighbors import knn
+from infoplane.estimators.params import check_bool, check_enough_for_k, check_float, check_int
 from infoplane.estimators.registry import register
+from infoplane.estimators.scaling import column_scale, normal_scores
+from infoplane.estimators.ties import TIE_JITTER, break_ties, jitter
 
 
 def log_unit_ball_volume(d: int) -> float:
@@ -186,7 +173,7 @@ class KNNEntropyMI(MIEstimator):
     """MI as a sum of kNN entropy estimates (plain or weighted Kozachenko-Leonenko).
 
     Tie policy: point masses at a coordinate's edge (ReLU zeros) are spread into the empty
-    half-line beyond it (exact for MI, see :func:`~infoplane.estimators.base.spread_edge_atoms`);
+    half-line beyond it (exact for MI, see :func:`~infoplane.estimators.ties.spread_edge_atoms`);
     other point masses (quantised levels, labels given as x: a value in >= 5 % of the rows)
     are refused, since an entropy estimator needs a density; remaining duplicate rows (float16
     or float32 rounding) get seeded jitter of relative size ``jitter``.
@@ -200,7 +187,7 @@ class KNNEntropyMI(MIEstimator):
         normal_scores: replace every coordinate by its normal scores first (ranks mapped
             through the inverse normal CDF): the estimate becomes exactly invariant to strictly
             increasing maps of each coordinate, and bounded or skewed margins no longer bias it.
-        discrete_y: ``"auto"``, ``True`` or ``False`` (see :func:`~infoplane.estimators.base.resolve_y`).
+        discrete_y: ``"auto"``, ``True`` or ``False`` (see :func:`~infoplane.arrays.resolve_y`).
         jitter: relative size of the tie-breaking jitter; 0 refuses duplicate rows instead.
         spread_edges: spread edge point masses (see above).
     """

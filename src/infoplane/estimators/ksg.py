@@ -30,25 +30,14 @@ from typing import Any
 import numpy as np
 from scipy.special import digamma
 
-from infoplane.estimators.base import (
-    TIE_JITTER,
-    Estimate,
-    MIEstimator,
-    as_samples,
-    break_ties,
-    check_bool,
-    check_discrete,
-    check_enough_for_k,
-    check_float,
-    check_int,
-    check_same_length,
-    normal_scores,
-    resolve_y,
-    sanity_flags,
-    standardize,
-)
+from infoplane.arrays import as_samples, check_discrete, check_same_length, resolve_y
+from infoplane.estimators.base import MIEstimator
+from infoplane.estimators.estimate import Estimate, sanity_flags
 from infoplane.estimators.neighbors import count_within, knn
+from infoplane.estimators.params import check_bool, check_enough_for_k, check_float, check_int
 from infoplane.estimators.registry import register
+from infoplane.estimators.scaling import normal_scores, standardize
+from infoplane.estimators.ties import TIE_JITTER, break_ties
 
 __all__ = ["KSG", "KSG1", "KSG2", "ross_terms", "standardize"]
 
@@ -95,7 +84,7 @@ class KSG(MIEstimator):
         jitter: relative size of the tie-breaking noise (see the module doc); 0 turns it off.
         spread_edges: spread point masses at a coordinate's minimum or maximum (ReLU zeros)
             into the empty half-line beyond it, which leaves the MI unchanged exactly (see
-            :func:`~infoplane.estimators.base.spread_edge_atoms`).
+            :func:`~infoplane.estimators.ties.spread_edge_atoms`).
         seed: seed of that noise.
 
     After a call, ``diagnostics`` says whether edge atoms were spread and ties jittered

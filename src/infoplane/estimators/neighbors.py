@@ -100,7 +100,7 @@ def choose_backend(n: int, d: int, metric: Metric = "euclidean",
     A GPU always gets brute force; the CPU a KD-tree up to ``KDTREE_MAX_DIM[metric]``. ``n`` is
     not used yet: the measured crossover moved little between n = 1e4 and 1e5.
     """
-    resolved = resolve_device(device) if device != "cpu" else "cpu"
+    resolved = resolve_device(device)
     if resolved.startswith("cuda"):
         return "brute", resolved
     return ("kdtree" if d <= KDTREE_MAX_DIM[metric] else "brute"), "cpu"

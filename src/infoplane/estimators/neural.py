@@ -36,24 +36,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from infoplane.estimators.base import (
-    Z95,
-    Estimate,
-    InputTypeError,
-    MIEstimator,
-    check_bool,
-    check_discrete,
-    check_float,
-    check_int,
-    check_optional_str,
-    check_same_length,
-    column_scale,
-    is_labels,
-    resolve_y,
-    sanity_flags,
-    to_array,
-)
+from infoplane.arrays import InputTypeError, check_discrete, check_same_length, is_labels, resolve_y, to_array
+from infoplane.estimators.base import MIEstimator
+from infoplane.estimators.estimate import Z95, Estimate, sanity_flags
+from infoplane.estimators.params import check_bool, check_float, check_int, check_optional_str
 from infoplane.estimators.registry import register
+from infoplane.estimators.scaling import column_scale
+from infoplane.parallel import resolve_device
 
 #: InfoNCE estimates within this many nats of their cap log(1 + K) are flagged. Why 2: if the
 #: information density were concentrated at I, the best critic would give
@@ -68,7 +57,7 @@ def as_network_input(a: Any, name: str, critic: str, image_shape: Sequence[int] 
                      discrete: str | bool = "auto") -> np.ndarray:
     """Check one variable and shape it for the critic: (n, d) vectors or (n, C, H, W) images.
 
-    Labels (see :func:`~infoplane.estimators.base.resolve_y`; ``discrete``) become one-hot
+    Labels (see :func:`~infoplane.arrays.resolve_y`; ``discrete``) become one-hot
     vectors. (n,) floats become (n, 1); (n, H, W) become (n, 1, H, W). With ``critic="conv"``
     a flat (n, d) array is read as images of ``image_shape`` ((H, W) or (C, H, W)), or as square
     one-channel images when that is None; with ``critic="dense"`` images are flattened. Values
@@ -259,14 +248,8 @@ class NeuralEstimator(MIEstimator):
         import torch
 
         from infoplane.estimators.neural_training import Split, train_and_evaluate
-        from infoplane.estimators.pairwise import resolve_device
 
-        try:
-            device = resolve_device(self.device)
-        except RuntimeError as err:
-            raise ValueError(f"device {self.device!r} is not a torch device: {err}") from None
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(f"device {self.device!r} asked for CUDA, which is not available; use 'cpu'")
+        device = torch.device(resolve_device(self.device))
         splits = [Split(torch.from_numpy(a).to(device), torch.from_numpy(b).to(device))
                   for a, b in zip(xs, ys, strict=True)]
         images = x.ndim == 4 or y.ndim == 4

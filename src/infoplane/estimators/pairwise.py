@@ -39,13 +39,6 @@ AUTO_BLOCK_ELEMENTS = 2**19
 FAST_FORM_TOLERANCE = 1e-6
 
 
-def resolve_device(device: str | torch.device | None = None) -> torch.device:
-    """``None`` or ``"auto"``: CUDA when available, else the CPU (see ``infoplane.parallel``)."""
-    import torch
-
-    return torch.device(parallel.resolve_device("auto" if device is None else str(device)))
-
-
 def auto_chunk(n_centres: int) -> int:
     """Query rows per block so that a block holds about ``AUTO_BLOCK_ELEMENTS`` values."""
     return max(1, AUTO_BLOCK_ELEMENTS // max(1, n_centres))
@@ -106,7 +99,7 @@ def gaussian_logsumexp(
     chunk = auto_chunk(n) if chunk is None else int(chunk)
     import torch
 
-    dev = resolve_device(device)
+    dev = torch.device(parallel.resolve_device(device))
     dtype = torch.float64 if dtype is None else dtype
 
     # Distances are translation invariant; centring keeps ||q||^2 + ||c||^2 - 2 q.c accurate.

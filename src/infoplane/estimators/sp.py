@@ -34,19 +34,11 @@ from typing import Any
 
 import numpy as np
 
-from infoplane.estimators.base import (
-    Estimate,
-    LayerEstimator,
-    as_labels,
-    as_samples,
-    check_float,
-    check_int,
-    check_optional_str,
-    check_same_length,
-    class_conditional,
-    sanity_flags,
-)
+from infoplane.arrays import as_labels, as_samples, check_same_length
+from infoplane.estimators.base import LayerEstimator, class_conditional
+from infoplane.estimators.estimate import Estimate, sanity_flags
 from infoplane.estimators.pairwise import gaussian_logsumexp
+from infoplane.estimators.params import check_float, check_int, check_optional_str
 from infoplane.estimators.registry import register
 
 

@@ -1,0 +1,294 @@
+"""The papers' claims judged against the result files: each claim's number and its status.
+
+The claims live in ``paper/claims.yaml`` (see its header for the format). For each claim
+:func:`judge` reads its measurement from a result file (a JSON metric by dotted key, or a CSV
+table reduced by a pandas query, an expression and an aggregate) and compares it with the
+claim's criterion; :mod:`infoplane.report` renders the verdicts. Nothing is typed in: a claim
+whose result file is absent is "not run", one whose file lacks the value "unknown".
+
+Scale. A claim is measured at the scale params.yaml names (``quick`` by default) unless it
+says ``scale: paper`` and reads a committed paper-scale result. Only the paper scale gives a
+verdict on a paper; a quick-scale number is a smoke check of the pipeline and is labelled so.
+
+Statuses:
+    reproduced           paper scale: the measured value meets the criterion
+    not reproduced       paper scale: it does not
+    smoke check passes   quick scale: the value meets the criterion (not a verdict)
+    smoke check fails    quick scale: it does not (not a verdict)
+    no valid criterion   the claim's criterion is known to pass on noise alone (``invalid_criterion``
+                         says why); its number is shown, never judged
+    unknown              the result file exists but the value cannot be read from it (or is NaN)
+    not run              the result file does not exist yet
+
+Effects over seeds. A ``seed_effect`` measure (see claims.yaml's header) reads an MI table and
+computes an effect per seed with a 95 % bootstrap interval over seeds
+(:mod:`infoplane.seed_stats`); its criterion may apply to the interval's lower or upper end
+(``judged: lo``), so that an effect smaller than the spread between seeds does not pass.
+
+Provenance. Each verdict carries the commit that last changed its criterion's line in
+claims.yaml (``git blame``), which the report shows beside the criterion.
+"""
+
+
+from __future__ import annotations
+
+import json
+import math
+import operator
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from infoplane.experiments.spec import experiment_path, load_experiment
+
+REPRODUCED, NOT_REPRODUCED, UNKNOWN, NOT_RUN = "reproduced", "not reproduced", "unknown", "not run"
+SMOKE_PASSES, SMOKE_FAILS = "smoke check passes", "smoke check fails"
+NO_VALID_CRITERION = "no valid criterion"
+STATUSES = (REPRODUCED, NOT_REPRODUCED, SMOKE_PASSES, SMOKE_FAILS, NO_VALID_CRITERION, UNKNOWN, NOT_RUN)
+EFFECTS = ("held_out_compression", "change_between", "value_at")
+
+OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+AGGREGATES = ("mean", "median", "min", "max", "sum", "count", "std")
+CLAIM_KEYS = {"id", "paper", "claim", "experiment", "target", "measure", "criterion", "figures", "note",
+              "scale", "invalid_criterion", "criterion_changed_after_data"}
+EFFECT_KEYS = {"seed_effect", "table", "query", "layer", "analysis", "column", "start", "end", "epoch"}
+REQUIRED = ("id", "paper", "claim", "experiment", "measure", "criterion")
+
+
+@dataclass
+class Verdict:
+    """One claim checked against the results: the measured value (None when absent) and status.
+
+    ``lo``/``hi``: the 95 % interval over seeds of a seed effect; ``seeds``: how many seeds the
+    number rests on (None when the measure does not say); ``scale``: quick or paper;
+    ``criterion_commit``: the commit that last changed the criterion's line.
+    """
+
+    claim: dict[str, Any]
+    value: float | None
+    status: str
+    detail: str = ""
+    lo: float | None = None
+    hi: float | None = None
+    seeds: int | None = None
+    scale: str = "quick"
+    criterion_commit: str = ""
+
+
+# --- reading the claims --------------------------------------------------------------------
+
+
+def load_claims(path: Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """``(papers, claims)`` from claims.yaml, checked (ValueError naming the claim and the key)."""
+    if not path.exists():
+        raise ValueError(f"claims file {path} does not exist")
+    doc = yaml.safe_load(path.read_text()) or {}
+    papers, claims = doc.get("papers") or {}, doc.get("claims") or []
+    seen: set[str] = set()
+    for i, claim in enumerate(claims):
+        name = claim.get("id", f"#{i}")
+        missing = [k for k in REQUIRED if k not in claim]
+        unknown = sorted(set(claim) - CLAIM_KEYS)
+        if missing or unknown:
+            raise ValueError(f"{path}: claim {name}: missing keys {missing}, unknown keys {unknown}")
+        if name in seen:
+            raise ValueError(f"{path}: claim id {name} appears twice")
+        seen.add(name)
+        if claim["paper"] not in papers:
+            raise ValueError(f"{path}: claim {name}: paper {claim['paper']!r} is not under `papers:`")
+        _check_measure(claim["measure"], f"{path}: claim {name}")
+        _check_criterion(claim["criterion"], f"{path}: claim {name}")
+    return papers, claims
+
+
+def _check_measure(measure: Mapping[str, Any], where: str) -> None:
+    if "seed_effect" in measure:
+        unknown = set(measure) - EFFECT_KEYS
+        required = {"table", "layer", "analysis"}
+        if unknown or measure["seed_effect"] not in EFFECTS or not required <= set(measure):
+            raise ValueError(f"{where}: a seed_effect measure names one of {EFFECTS}, a `table`, `layer` and "
+                             f"`analysis` (optional: `query`, `column`, `start`, `end`, `epoch`); "
+                             f"got {sorted(measure)}")
+    elif "metric" in measure:
+        if set(measure) != {"metric", "key"}:
+            raise ValueError(f"{where}: a metric measure has exactly `metric` (file) and `key` (dotted path)")
+    elif "table" in measure:
+        unknown = set(measure) - {"table", "query", "expr", "agg"}
+        if unknown or "expr" not in measure or measure.get("agg") not in AGGREGATES:
+            raise ValueError(
+                f"{where}: a table measure has `table`, `expr`, `agg` (one of {AGGREGATES}) and an "
+                f"optional `query`; got {sorted(measure)}"
+            )
+    else:
+        raise ValueError(f"{where}: measure needs `metric` or `table`")
+
+
+def _check_criterion(criterion: Mapping[str, Any], where: str) -> None:
+    if criterion.get("judged", "mean") not in ("mean", "lo", "hi"):
+        raise ValueError(f"{where}: criterion `judged` is mean, lo or hi (an end of the interval over seeds)")
+    keys = set(criterion) - {"text", "judged"}
+    if keys == {"between"}:
+        low, high = criterion["between"]
+        if not low <= high:
+            raise ValueError(f"{where}: criterion `between` needs [low, high] with low <= high")
+    elif len(keys) != 1 or not keys <= set(OPS):
+        raise ValueError(f"{where}: criterion is one of {sorted(OPS)}: number, or between: [low, high]")
+
+
+# --- measuring -----------------------------------------------------------------------------
+
+
+def measure(spec: Mapping[str, Any], root: Path) -> tuple[float | None, str, str]:
+    """Read one measured number: ``(value, status, detail)``; status is "" when it was read."""
+    if "metric" in spec:
+        path = root / spec["metric"]
+        if not path.exists():
+            return None, NOT_RUN, f"{spec['metric']} absent"
+        node: Any = json.loads(path.read_text())
+        for part in str(spec["key"]).split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                return None, UNKNOWN, f"{spec['metric']} has no key {spec['key']}"
+            node = node[part]
+        return _number(node, f"{spec['metric']}:{spec['key']}")
+    path = root / spec["table"]
+    if not path.exists():
+        return None, NOT_RUN, f"{spec['table']} absent"
+    table = pd.read_csv(path)
+    try:
+        if spec.get("query"):
+            table = table.query(spec["query"])
+        values = pd.Series(table.eval(spec["expr"]), dtype=float)
+    except Exception as err:  # a column that this table lacks: the claim cannot be read from it
+        return None, UNKNOWN, f"{spec['table']}: {type(err).__name__}: {err}"
+    if values.empty:
+        return None, UNKNOWN, f"{spec['table']}: no rows match {spec.get('query')!r}"
+    return _number(getattr(values, spec["agg"])(), spec["table"])
+
+
+def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
+    """A seed effect (:class:`infoplane.seed_stats.SeedEffect`) from an MI table, or why not."""
+    from infoplane import seed_stats
+
+    path = root / spec["table"]
+    if not path.exists():
+        return None, NOT_RUN, f"{spec['table']} absent"
+    table = pd.read_csv(path)
+    if spec.get("query"):
+        table = table.query(spec["query"])
+    kind = spec["seed_effect"]
+    args = (table, spec.get("column", "i_xl"), str(spec["layer"]), spec["analysis"])
+    try:
+        if kind == "held_out_compression":
+            return seed_stats.held_out_compression(table, str(spec["layer"]), spec["analysis"]), "", ""
+        if kind == "change_between":
+            return seed_stats.change_between(*args, start=spec.get("start"), end=spec.get("end")), "", ""
+        return seed_stats.value_at(*args, epoch=spec.get("epoch")), "", ""
+    except ValueError as err:
+        return None, UNKNOWN, f"{spec['table']}: {err}"
+
+
+def _number(value: Any, where: str) -> tuple[float | None, str, str]:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None, UNKNOWN, f"{where} is not a number: {value!r}"
+    if math.isnan(number):
+        return None, UNKNOWN, f"{where} is NaN"
+    return number, "", ""
+
+
+def meets(value: float, criterion: Mapping[str, Any]) -> bool:
+    """Whether ``value`` satisfies ``criterion`` (``{"<=": 0.1}`` or ``{"between": [a, b]}``)."""
+    if "between" in criterion:
+        low, high = criterion["between"]
+        return low <= value <= high
+    ((op, bound),) = ((k, v) for k, v in criterion.items() if k not in ("text", "judged"))
+    return OPS[op](value, bound)
+
+
+
+def judge(claims: list[dict[str, Any]], root: Path, params: Mapping[str, Any] | None = None,
+          claims_path: Path | None = None) -> list[Verdict]:
+    """Measure every claim under ``root`` and decide its status (see the module doc).
+
+    ``params``: the params.yaml of the results (its ``scale`` is every claim's default scale);
+    ``claims_path``: claims.yaml, for the commit of each criterion (``git blame``).
+    """
+    params = params or {}
+    commits = criterion_commits(claims_path, root) if claims_path else {}
+    verdicts = []
+    for claim in claims:
+        spec, criterion = claim["measure"], claim["criterion"]
+        scale = str(claim.get("scale", params.get("scale", "quick")))
+        # The seeds params.yaml names are those of its own scale's results, not of a committed one.
+        seeds = _seed_count(params, claim["experiment"]) if scale == params.get("scale", "quick") else None
+        verdict = Verdict(claim, None, NOT_RUN, scale=scale, seeds=seeds,
+                          criterion_commit=commits.get(claim["id"], ""))
+        if "seed_effect" in spec:
+            effect, verdict.status, verdict.detail = measure_effect(spec, root)
+            if effect is not None:
+                verdict.value, verdict.lo, verdict.hi = effect.mean, effect.lo, effect.hi
+                verdict.seeds = effect.seeds
+        else:
+            verdict.value, verdict.status, verdict.detail = measure(spec, root)
+        if verdict.value is not None:
+            ends = {"mean": verdict.value, "lo": verdict.lo, "hi": verdict.hi}
+            judged = ends[criterion.get("judged", "mean")]
+            passes = judged is not None and meets(judged, criterion)
+            if claim.get("invalid_criterion"):
+                verdict.status = NO_VALID_CRITERION
+            elif scale == "paper":
+                verdict.status = REPRODUCED if passes else NOT_REPRODUCED
+            else:
+                verdict.status = SMOKE_PASSES if passes else SMOKE_FAILS
+        verdicts.append(verdict)
+    return verdicts
+
+
+def _seed_count(params: Mapping[str, Any], experiment: str) -> int | None:
+    """Seeds of ``experiment`` at params' scale: params.yaml's ``experiments.<name>.seeds``, else
+    the experiment file's; a section of params itself (the estimator validations) says its own.
+    None when neither says."""
+    how = (params.get("experiments") or {}).get(experiment)
+    if how is not None and experiment_path(experiment).is_file():
+        overrides = {**(how.get("set") or {}), **({"seeds": how["seeds"]} if "seeds" in how else {})}
+        return len(load_experiment(experiment, params.get("scale", "quick"), overrides)["seeds"])
+    section = params.get(experiment)
+    if isinstance(section, Mapping) and isinstance(section.get("seeds"), list):
+        return len(section["seeds"])
+    return None
+
+
+def criterion_commits(claims_path: Path, root: Path) -> dict[str, str]:
+    """Claim id -> ``"<commit> <date>"`` of the last change to its ``criterion:`` line (git blame).
+
+    Empty where git or the history is not available (a copy outside a checkout).
+    """
+    try:
+        blame = subprocess.run(["git", "blame", "--line-porcelain", "--", str(claims_path.resolve())],
+                               cwd=claims_path.resolve().parent, check=True, capture_output=True,
+                               text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    commits, claim, info = {}, None, {}
+    for line in blame.splitlines():
+        if not line.startswith("\t"):
+            key, _, value = line.partition(" ")
+            if len(key) == 40:
+                info = {"commit": key[:8]}
+            elif key == "author-time":
+                info["date"] = datetime.fromtimestamp(int(value), UTC).strftime("%Y-%m-%d")
+            continue
+        text = line[1:].strip()
+        if text.startswith("- id:"):
+            claim = text.split(":", 1)[1].strip()
+        elif text.startswith("criterion:") and claim is not None:
+            uncommitted = info.get("commit", "").strip("0") == ""
+            commits[claim] = "not committed" if uncommitted else f"{info['commit']} ({info.get('date', '?')})"
+    return commits

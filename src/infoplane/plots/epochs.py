@@ -1,0 +1,108 @@
+"""I(X;L) and I(L;Y) against epoch, one column of panels per panel spec, from the aggregated table.
+
+Row 1: I(X;L); row 2: I(L;Y); row 3 (with a history table): the test and training accuracy.
+Each layer is one line (its mean over seeds) with a band from the lowest lower to the highest
+upper interval bound of the seeds. Rows share their y axis, columns their x axis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from infoplane.plots.data import (
+    Panel,
+    aggregated_view,
+    check_columns,
+    layers_in_order,
+    panel_rows,
+    panel_specs,
+)
+from infoplane.plots.planes import UNITS
+from infoplane.plots.style import Target, finish, given_axes, new_figure, styled, subplots
+
+QUANTITIES = (("i_xl", "I(X;L)"), ("i_ly", "I(L;Y)"))
+
+
+def _epoch_axis(epochs: pd.Series) -> tuple[bool, str]:
+    """Log scale of epoch + 1 when the epochs span more than two decades, else plain epochs."""
+    log = int(epochs.max()) + 1 > 100 * (int(epochs.min()) + 1)
+    return log, "epoch + 1 (log scale)" if log else "epoch"
+
+
+@styled
+def plot_mi_epoch(table: pd.DataFrame, history: pd.DataFrame | None = None, outputs: Target = None,
+                  panels: Sequence[Panel] | None = None, title: str = "", units: str = "bits") -> Figure:
+    """MI of every layer against epoch, one column per panel spec.
+
+    Args:
+        table: an aggregated MI table (:func:`infoplane.tables.aggregate`, nats); a table of
+            runs is aggregated here.
+        history: the runs' histories (``epoch``, ``test_acc``, ``train_acc``; ``variant`` and
+            ``seed`` when there are several; means over seeds are drawn), or None.
+        outputs: a path or several, one Axes per panel cell (rows x columns, row by row), or None.
+        panels: {variant, analysis, title} per column; None: one per (variant, analysis).
+        title: the figure's title.
+        units: "bits" (default) or "nats".
+
+    Returns:
+        the Figure (saved when ``outputs`` names paths).
+    """
+    scale = UNITS[units]
+    table = aggregated_view(table)
+    specs = panel_specs(table, panels)
+    parts = [panel_rows(table, spec) for spec in specs]
+    if history is not None:
+        check_columns(history, ("epoch", "test_acc", "train_acc"))
+    n_rows = 2 + (history is not None)
+    given = given_axes(outputs, n_rows * len(specs))
+    if given is None:
+        fig = new_figure(3.2 * len(specs) + 0.6, 2.2 * n_rows + 0.8)
+        axes = subplots(fig, n_rows, len(specs), sharex="col", sharey="row")
+        fig.get_layout_engine().set(h_pad=0.12)  # edge tick labels of stacked panels stay apart
+    else:
+        axes = np.array(given).reshape(n_rows, len(specs))
+        fig = axes[0][0].figure
+    log, xlabel = _epoch_axis(pd.concat(parts)["epoch"])
+    layers = layers_in_order(pd.concat(parts))
+    color = {layer: f"C{i % 10}" for i, layer in enumerate(layers)}
+    for col, (spec, rows) in enumerate(zip(specs, parts, strict=True)):
+        for layer in layers_in_order(rows):
+            g = rows[rows["layer"] == layer]
+            x = g["epoch"] + 1 if log else g["epoch"]
+            for row, (key, _) in enumerate(QUANTITIES):
+                ax = axes[row][col]
+                ax.plot(x, g[key] * scale, color=color[layer], lw=1.2)
+                ax.fill_between(x, g[f"{key}_lo"] * scale, g[f"{key}_hi"] * scale, color=color[layer],
+                                alpha=0.2, lw=0)
+        if history is not None:
+            runs = history[history["variant"] == spec["variant"]] if "variant" in history else history
+            mean = runs.groupby("epoch")[["test_acc", "train_acc"]].mean().reset_index()
+            x = mean["epoch"] + 1 if log else mean["epoch"]
+            axes[2][col].plot(x, mean["test_acc"], color="k", lw=1.2)
+            axes[2][col].plot(x, mean["train_acc"], color="k", lw=1, ls="--")
+        axes[0][col].set_title(spec["title"] or "all layers")
+        for row in range(n_rows):
+            if log:
+                axes[row][col].set_xscale("log")
+        axes[-1][col].set_xlabel(xlabel)
+    for row, (_, name) in enumerate(QUANTITIES):
+        axes[row][0].set_ylabel(f"{name} ({units})")
+    if history is not None:
+        axes[2][0].set_ylabel("accuracy (fraction)")
+    handles = [Line2D([], [], color=color[layer], lw=1.2, label=layer) for layer in layers]
+    if history is not None:
+        handles += [Line2D([], [], color="k", lw=1.2, label="test accuracy"),
+                    Line2D([], [], color="k", lw=1, ls="--", label="training accuracy")]
+    seeds = int(table["n_seeds"].max())
+    note = f"line: mean over {seeds} seed{'s' if seeds > 1 else ''}; band: every seed's interval"
+    if given is None:
+        fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 7), frameon=False)
+        fig.suptitle(f"{title}\n{note}" if title else note)
+    else:
+        axes[0][-1].legend(handles=handles, loc="best")
+    return finish(fig, outputs)
