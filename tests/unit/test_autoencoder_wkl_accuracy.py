@@ -1,4 +1,4 @@
-"""Issue 3's target for Butakov et al.'s images: autoencoder + WKL at n = 5000 is within 0.25
+"""The accuracy target for Butakov et al.'s images: autoencoder + WKL at n = 5000 is within 0.25
 nats (mean absolute error) of the true MI over true MI <= 5, here on the 32x32 rectangles (the
 harder family), with the quick-scale settings of params.yaml, at the pipeline's grid and seeds.
 
