@@ -57,16 +57,17 @@ def write_text(path: str | Path, text: str) -> None:
         tmp.write_text(text)
 
 
-def write_csv(frame: Any, path: str | Path) -> None:
+def write_csv(frame: Any, path: str | Path, float_format: str | None = None) -> None:
     """Write a pandas DataFrame to ``path`` (no index) atomically; ``.gz`` paths are gzipped
-    without a timestamp, so the same table gives the same bytes."""
+    without a timestamp, so the same table gives the same bytes. ``float_format`` (e.g.
+    ``"%.7g"``) rounds floats for an archived table; None writes every digit."""
     with atomic_path(path) as tmp:
         if not str(path).endswith(".gz"):
-            frame.to_csv(tmp, index=False)
+            frame.to_csv(tmp, index=False, float_format=float_format)
             return
         # No name and no time in the gzip header (pandas would store the temporary name).
         with open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed:
-            packed.write(frame.to_csv(index=False).encode())
+            packed.write(frame.to_csv(index=False, float_format=float_format).encode())
 
 
 def format_tag(kind: str, version: int) -> dict[str, Any]:

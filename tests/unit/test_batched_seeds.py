@@ -143,3 +143,9 @@ def test_a_gzipped_table_is_the_same_bytes_every_time(tmp_path):
     write_csv(table, tmp_path / "b.csv.gz")
     assert (tmp_path / "a.csv.gz").read_bytes() == (tmp_path / "b.csv.gz").read_bytes()
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "a.csv.gz"), table)
+
+
+def test_an_archived_table_keeps_the_digits_asked_for(tmp_path):
+    table = pd.DataFrame({"seed": [0], "i_xl": [8.317766166719343]})
+    write_csv(table, tmp_path / "a.csv.gz", float_format="%.7g")
+    assert pd.read_csv(tmp_path / "a.csv.gz")["i_xl"].iloc[0] == 8.317766

@@ -68,7 +68,8 @@ def cmd_train_seeds(args: argparse.Namespace) -> None:
     table, history = train_seeds_at_once(spec, args.variant, parse_seeds(args.seeds),
                                          data_root=args.data_root, threads=args.threads,
                                          progress=not args.no_progress, jobs=args.jobs)
-    write_csv(table, args.out)
+    # flags are set from every digit before any rounding on the way out
+    write_csv(table, args.out, float_format=f"%.{args.digits}g" if args.digits else None)
     if args.history:
         write_csv(history, args.history)
     print(f"{len(table)} rows -> {args.out}", file=sys.stderr)
@@ -198,6 +199,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    help="an analysis of the experiment file (binning or discrete; repeatable)")
     p.add_argument("--jobs", type=int, default=1, help="processes the seeds are split over (one core each)")
     p.add_argument("--out", type=Path, required=True, help="MI table (.csv or .csv.gz)")
+    p.add_argument("--digits", type=int, help="significant digits of the table's floats (default: all); "
+                                              "the committed paper-scale tables use 7 to stay small")
     p.add_argument("--history", type=Path, help="also write every seed's training history (.csv)")
     p.set_defaults(func=cmd_train_seeds)
 
