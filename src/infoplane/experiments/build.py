@@ -34,12 +34,14 @@ from infoplane.nets.mlp import BOTTLENECK2_WIDTHS, MLP, SAXE_MNIST_WIDTHS, SZT_W
 from infoplane.runstore import load_eval_set
 from infoplane.train import TensorData, TrainConfig, capture_schedule
 
-#: MLP networks: name -> layer widths (input ... output), and the dataset each reads.
+#: MLP networks: name -> layer widths (input ... output).
 MLP_WIDTHS = {"szt-mlp": SZT_WIDTHS, "saxe-mnist": SAXE_MNIST_WIDTHS, "bottleneck2": BOTTLENECK2_WIDTHS}
-MLP_DATASETS = {"szt-mlp": "szt", "saxe-mnist": "mnist", "bottleneck2": "mnist"}
 #: CNN networks: name -> the model name of :func:`infoplane.nets.cnn.build_model`.
 CNN_MODELS = {"butakov-mnist-cnn": "butakov_mnist_cnn", "butakov-cifar10-cnn": "butakov_cifar10_cnn"}
-NETWORKS = (*MLP_WIDTHS, *CNN_MODELS)
+#: Every network and the dataset it reads.
+DATASET_OF = {"szt-mlp": "szt", "saxe-mnist": "mnist", "bottleneck2": "mnist",
+              "butakov-mnist-cnn": "mnist", "butakov-cifar10-cnn": "cifar10"}
+NETWORKS = tuple(DATASET_OF)
 DATASETS = ("szt", "mnist", "cifar10")
 MLP_PARAMS = ("activation", "bits", "noise_std", "init")
 
@@ -70,9 +72,9 @@ def build_data(settings: dict[str, Any], seed: int, data_root: str | Path | None
     name = dataset.pop("name")
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
-    if is_mlp(settings) and MLP_DATASETS[settings["network"]["name"]] != name:
-        raise ValueError(f"network {settings['network']['name']!r} reads "
-                         f"{MLP_DATASETS[settings['network']['name']]!r} inputs, not {name!r}")
+    network = settings["network"]["name"]
+    if is_mlp(settings) and DATASET_OF[network] != name:
+        raise ValueError(f"network {network!r} reads {DATASET_OF[network]!r} inputs, not {name!r}")
     if name == "szt":
         from infoplane.data.szt import load_szt
 

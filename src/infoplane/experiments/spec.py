@@ -22,16 +22,12 @@ from typing import Any
 import yaml
 
 from infoplane.config import overlay, read_yaml
+from infoplane.experiments.build import DATASET_OF
 
 SCALES = ("quick", "paper")
 #: Where experiment files are looked up by name (relative to the working directory: the repository).
 EXPERIMENTS_DIR = Path("experiments")
 
-#: The dataset each network reads (the networks themselves: infoplane.experiments.build).
-DATASET_OF_NETWORK = {
-    "szt-mlp": "szt", "saxe-mnist": "mnist", "bottleneck2": "mnist",
-    "butakov-mnist-cnn": "mnist", "butakov-cifar10-cnn": "cifar10",
-}
 #: Rows of each dataset's splits (train, test); SZT has 4096 inputs in all.
 DATASET_SIZES = {"mnist": (60000, 10000), "cifar10": (50000, 10000), "szt": (4096, 4096)}
 
@@ -184,12 +180,12 @@ def check_experiment(spec: Mapping[str, Any], path: str | Path = "<experiment>")
 
 def _check_network(settings: Mapping[str, Any], where: str) -> list[str]:
     name, dataset = settings["network"]["name"], settings["dataset"]["name"]
-    if name not in DATASET_OF_NETWORK:
+    if name not in DATASET_OF:
         return [f"{where}: network.name = {name!r}: unknown network "
-                f"(known: {', '.join(DATASET_OF_NETWORK)})"]
-    if DATASET_OF_NETWORK[name] != dataset:
-        return [f"{where}: network {name!r} reads {DATASET_OF_NETWORK[name]} inputs, not dataset "
-                f"{dataset!r}; set dataset.name: {DATASET_OF_NETWORK[name]}"]
+                f"(known: {', '.join(DATASET_OF)})"]
+    if DATASET_OF[name] != dataset:
+        return [f"{where}: network {name!r} reads {DATASET_OF[name]} inputs, not dataset "
+                f"{dataset!r}; set dataset.name: {DATASET_OF[name]}"]
     return []
 
 
