@@ -70,6 +70,19 @@ def write_csv(frame: Any, path: str | Path, float_format: str | None = None) -> 
             packed.write(frame.to_csv(index=False, float_format=float_format).encode())
 
 
+def existing_file(path: str | Path, what: str, remedy: str = "") -> Path:
+    """``path`` if it is a non-empty file; otherwise a ValueError naming ``what``, the path, the
+    problem and, for an empty file, ``remedy``."""
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"{what} {path} does not exist")
+    if path.is_dir():
+        raise ValueError(f"{what} {path} is a directory, not a file")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{what} {path} is empty" + (f" ({remedy})" if remedy else ""))
+    return path
+
+
 def format_tag(kind: str, version: int) -> dict[str, Any]:
     """The ``format`` entry of a torch file of ``kind`` (``checkpoint``, ``image-autoencoder``...)."""
     return {"kind": kind, "version": int(version)}
@@ -104,13 +117,7 @@ def load_torch(path: str | Path, kind: str, version: int, what: str, remedy: str
     """
     import torch
 
-    path = Path(path)
-    if not path.exists():
-        raise ValueError(f"{what} {path} does not exist")
-    if path.is_dir():
-        raise ValueError(f"{what} {path} is a directory, not a file")
-    if path.stat().st_size == 0:
-        raise ValueError(f"{what} {path} is empty (a write was interrupted?): {remedy}")
+    path = existing_file(path, what, f"a write was interrupted? {remedy}")
     try:
         stored = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError:

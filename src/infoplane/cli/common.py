@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 import numpy as np
 import yaml
 
-from infoplane.files import write_text
+from infoplane.files import existing_file, write_text
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -61,19 +61,11 @@ def write_json(obj: Any, path: Path | None) -> None:
         write_text(path, line + "\n")  # a killed run never leaves half a record
 
 
-def input_file(path: Path, what: str) -> Path:
-    if not path.exists():
-        raise ValueError(f"{what} {path} does not exist")
-    if path.is_dir():
-        raise ValueError(f"{what} {path} is a directory; give a file")
-    if path.stat().st_size == 0:
-        raise ValueError(f"{what} {path} is empty")
-    return path
 
 
 def load_array(path: Path, what: str) -> np.ndarray:
     """An array from a .npy (never unpickled), .csv or .txt file; a bad file is one ValueError line."""
-    input_file(path, what)
+    existing_file(path, what)
     if path.suffix not in (".npy", ".csv", ".txt"):
         raise ValueError(f"{what} {path} must be .npy, .csv or .txt")
     try:
@@ -97,7 +89,7 @@ def load_samples_file(path: Path, variables: str) -> tuple[np.ndarray, np.ndarra
 
     from infoplane.synthetic.store import load_samples
 
-    input_file(path, "--samples file")
+    existing_file(path, "--samples file")
     try:
         return load_samples(path, variables)
     except ValueError as err:

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from infoplane.cli.common import input_file, load_array, load_samples_file, parse_params, write_json
-from infoplane.files import write_csv
+from infoplane.cli.common import load_array, load_samples_file, parse_params, write_json
+from infoplane.files import existing_file, write_csv
 
 
 def cmd_sample(args: argparse.Namespace) -> None:
@@ -94,7 +94,7 @@ def cmd_aggregate(args: argparse.Namespace) -> None:
 
     for path in args.records:
         try:
-            json.loads(input_file(path, "record").read_text())
+            json.loads(existing_file(path, "record").read_text())
         except json.JSONDecodeError as err:
             raise ValueError(f"record {path} is not JSON ({err}); remake it with `infoplane estimate`"
                              ) from None

@@ -21,8 +21,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from infoplane.cli.common import add_experiment_args, experiment_of, input_file, parse_seeds, write_json
-from infoplane.files import write_csv
+from infoplane.cli.common import add_experiment_args, experiment_of, parse_seeds, write_json
+from infoplane.files import existing_file, write_csv
 
 
 def _threads(args: argparse.Namespace) -> None:
@@ -86,7 +86,7 @@ def cmd_analyse(args: argparse.Namespace) -> None:
         if not args.autoencoder.exists():
             raise ValueError(f"--autoencoder {args.autoencoder} does not exist; make it with "
                              "`infoplane train-autoencoder`")
-        autoencoder = ImageAutoencoderCompressor.load(input_file(args.autoencoder, "--autoencoder"),
+        autoencoder = ImageAutoencoderCompressor.load(existing_file(args.autoencoder, "--autoencoder"),
                                                       device=args.device or spec["device"])
     table = analyse_run(spec, args.variant, args.seed, args.run_dir,
                         autoencoder=autoencoder, jobs=args.jobs, progress=not args.no_progress,
@@ -151,10 +151,11 @@ def cmd_combine(args: argparse.Namespace) -> None:
     from infoplane.tables import aggregate, finals, load_table
 
     spec = experiment_of(args)
-    table = pd.concat([load_table(input_file(path, "MI table")) for path in args.tables], ignore_index=True)
+    tables = [load_table(existing_file(path, "MI table")) for path in args.tables]
+    table = pd.concat(tables, ignore_index=True)
     histories = []
     for run_dir in args.runs:  # each run's config.json says which variant and seed it is
-        input_file(run_dir / "config.json", "run config")
+        existing_file(run_dir / "config.json", "run config")
         meta = load_config(run_dir).get("metadata", {})
         histories.append(load_history(run_dir).assign(experiment=spec["name"], variant=meta["variant"],
                                                       seed=int(meta["seed"])))

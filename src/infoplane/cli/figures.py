@@ -13,8 +13,8 @@ import argparse
 import contextlib
 from pathlib import Path
 
-from infoplane.cli.common import add_experiment_args, experiment_of, input_file
-from infoplane.files import atomic_path
+from infoplane.cli.common import add_experiment_args, experiment_of
+from infoplane.files import atomic_path, existing_file
 
 #: Kinds drawn from a known-MI table (estimates against the truth): no experiment needed.
 ESTIMATE_KINDS = ("validation", "known-mi", "benchmark")
@@ -26,7 +26,7 @@ def cmd_plot(args: argparse.Namespace) -> None:
     from infoplane import plots
     from infoplane.tables import load_table
 
-    table = load_table(input_file(args.table, "--table"))
+    table = load_table(existing_file(args.table, "--table"))
     spec = None
     if args.kind in EXPERIMENT_KINDS:
         if args.experiment is None:
@@ -34,10 +34,10 @@ def cmd_plot(args: argparse.Namespace) -> None:
         spec = experiment_of(args)
     elif args.experiment is not None:
         raise ValueError(f"plot {args.kind} draws a known-MI table; drop --experiment")
-    history = load_table(input_file(args.history, "--history")) if args.history else None
+    history = load_table(existing_file(args.history, "--history")) if args.history else None
     if args.kind == "epochs" and history is None:
         raise ValueError("plot epochs needs --history (the runs' joined training histories)")
-    ib = load_table(input_file(args.ib, "--ib")) if args.ib else None
+    ib = load_table(existing_file(args.ib, "--ib")) if args.ib else None
     for out in args.out:
         if out.is_dir():
             raise ValueError(f"--out {out} is a directory; give a file path")
