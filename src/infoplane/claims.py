@@ -21,9 +21,10 @@ Statuses:
     not run              the result file does not exist yet
 
 Effects over seeds. A ``seed_effect`` measure (see claims.yaml's header) reads an MI table and
-computes an effect per seed with a 95 % bootstrap interval over seeds
-(:mod:`infoplane.seed_stats`); its criterion may apply to the interval's lower or upper end
-(``judged: lo``), so that an effect smaller than the spread between seeds does not pass.
+computes an effect per seed with a 95 % interval over seeds (bootstrap, or Student-t with
+``interval: t`` for a handful of seeds; :mod:`infoplane.seed_stats`); its criterion may apply to
+the interval's lower or upper end (``judged: lo``), so that an effect smaller than the spread
+between seeds does not pass.
 
 Provenance. Each verdict carries the commit that last changed its criterion's line in
 claims.yaml (``git blame``), which the report shows beside the criterion.
@@ -51,13 +52,14 @@ REPRODUCED, NOT_REPRODUCED, UNKNOWN, NOT_RUN = "reproduced", "not reproduced", "
 SMOKE_PASSES, SMOKE_FAILS = "smoke check passes", "smoke check fails"
 NO_VALID_CRITERION = "no valid criterion"
 STATUSES = (REPRODUCED, NOT_REPRODUCED, SMOKE_PASSES, SMOKE_FAILS, NO_VALID_CRITERION, UNKNOWN, NOT_RUN)
-EFFECTS = ("held_out_compression", "change_between", "value_at")
+EFFECTS = ("held_out_compression", "held_out_dip", "change_between", "range", "value_at")
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 AGGREGATES = ("mean", "median", "min", "max", "sum", "count", "std")
 CLAIM_KEYS = {"id", "paper", "claim", "experiment", "target", "measure", "criterion", "figures", "note",
               "scale", "invalid_criterion", "criterion_changed_after_data"}
-EFFECT_KEYS = {"seed_effect", "table", "query", "layer", "analysis", "column", "start", "end", "epoch"}
+EFFECT_KEYS = {"seed_effect", "table", "query", "layer", "analysis", "column", "start", "end", "epoch",
+               "interval"}
 REQUIRED = ("id", "paper", "claim", "experiment", "measure", "criterion")
 
 
@@ -113,7 +115,8 @@ def _check_measure(measure: Mapping[str, Any], where: str) -> None:
         required = {"table", "layer", "analysis"}
         if unknown or measure["seed_effect"] not in EFFECTS or not required <= set(measure):
             raise ValueError(f"{where}: a seed_effect measure names one of {EFFECTS}, a `table`, `layer` and "
-                             f"`analysis` (optional: `query`, `column`, `start`, `end`, `epoch`); "
+                             f"`analysis` (optional: `query`, `column`, `start`, `end`, `epoch`, "
+                             f"`interval`); "
                              f"got {sorted(measure)}")
     elif "metric" in measure:
         if set(measure) != {"metric", "key"}:
@@ -181,14 +184,20 @@ def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
     table = pd.read_csv(path)
     if spec.get("query"):
         table = table.query(spec["query"])
-    kind = spec["seed_effect"]
-    args = (table, spec.get("column", "i_xl"), str(spec["layer"]), spec["analysis"])
+    kind, layer, analysis = spec["seed_effect"], str(spec["layer"]), spec["analysis"]
+    args = (table, spec.get("column", "i_xl"), layer, analysis)
+    interval = {"interval": spec["interval"]} if "interval" in spec else {}
     try:
         if kind == "held_out_compression":
-            return seed_stats.held_out_compression(table, str(spec["layer"]), spec["analysis"]), "", ""
+            return seed_stats.held_out_compression(table, layer, analysis), "", ""
+        if kind == "held_out_dip":
+            return seed_stats.held_out_dip(table, layer, analysis, **interval), "", ""
         if kind == "change_between":
-            return seed_stats.change_between(*args, start=spec.get("start"), end=spec.get("end")), "", ""
-        return seed_stats.value_at(*args, epoch=spec.get("epoch")), "", ""
+            ends = {"start": spec.get("start"), "end": spec.get("end")}
+            return seed_stats.change_between(*args, **ends, **interval), "", ""
+        if kind == "range":
+            return seed_stats.value_range(*args, **interval), "", ""
+        return seed_stats.value_at(*args, epoch=spec.get("epoch"), **interval), "", ""
     except ValueError as err:
         return None, UNKNOWN, f"{spec['table']}: {err}"
 

@@ -9,11 +9,19 @@ never below its last value). The two effects here cannot be passed by noise alon
   effect is I(X;T_l) at e* minus I(X;T_l) at the last epoch. With no compression, the held-out
   seeds' values at e* are no higher than at the end on average, so the effect's interval
   covers 0; choosing e* on the same seeds would bias it upwards.
+- :func:`held_out_dip`: a dip anywhere in training, not only before the end (the "alternating
+  fitting and compression phases" of Butakov et al.). Leave one seed out: the other seeds' mean
+  curve picks the pair of epochs e1 < e2 with the largest fall; the left-out seed's effect is
+  I(X;T_l) at e1 minus at e2. It works from 3 seeds, where a split in halves cannot.
 - :func:`change_between`: each seed's value at one fixed epoch minus its value at another
   (for example I(T;Y) at the end minus at epoch 0: fitting).
+- :func:`value_range`: each seed's largest minus smallest value over the logged epochs (a
+  "flat" layer has a small range; noise makes it larger, never smaller).
 
 Intervals are percentile bootstrap intervals of the mean over seeds (seeds resampled with
-replacement; seeded, so the same table gives the same interval). Tables are MI tables (one row
+replacement; seeded, so the same table gives the same interval), or with ``interval="t"``
+Student-t intervals, which are the honest choice for a handful of seeds: with 3 seeds the
+bootstrap has 10 distinct resamples and its percentile interval is too narrow. Tables are MI tables (one row
 per seed, epoch, layer and analysis, :mod:`infoplane.tables`; nats); effects are returned in bits.
 """
 
@@ -24,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 LOG2 = math.log(2)
 
@@ -53,6 +62,27 @@ def bootstrap_mean(values: np.ndarray, n_boot: int = 10_000, seed: int = 0, leve
     means = values[rng.integers(0, len(values), size=(n_boot, len(values)))].mean(axis=1)
     tail = (1 - level) / 2
     return float(values.mean()), float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail))
+
+
+def t_mean(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean of ``values`` (S,) and its Student-t interval (S - 1 degrees of freedom)."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or len(values) < 2 or not np.all(np.isfinite(values)):
+        raise ValueError(f"need at least 2 finite per-seed values, got {values!r}")
+    mean = float(values.mean())
+    half = float(stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values)))
+    return mean, mean - half, mean + half
+
+
+INTERVALS = {"bootstrap": bootstrap_mean, "t": t_mean}
+
+
+def interval_of(values: np.ndarray, interval: str = "bootstrap", n_boot: int = 10_000, seed: int = 0
+                ) -> tuple[float, float, float]:
+    """Mean and 95 % interval over seeds by ``interval`` ("bootstrap" or "t")."""
+    if interval not in INTERVALS:
+        raise ValueError(f"interval is one of {sorted(INTERVALS)}, got {interval!r}")
+    return bootstrap_mean(values, n_boot, seed) if interval == "bootstrap" else t_mean(values)
 
 
 def per_seed_curve(table: pd.DataFrame, column: str, layer: str, analysis: str) -> pd.DataFrame:
@@ -92,21 +122,65 @@ def held_out_compression(table: pd.DataFrame, layer: str, analysis: str, split_s
         "choosing_seeds": float(len(choose))})
 
 
+def largest_fall(curve: np.ndarray) -> tuple[int, int]:
+    """Indices (i, j), i < j, of the largest fall ``curve[i] - curve[j]`` of a curve (E,), E >= 2."""
+    running_max = np.maximum.accumulate(curve[:-1])           # best earlier value before each j
+    falls = running_max - curve[1:]
+    j = int(np.argmax(falls)) + 1
+    i = int(np.argmax(curve[:j]))
+    return i, j
+
+
+def held_out_dip(table: pd.DataFrame, layer: str, analysis: str, interval: str = "t",
+                 n_boot: int = 10_000) -> SeedEffect:
+    """The largest fall of I(X;T_l), its epochs chosen without the seed it is measured on (bits).
+
+    For each seed s, the mean curve of the other seeds gives epochs e1 < e2 of its largest fall
+    (:func:`largest_fall`); s's effect is I(X;T_l) at e1 minus at e2. With no dip in the network,
+    s's own noise is independent of the choice, so the effects centre on zero or below.
+    ``detail``: ``dip_start``/``dip_end`` (the epochs chosen on all seeds together).
+    """
+    curve = per_seed_curve(table, "i_xl", layer, analysis) / LOG2
+    values, epochs = curve.to_numpy(), curve.columns.to_numpy()
+    if len(values) < 3:
+        raise ValueError(f"a leave-one-out dip needs at least 3 seeds, got {len(values)}")
+    effects = []
+    for s in range(len(values)):
+        i, j = largest_fall(np.delete(values, s, axis=0).mean(axis=0))
+        effects.append(values[s, i] - values[s, j])
+    mean, lo, hi = interval_of(np.array(effects), interval, n_boot)
+    i, j = largest_fall(values.mean(axis=0))
+    return SeedEffect(mean, lo, hi, len(values), {"dip_start": float(epochs[i]), "dip_end": float(epochs[j])})
+
+
 def change_between(table: pd.DataFrame, column: str, layer: str, analysis: str, start: int | None = None,
-                   end: int | None = None, n_boot: int = 10_000) -> SeedEffect:
+                   end: int | None = None, interval: str = "bootstrap", n_boot: int = 10_000) -> SeedEffect:
     """Each seed's ``column`` at ``end`` minus at ``start`` (default: last minus first epoch), bits."""
     curve = per_seed_curve(table, column, layer, analysis) / LOG2
     epochs = curve.columns.to_numpy()
     start = int(epochs[0]) if start is None else start
     end = int(epochs[-1]) if end is None else end
-    mean, lo, hi = bootstrap_mean((curve[end] - curve[start]).to_numpy(), n_boot)
+    mean, lo, hi = interval_of((curve[end] - curve[start]).to_numpy(), interval, n_boot)
     return SeedEffect(mean, lo, hi, len(curve), {"start_epoch": float(start), "end_epoch": float(end)})
 
 
-def value_at(table: pd.DataFrame, column: str, layer: str, analysis: str, epoch: int | None = None,
-             n_boot: int = 10_000) -> SeedEffect:
-    """The seed mean of ``column`` at ``epoch`` (default: the last), with its interval, bits."""
+def value_range(table: pd.DataFrame, column: str, layer: str, analysis: str, interval: str = "bootstrap",
+                n_boot: int = 10_000) -> SeedEffect:
+    """Each seed's largest minus smallest ``column`` over the logged epochs, bits."""
     curve = per_seed_curve(table, column, layer, analysis) / LOG2
+    mean, lo, hi = interval_of((curve.max(axis=1) - curve.min(axis=1)).to_numpy(), interval, n_boot)
+    return SeedEffect(mean, lo, hi, len(curve), {})
+
+
+def value_at(table: pd.DataFrame, column: str, layer: str, analysis: str, epoch: int | None = None,
+             interval: str = "bootstrap", n_boot: int = 10_000) -> SeedEffect:
+    """The seed mean of ``column`` at ``epoch`` (default: the last), with its interval, bits.
+
+    ``column`` test_acc or train_acc is a share, not information, and is returned as it is.
+    """
+    curve = per_seed_curve(table, column, layer, analysis)
+    if column.startswith(("i_", "h_")):
+        curve = curve / LOG2
     epoch = int(curve.columns[-1]) if epoch is None else epoch
-    mean, lo, hi = bootstrap_mean(curve[epoch].to_numpy(), n_boot)
+    mean, lo, hi = interval_of(curve[epoch].to_numpy(), interval, n_boot)
     return SeedEffect(mean, lo, hi, len(curve), {"epoch": float(epoch)})

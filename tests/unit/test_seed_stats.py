@@ -8,7 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from infoplane.seed_stats import bootstrap_mean, change_between, held_out_compression, value_at
+from infoplane.seed_stats import (
+    bootstrap_mean,
+    change_between,
+    held_out_compression,
+    held_out_dip,
+    largest_fall,
+    t_mean,
+    value_at,
+    value_range,
+)
 
 EPOCHS = np.arange(0, 101, 5)
 
@@ -57,3 +66,49 @@ def test_change_between_and_value_at_are_in_bits():
     noisy = table(rising, seeds=10, noise_bits=0.01, seed=0)
     assert change_between(noisy, "i_ly", "T5", "szt").mean == pytest.approx(2.0, abs=0.02)
     assert value_at(noisy, "i_xl", "T5", "szt").mean == pytest.approx(8.0, abs=0.02)
+
+
+def test_t_interval_of_three_values_uses_two_degrees_of_freedom():
+    mean, lo, hi = t_mean(np.array([1.0, 2.0, 3.0]))
+    assert mean == 2.0
+    assert hi - mean == pytest.approx(4.302653 * 1.0 / math.sqrt(3), rel=1e-6)   # t(0.975, 2) sd / sqrt(3)
+    assert mean - lo == pytest.approx(hi - mean)
+
+
+def test_largest_fall_takes_the_peak_before_the_trough():
+    assert largest_fall(np.array([1.0, 5.0, 2.0, 6.0, 0.5, 3.0])) == (3, 4)
+    assert largest_fall(np.array([3.0, 1.0, 4.0, 5.0])) == (0, 1)
+
+
+def test_noise_alone_rarely_passes_the_held_out_dip_with_three_seeds():
+    rising = 4 + EPOCHS / 50                                  # fits, never compresses
+    effects = [held_out_dip(table(rising, seeds=3, noise_bits=0.3, seed=trial), "T5", "szt")
+               for trial in range(200)]
+    passed = sum(effect.excludes_zero_above() for effect in effects)
+    assert passed <= 15                     # about 2.5 % of 200 expected; own-seed selection would pass most
+
+
+def test_a_dip_followed_by_regrowth_is_found_by_the_held_out_dip():
+    fall_and_regrow = np.where(EPOCHS <= 60, 7 - (EPOCHS - 30) / 15, 5 + (EPOCHS - 60) / 10)
+    dip = np.where(EPOCHS <= 30, 4 + EPOCHS / 10, fall_and_regrow)
+    effect = held_out_dip(table(dip, seeds=3, noise_bits=0.1, seed=0), "T5", "szt")
+    assert effect.excludes_zero_above()
+    assert effect.mean == pytest.approx(2.0, abs=0.3)         # 7 bits at epoch 30, 5 bits at epoch 60
+    assert (effect.detail["dip_start"], effect.detail["dip_end"]) == pytest.approx((30, 60), abs=5)
+    # held_out_compression reads only peak minus last: the regrowth to 9 bits hides the dip
+    peak_minus_last = held_out_compression(table(dip, seeds=20, noise_bits=0.1, seed=0), "T5", "szt")
+    assert not peak_minus_last.excludes_zero_above()
+
+
+def test_range_of_a_flat_layer_is_its_noise_and_of_a_rising_one_its_rise():
+    flat = table(np.full(len(EPOCHS), 5.0), seeds=3, noise_bits=0.01, seed=0)
+    rising = table(4 + EPOCHS / 50, seeds=3, noise_bits=0.01, seed=0)
+    flat, rising = (value_range(t, "i_xl", "T5", "szt", interval="t") for t in (flat, rising))
+    assert flat.hi < 0.1
+    assert rising.mean == pytest.approx(2.0, abs=0.05)
+
+
+def test_value_at_keeps_an_accuracy_as_a_share():
+    accuracy = table(np.full(len(EPOCHS), 0.9), seeds=3, noise_bits=0.0, seed=0)
+    accuracy["test_acc"] = 0.9
+    assert value_at(accuracy, "test_acc", "T5", "szt", interval="t").mean == pytest.approx(0.9)
