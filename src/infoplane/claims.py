@@ -57,7 +57,7 @@ EFFECTS = ("held_out_compression", "held_out_dip", "change_between", "range", "v
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 AGGREGATES = ("mean", "median", "min", "max", "sum", "count", "std")
 CLAIM_KEYS = {"id", "paper", "claim", "experiment", "target", "measure", "criterion", "figures", "note",
-              "scale", "invalid_criterion", "criterion_changed_after_data"}
+              "scale", "invalid_criterion", "criterion_changed_after_data", "at_paper_scale"}
 EFFECT_KEYS = {"seed_effect", "table", "query", "layer", "analysis", "column", "start", "end", "epoch",
                "interval"}
 REQUIRED = ("id", "paper", "claim", "experiment", "measure", "criterion")
@@ -87,11 +87,17 @@ class Verdict:
 
 
 def load_claims(path: Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
-    """``(papers, claims)`` from claims.yaml, checked (ValueError naming the claim and the key)."""
+    """``(papers, claims)`` from claims.yaml, checked (ValueError naming the claim and the key).
+
+    A quick-scale claim's ``at_paper_scale`` says where its statement is judged at the paper
+    scale: the id of a paper-scale claim, or why it is not (the text of the file's
+    ``not_at_paper_scale`` entry for its experiment when the claim gives none).
+    """
     if not path.exists():
         raise ValueError(f"claims file {path} does not exist")
     doc = yaml.safe_load(path.read_text()) or {}
     papers, claims = doc.get("papers") or {}, doc.get("claims") or []
+    not_at_paper_scale = doc.get("not_at_paper_scale") or {}
     seen: set[str] = set()
     for i, claim in enumerate(claims):
         name = claim.get("id", f"#{i}")
@@ -106,6 +112,14 @@ def load_claims(path: Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
             raise ValueError(f"{path}: claim {name}: paper {claim['paper']!r} is not under `papers:`")
         _check_measure(claim["measure"], f"{path}: claim {name}")
         _check_criterion(claim["criterion"], f"{path}: claim {name}")
+        if claim.get("scale") != "paper" and claim["experiment"] in not_at_paper_scale:
+            claim.setdefault("at_paper_scale", " ".join(str(not_at_paper_scale[claim["experiment"]]).split()))
+    paper_ids = {c["id"] for c in claims if c.get("scale") == "paper"}
+    for claim in claims:
+        where = str(claim.get("at_paper_scale", ""))
+        if where and " " not in where and where not in paper_ids:
+            raise ValueError(f"{path}: claim {claim['id']}: at_paper_scale {where!r} is not the id of a "
+                             "paper-scale claim (give the id, or a sentence saying why it is not run)")
     return papers, claims
 
 

@@ -78,6 +78,22 @@ def _fmt_seeds(seeds: int | None) -> str:
     return "—" if seeds is None else str(seeds)
 
 
+def paper_scale_link(claim: Mapping[str, Any]) -> str | None:
+    """The id of the paper-scale claim that judges a quick-scale claim's statement, if one does."""
+    where = str(claim.get("at_paper_scale", ""))
+    return where if where and " " not in where else None
+
+
+def _fmt_status(v: Verdict) -> str:
+    """The status; for a quick-scale claim, where its statement is judged at the paper scale."""
+    if v.scale == "paper":
+        return v.status
+    link = paper_scale_link(v.claim)
+    if link:
+        return f"{v.status}; paper scale: [{link}](#{link})"
+    return f"{v.status}; not run at the paper scale" if v.claim.get("at_paper_scale") else v.status
+
+
 def summary_line(verdicts: list[Verdict]) -> str:
     """One line: the verdicts at the paper scale, then the quick-scale smoke checks."""
     counts = {s: sum(v.status == s for v in verdicts) for s in STATUSES}
@@ -85,9 +101,13 @@ def summary_line(verdicts: list[Verdict]) -> str:
     smoke = [SMOKE_PASSES, SMOKE_FAILS]
     rest = [NO_VALID_CRITERION, UNKNOWN, NOT_RUN]
     smoke_counts = ", ".join(f"{counts[s]} {s.removeprefix('smoke check ')}" for s in smoke)
+    quick = [v for v in verdicts if v.scale != "paper"]
+    unjudged = sum(bool(v.claim.get("at_paper_scale")) and not paper_scale_link(v.claim) for v in quick)
     return ("Summary: verdicts at the paper scale: " + ", ".join(f"{counts[s]} {s}" for s in paper)
             + f"; smoke checks at the quick scale: {smoke_counts}; "
-            + ", ".join(f"{counts[s]} {s}" for s in rest) + ".")
+            + ", ".join(f"{counts[s]} {s}" for s in rest)
+            + f". Of the {len(quick)} quick-scale claims, {unjudged} are not run at the paper scale"
+            " (each says why).")
 
 
 def render_markdown(papers: Mapping[str, str], verdicts: list[Verdict], params: Mapping[str, Any],
@@ -110,7 +130,7 @@ def render_markdown(papers: Mapping[str, str], verdicts: list[Verdict], params: 
     for v in verdicts:
         c = v.claim
         lines.append(f"| [{c['id']}](#{c['id']}) | {c['paper']} | {v.scale} | {_fmt_seeds(v.seeds)} | "
-                     f"{_fmt_measured(v)} | {criterion_text(c['criterion'])} | {v.status} |")
+                     f"{_fmt_measured(v)} | {criterion_text(c['criterion'])} | {_fmt_status(v)} |")
     lines += ["", "## Papers", ""] + [f"- **{key}**: {title}" for key, title in papers.items()]
     for paper in papers:
         mine = [v for v in verdicts if v.claim["paper"] == paper]
@@ -130,8 +150,9 @@ def _claim_section(v: Verdict, params: Mapping[str, Any], root: Path, out_dir: P
         source = f"`{spec['metric']}` key `{spec['key']}`"
     elif "seed_effect" in spec:
         effect = spec["seed_effect"].replace("_", " ")
+        interval = "Student-t" if spec.get("interval") == "t" else "bootstrap"
         source = (f"`{spec['table']}`{where}, {effect} of layer {spec['layer']} ({spec['analysis']}), "
-                  "mean over seeds [95 % bootstrap interval]")
+                  f"mean over seeds [95 % {interval} interval]")
     else:
         source = f"`{spec['table']}`{where}, {spec['agg']} of `{spec['expr']}`"
     section = params.get(c["experiment"])
@@ -153,6 +174,10 @@ def _claim_section(v: Verdict, params: Mapping[str, Any], root: Path, out_dir: P
         lines.append(f"- **Criterion changed after its data were seen**: {changed}")
     if v.detail:
         lines.append(f"- Why no number: {v.detail}.")
+    if v.scale != "paper" and c.get("at_paper_scale"):
+        link = paper_scale_link(c)
+        lines.append(f"- At the paper scale: judged in [{link}](#{link})." if link
+                     else f"- **Not run at the paper scale**: {c['at_paper_scale']}")
     if c.get("note"):
         lines.append(f"- Note: {c['note'].strip()}")
     if section is not None:
@@ -192,13 +217,24 @@ def render_html(markdown: str) -> str:
     return HTML_PAGE.format(body=body)
 
 
+def verdict_numbers(verdicts: list[Verdict]) -> dict[str, dict[str, float | None]]:
+    """``{scale: {claim id: measured value}}``, the report's numbers for ``dvc metrics show``."""
+    numbers: dict[str, dict[str, float | None]] = {}
+    for v in verdicts:
+        numbers.setdefault(v.scale, {})[v.claim["id"]] = None if v.value is None else float(f"{v.value:.6g}")
+    return numbers
+
+
 def write_report(claims_path: Path, params: Mapping[str, Any], root: Path, markdown_out: Path,
-                 html_out: Path | None = None) -> list[Verdict]:
-    """Judge every claim under ``root`` and write the Markdown (and HTML) report atomically."""
+                 html_out: Path | None = None, verdicts_out: Path | None = None) -> list[Verdict]:
+    """Judge every claim under ``root`` and write the Markdown (and HTML, and the numbers as
+    JSON: :func:`verdict_numbers`) report atomically."""
     papers, claims = load_claims(claims_path)
     verdicts = judge(claims, root, params, claims_path)
     text = render_markdown(papers, verdicts, params, root, markdown_out.parent, git_state(root))
     outputs = [(markdown_out, text)] + ([(html_out, render_html(text))] if html_out else [])
+    if verdicts_out:
+        outputs.append((verdicts_out, json.dumps(verdict_numbers(verdicts), indent=1, sort_keys=True) + "\n"))
     for path, content in outputs:
         write_text(path, content)
     return verdicts

@@ -147,3 +147,46 @@ def test_written_report_shows_numbers_statuses_and_figures(results: Path) -> Non
     assert "scale **quick**" in text and '`{"n": 5}`' in text
     assert '<img src="../figures/fig.png" alt="ok"' in html.read_text()
     assert "<table>" in render_html(text)
+
+
+def test_every_quick_claim_of_the_project_says_where_it_is_judged_at_the_paper_scale() -> None:
+    _, claims = load_claims(REPO / "paper/claims.yaml")
+    paper_ids = {c["id"] for c in claims if c.get("scale") == "paper"}
+    for c in claims:
+        if c.get("scale") != "paper":
+            where = c.get("at_paper_scale", "")
+            assert where in paper_ids or len(where.split()) > 5, c["id"]  # a paper claim, or a reason
+
+
+def test_quick_claims_link_to_their_paper_claim_or_say_why_not(results: Path) -> None:
+    mi_table(2.0).to_csv(results / "results/compressing.csv", index=False)
+    effect = {"seed_effect": "held_out_dip", "layer": "T5", "analysis": "szt", "interval": "t",
+              "table": "results/compressing.csv"}
+    claims_path = results / "claims.yaml"
+    claims_path.write_text(yaml.safe_dump({
+        "papers": {"p": "Paper P"},
+        "not_at_paper_scale": {"other": "It would take 9 days on two cores."},
+        "claims": [
+            claim("quick_ok", {"metric": "results/metrics/exp.json", "key": "ksg.mae"}, {"<=": 0.05},
+                  at_paper_scale="paper_dip"),
+            claim("quick_other", {"metric": "results/metrics/exp.json", "key": "ksg.mae"}, {"<=": 0.05},
+                  experiment="other"),
+            claim("paper_dip", effect, {">": 0, "judged": "lo"}, scale="paper"),
+        ]}))
+    md, verdicts_json = results / "paper/report.md", results / "paper/verdicts.json"
+    verdicts = write_report(claims_path, {"scale": "quick"}, results, md, verdicts_out=verdicts_json)
+    text = md.read_text()
+    assert "smoke check passes; paper scale: [paper_dip](#paper_dip) |" in text
+    assert "smoke check passes; not run at the paper scale |" in text
+    assert "**Not run at the paper scale**: It would take 9 days on two cores." in text
+    assert "Of the 2 quick-scale claims, 1 are not run at the paper scale" in text
+    assert "95 % Student-t interval" in text
+    dip = next(v for v in verdicts if v.claim["id"] == "paper_dip")
+    assert dip.status == REPRODUCED and dip.seeds == 20 and dip.value == pytest.approx(2.0, abs=0.3)
+    numbers = json.loads(verdicts_json.read_text())
+    assert numbers["quick"] == {"quick_ok": 0.04, "quick_other": 0.04}
+    assert numbers["paper"]["paper_dip"] == pytest.approx(dip.value, rel=1e-5)
+    broken = claims_path.read_text().replace("at_paper_scale: paper_dip", "at_paper_scale: nope")
+    claims_path.write_text(broken)
+    with pytest.raises(ValueError, match="at_paper_scale 'nope' is not the id of a paper-scale claim"):
+        load_claims(claims_path)

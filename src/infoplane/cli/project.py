@@ -38,7 +38,7 @@ def cmd_report(args: argparse.Namespace) -> None:
     from infoplane.report import write_report
 
     params = load_params(args.params, args.schema)
-    verdicts = write_report(args.claims, params, args.root, args.out, args.html)
+    verdicts = write_report(args.claims, params, args.root, args.out, args.html, args.verdicts)
     for v in verdicts:
         print(f"{v.claim['id']}: {v.status}", file=sys.stderr)
 
@@ -72,4 +72,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--root", type=Path, default=Path("."), help="root that result paths are relative to")
     p.add_argument("--out", type=Path, default=Path("paper/report.md"), help="Markdown report")
     p.add_argument("--html", type=Path, help="also write the report as HTML here")
+    p.add_argument("--verdicts", type=Path,
+                   help="also write each claim's measured number here as JSON, by scale (a DVC metric)")
     p.set_defaults(func=cmd_report)

@@ -1,0 +1,37 @@
+#!/bin/sh
+# One experiment at the paper scale, by the same Snakemake rules as the quick scale, in a working
+# directory of its own (build/paper-scale/) so that its run directories never meet the quick
+# scale's under results/. Its small outputs (the MI table, the training history, the metrics and
+# the figures) are copied to paper/paper_scale/, where git and the report keep them; the run
+# directories (activations: gigabytes) stay under build/. Where this machine cannot afford a
+# paper setting, paper/paper_scale/overrides.yaml changes it (a config file over params.yaml) and
+# says why.
+#
+#   sh workflow/scripts/paper_scale.sh EXPERIMENT
+#
+# Resumable: Snakemake skips finished jobs and a killed training resumes from its checkpoint.
+set -eu
+
+experiment="$1"
+case "$experiment" in
+  *[!A-Za-z0-9_]* | "") echo "usage: paper_scale.sh EXPERIMENT (an experiments/<name>.yaml)" >&2; exit 2 ;;
+esac
+root="$(pwd)"
+work="build/paper-scale"
+out="paper/paper_scale"
+
+mkdir -p "$work" "$out/figures"
+for shared in experiments params.yaml data; do
+  ln -sfn "$root/$shared" "$work/$shared"
+done
+
+snakemake --snakefile "$root/Snakefile" --directory "$work" --cores all --config scale=paper \
+  --configfile "$root/paper/paper_scale/overrides.yaml" -- "$experiment"
+
+gzip -n -c "$work/results/mi/$experiment/table.csv" > "$out/$experiment.csv.gz"
+cp "$work/results/mi/$experiment/aggregated.csv" "$out/${experiment}_aggregated.csv"
+cp "$work/results/mi/$experiment/history.csv" "$out/${experiment}_history.csv"
+cp "$work/results/metrics/$experiment.json" "$out/${experiment}_metrics.json"
+for figure in "$work/figures/${experiment}"_*.png; do
+  cp "$figure" "$out/figures/"
+done
