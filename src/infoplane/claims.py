@@ -195,7 +195,7 @@ def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
     path = root / spec["table"]
     if not path.exists():
         return None, NOT_RUN, f"{spec['table']} absent"
-    table = pd.read_csv(path)
+    table = pd.read_csv(path, low_memory=False)   # one dtype per column (flags are mostly empty)
     if spec.get("query"):
         table = table.query(spec["query"])
     kind, layer, analysis = spec["seed_effect"], str(spec["layer"]), spec["analysis"]

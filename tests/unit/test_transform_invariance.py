@@ -53,7 +53,8 @@ def test_plain_ksg_half_cube(dim):
 # the map can. KSG is consistent, so the gap closes as n grows, but slowly: measured with k = 5,
 # mean of seeds 0 and 1, it is -0.244 / -0.196 / -0.156 nats on 3x3 at n = 5k / 20k / 50k and
 # -0.180 / -0.186 / -0.175 on 5x5; larger k widens it on 3x3 (-0.276 at k = 10, -0.284 at
-# k = 20, n = 5k) and barely narrows it on 5x5 (-0.174, -0.164). See README, "Known-MI benchmarks".
+# k = 20, n = 5k) and barely narrows it on 5x5 (-0.174, -0.164).
+# See docs/measurements/estimators.md, "Known-MI benchmarks".
 @pytest.mark.xfail(strict=True, reason="measured at n = 5000, seed 0: KSG (k = 5, normal scores) moves "
                    "by -0.253 (3x3) and -0.174 (5x5) under bmi's spiral; at this n no KSG setting meets 0.05")
 @pytest.mark.parametrize("dim", [3, 5])
