@@ -48,13 +48,21 @@ def criterion_text(criterion: Mapping[str, Any]) -> str:
 # --- provenance ----------------------------------------------------------------------------
 
 
+#: What the pipeline itself rewrites: a change there says nothing about the code the numbers came from.
+RUN_OUTPUTS = ("figures", "paper/report.md", "paper/report.html", "paper/verdicts.json", "dvc.lock")
+
+
 def git_state(root: Path) -> str:
-    """``"<commit>"``, ``"<commit> + uncommitted changes"``, or ``"not a git checkout"``."""
+    """``"<commit>"``, ``"<commit> + uncommitted changes"``, or ``"not a git checkout"``.
+
+    Changes to the run's own outputs (:data:`RUN_OUTPUTS`) do not count as uncommitted changes.
+    """
     try:
         commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, check=True,
                                 capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               check=True, capture_output=True, text=True).stdout.strip()
+        outputs = [f":(exclude){path}" for path in RUN_OUTPUTS]
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", *outputs],
+                               cwd=root, check=True, capture_output=True, text=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "not a git checkout"
     return f"{commit} + uncommitted changes" if dirty else commit

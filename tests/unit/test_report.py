@@ -24,7 +24,7 @@ from infoplane.claims import (
     measure,
     meets,
 )
-from infoplane.report import render_html, write_report
+from infoplane.report import git_state, render_html, write_report
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -190,3 +190,22 @@ def test_quick_claims_link_to_their_paper_claim_or_say_why_not(results: Path) ->
     claims_path.write_text(broken)
     with pytest.raises(ValueError, match="at_paper_scale 'nope' is not the id of a paper-scale claim"):
         load_claims(claims_path)
+
+
+def test_the_stamp_ignores_the_runs_own_outputs_but_not_the_code(tmp_path: Path) -> None:
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures/a.png").write_bytes(b"1")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one")
+    clean = git_state(tmp_path)
+    (tmp_path / "figures/a.png").write_bytes(b"2")             # the run redrew a figure
+    assert git_state(tmp_path) == clean and "uncommitted" not in clean
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert git_state(tmp_path) == f"{clean} + uncommitted changes"
