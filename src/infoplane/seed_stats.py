@@ -2,7 +2,7 @@
 
 A difference of seed means says nothing about whether an effect is larger than the spread
 between seeds, and "peak minus last" is positive for any noisy curve (the maximum of a curve is
-never below its last value). The two effects here cannot be passed by noise alone:
+never below its last value). The effects here cannot be passed by noise alone:
 
 - :func:`held_out_compression`: the seeds are split in two halves at random (seeded). The first
   half picks the epoch e* where the seed-mean I(X;T_l) peaks; on the other half, each seed's
@@ -74,15 +74,14 @@ def t_mean(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float
     return mean, mean - half, mean + half
 
 
-INTERVALS = {"bootstrap": bootstrap_mean, "t": t_mean}
-
-
 def interval_of(values: np.ndarray, interval: str = "bootstrap", n_boot: int = 10_000, seed: int = 0
                 ) -> tuple[float, float, float]:
     """Mean and 95 % interval over seeds by ``interval`` ("bootstrap" or "t")."""
-    if interval not in INTERVALS:
-        raise ValueError(f"interval is one of {sorted(INTERVALS)}, got {interval!r}")
-    return bootstrap_mean(values, n_boot, seed) if interval == "bootstrap" else t_mean(values)
+    if interval == "bootstrap":
+        return bootstrap_mean(values, n_boot, seed)
+    if interval == "t":
+        return t_mean(values)
+    raise ValueError(f"interval is 'bootstrap' or 't', got {interval!r}")
 
 
 def per_seed_curve(table: pd.DataFrame, column: str, layer: str, analysis: str) -> pd.DataFrame:
