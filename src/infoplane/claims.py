@@ -116,11 +116,18 @@ def load_claims(path: Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
             claim.setdefault("at_paper_scale", " ".join(str(not_at_paper_scale[claim["experiment"]]).split()))
     paper_ids = {c["id"] for c in claims if c.get("scale") == "paper"}
     for claim in claims:
-        where = str(claim.get("at_paper_scale", ""))
-        if where and " " not in where and where not in paper_ids:
-            raise ValueError(f"{path}: claim {claim['id']}: at_paper_scale {where!r} is not the id of a "
+        link = paper_scale_link(claim)
+        if link and link not in paper_ids:
+            raise ValueError(f"{path}: claim {claim['id']}: at_paper_scale {link!r} is not the id of a "
                              "paper-scale claim (give the id, or a sentence saying why it is not run)")
     return papers, claims
+
+
+def paper_scale_link(claim: Mapping[str, Any]) -> str | None:
+    """The id of the paper-scale claim that judges a quick-scale claim's statement, if one does
+    (``at_paper_scale`` is one word); None when it gives a reason instead, or nothing."""
+    where = str(claim.get("at_paper_scale", ""))
+    return where if where and " " not in where else None
 
 
 def _check_measure(measure: Mapping[str, Any], where: str) -> None:

@@ -28,6 +28,7 @@ from infoplane.claims import (
     Verdict,
     judge,
     load_claims,
+    paper_scale_link,
 )
 from infoplane.files import write_text
 
@@ -86,12 +87,6 @@ def _fmt_seeds(seeds: int | None) -> str:
     return "—" if seeds is None else str(seeds)
 
 
-def paper_scale_link(claim: Mapping[str, Any]) -> str | None:
-    """The id of the paper-scale claim that judges a quick-scale claim's statement, if one does."""
-    where = str(claim.get("at_paper_scale", ""))
-    return where if where and " " not in where else None
-
-
 def _fmt_status(v: Verdict) -> str:
     """The status; for a quick-scale claim, where its statement is judged at the paper scale."""
     if v.scale == "paper":
@@ -140,17 +135,21 @@ def render_markdown(papers: Mapping[str, str], verdicts: list[Verdict], params: 
         lines.append(f"| [{c['id']}](#{c['id']}) | {c['paper']} | {v.scale} | {_fmt_seeds(v.seeds)} | "
                      f"{_fmt_measured(v)} | {criterion_text(c['criterion'])} | {_fmt_status(v)} |")
     lines += ["", "## Papers", ""] + [f"- **{key}**: {title}" for key, title in papers.items()]
+    first_with_reason: dict[str, str] = {}   # a reason shared by an experiment's claims is shown once
     for paper in papers:
         mine = [v for v in verdicts if v.claim["paper"] == paper]
         if not mine:
             continue
         lines += ["", f"## {paper}: {papers[paper]}"]
         for v in mine:
-            lines += _claim_section(v, params, root, out_dir)
+            lines += _claim_section(v, params, root, out_dir, first_with_reason)
     return "\n".join(lines) + "\n"
 
 
-def _claim_section(v: Verdict, params: Mapping[str, Any], root: Path, out_dir: Path) -> list[str]:
+def _claim_section(v: Verdict, params: Mapping[str, Any], root: Path, out_dir: Path,
+                   first_with_reason: dict[str, str]) -> list[str]:
+    """One claim's section. ``first_with_reason``: reason for no paper-scale run -> the claim
+    that showed it first (filled here), so that later claims link to it instead of repeating it."""
     c = v.claim
     spec = c["measure"]
     where = f" where `{spec['query']}`" if spec.get("query") else ""
@@ -183,9 +182,15 @@ def _claim_section(v: Verdict, params: Mapping[str, Any], root: Path, out_dir: P
     if v.detail:
         lines.append(f"- Why no number: {v.detail}.")
     if v.scale != "paper" and c.get("at_paper_scale"):
-        link = paper_scale_link(c)
-        lines.append(f"- At the paper scale: judged in [{link}](#{link})." if link
-                     else f"- **Not run at the paper scale**: {c['at_paper_scale']}")
+        link, reason = paper_scale_link(c), c["at_paper_scale"]
+        if link:
+            lines.append(f"- At the paper scale: judged in [{link}](#{link}).")
+        elif reason in first_with_reason:
+            first = first_with_reason[reason]
+            lines.append(f"- **Not run at the paper scale**: for the reason given under [{first}](#{first}).")
+        else:
+            first_with_reason[reason] = c["id"]
+            lines.append(f"- **Not run at the paper scale**: {reason}")
     if c.get("note"):
         lines.append(f"- Note: {c['note'].strip()}")
     if section is not None:

@@ -171,6 +171,8 @@ def test_quick_claims_link_to_their_paper_claim_or_say_why_not(results: Path) ->
                   at_paper_scale="paper_dip"),
             claim("quick_other", {"metric": "results/metrics/exp.json", "key": "ksg.mae"}, {"<=": 0.05},
                   experiment="other"),
+            claim("quick_other_too", {"metric": "results/metrics/exp.json", "key": "ksg.mae"}, {"<": 1},
+                  experiment="other"),
             claim("paper_dip", effect, {">": 0, "judged": "lo"}, scale="paper"),
         ]}))
     md, verdicts_json = results / "paper/report.md", results / "paper/verdicts.json"
@@ -178,13 +180,15 @@ def test_quick_claims_link_to_their_paper_claim_or_say_why_not(results: Path) ->
     text = md.read_text()
     assert "smoke check passes; paper scale: [paper_dip](#paper_dip) |" in text
     assert "smoke check passes; not run at the paper scale |" in text
+    assert text.count("It would take 9 days on two cores.") == 1   # an experiment's reason, shown once
     assert "**Not run at the paper scale**: It would take 9 days on two cores." in text
-    assert "Of the 2 quick-scale claims, 1 are not run at the paper scale" in text
+    assert "**Not run at the paper scale**: for the reason given under [quick_other](#quick_other)." in text
+    assert "Of the 3 quick-scale claims, 2 are not run at the paper scale" in text
     assert "95 % Student-t interval" in text
     dip = next(v for v in verdicts if v.claim["id"] == "paper_dip")
     assert dip.status == REPRODUCED and dip.seeds == 20 and dip.value == pytest.approx(2.0, abs=0.3)
     numbers = json.loads(verdicts_json.read_text())
-    assert numbers["quick"] == {"quick_ok": 0.04, "quick_other": 0.04}
+    assert numbers["quick"] == {"quick_ok": 0.04, "quick_other": 0.04, "quick_other_too": 0.04}
     assert numbers["paper"]["paper_dip"] == pytest.approx(dip.value, rel=1e-5)
     broken = claims_path.read_text().replace("at_paper_scale: paper_dip", "at_paper_scale: nope")
     claims_path.write_text(broken)
