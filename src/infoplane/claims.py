@@ -18,7 +18,8 @@ Statuses:
     no valid criterion   the claim's criterion is known to pass on noise alone (``invalid_criterion``
                          says why); its number is shown, never judged
     unknown              the result file exists but the value cannot be read from it (or is NaN)
-    not run              the result file does not exist yet
+    not run              the result file does not exist yet, or a seed effect's table has no rows
+                         for its query (the variant it reads was not run into the table)
 
 Effects over seeds. A ``seed_effect`` measure (see claims.yaml's header) reads an MI table and
 computes an effect per seed with a 95 % interval over seeds (bootstrap, or Student-t with
@@ -205,6 +206,8 @@ def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
     table = pd.read_csv(path, low_memory=False)   # one dtype per column (flags are mostly empty)
     if spec.get("query"):
         table = table.query(spec["query"])
+        if table.empty:  # the table is there but this variant was not run into it
+            return None, NOT_RUN, f"{spec['table']} has no rows where {spec['query']}"
     kind, layer, analysis = spec["seed_effect"], str(spec["layer"]), spec["analysis"]
     args = (table, spec.get("column", "i_xl"), layer, analysis)
     interval = {"interval": spec["interval"]} if "interval" in spec else {}

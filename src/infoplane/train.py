@@ -115,6 +115,12 @@ class TrainConfig:
         eval_batch_size: batch size of the evaluation passes (memory only, not results).
         threads: torch CPU threads (None: leave torch's default).
         progress: show a tqdm progress bar with loss and accuracy.
+        labels: ``"given"``, or ``"shuffled"``: the training labels permuted once by the seed
+            (class counts kept; test and evaluation labels stay true), so the network can only
+            memorise, the randomisation test of Zhang et al. (2017). A control.
+        frozen: no weight updates: the network keeps its initial weights through every epoch,
+            while test losses and captures follow the schedule as usual (training loss and
+            accuracy are NaN). A control: what an analysis reports when nothing is learnt.
         checkpoint_seconds: save the checkpoint (and history.csv) once at least this many
             seconds have passed since the last save, and after the last epoch; 0 saves after
             every epoch. Runs of thousands of sub-second epochs (the SZT networks) spend more
@@ -137,6 +143,8 @@ class TrainConfig:
     threads: int | None = None
     progress: bool = True
     checkpoint_seconds: float = 0.0
+    labels: str = "given"
+    frozen: bool = False
 
     def __post_init__(self) -> None:
         if self.epochs < 0 or self.batch_size < 1 or self.lr <= 0:
@@ -147,6 +155,8 @@ class TrainConfig:
             raise ValueError(f"unknown loss {self.loss!r}; use one of {sorted(LOSSES)}")
         if self.activation_dtype not in ("float16", "float32"):
             raise ValueError("activation_dtype must be 'float16' or 'float32'")
+        if self.labels not in LABELS:
+            raise ValueError(f"labels must be one of {LABELS}, got {self.labels!r}")
         bad = [e for e in self.capture_epochs if not 0 <= e <= self.epochs]
         if bad:
             raise ValueError(f"capture_epochs {bad} are outside 0..{self.epochs}")
@@ -158,11 +168,26 @@ class TrainConfig:
         fields = dataclasses.asdict(self)
         for key in ("device", "threads", "progress", "eval_batch_size", "checkpoint_seconds"):
             fields.pop(key)
+        # The controls enter the hash only when on, so runs made before they existed keep theirs.
+        if fields["labels"] == "given":
+            fields.pop("labels")
+        if not fields["frozen"]:
+            fields.pop("frozen")
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
 
 
 OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 LOSSES: dict[str, Callable[[], nn.Module]] = {"nll": nn.NLLLoss, "cross_entropy": nn.CrossEntropyLoss}
+LABELS = ("given", "shuffled")
+#: Spawn key of the label permutation's generator, apart from the batch order's (seeded by the
+#: same seed), so that the first epoch's order is not the permutation itself.
+LABEL_STREAM = 1
+
+
+def shuffled_labels(labels: torch.Tensor, seed: int) -> torch.Tensor:
+    """``labels`` (n,) in an order drawn from ``seed``: the same class counts, no tie to the inputs."""
+    order = np.random.default_rng([seed, LABEL_STREAM]).permutation(len(labels))
+    return labels[torch.from_numpy(order)]
 
 
 def capture_schedule(
@@ -269,6 +294,8 @@ def train(
 
     run_dir = Path(run_dir)
     (run_dir / ACTIVATIONS_DIR).mkdir(parents=True, exist_ok=True)
+    if config.labels == "shuffled":
+        data = dataclasses.replace(data, train_y=shuffled_labels(data.train_y, config.seed))
     if config.threads:
         torch.set_num_threads(config.threads)
     device = torch.device(resolve_device(config.device))
@@ -306,7 +333,7 @@ def train(
     for epoch in bar:
         started, cpu_started = time.perf_counter(), time.process_time()
         train_loss = train_acc = math.nan
-        if epoch > 0:
+        if epoch > 0 and not config.frozen:
             train_loss, train_acc = _train_epoch(model, data, config, loss_fn, optimizer, generator, device)
         test_loss, test_acc = evaluate(
             model, data.test_x, data.test_y, loss_fn, config.eval_batch_size, device

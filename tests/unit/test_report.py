@@ -91,12 +91,15 @@ def test_a_seed_effect_is_judged_by_the_end_of_its_interval(results: Path) -> No
         claim("flat", {**effect, "table": "results/flat.csv"}, above_zero, scale="paper"),
         claim("flat_by_mean", {**effect, "table": "results/flat.csv"}, {">": -1}, scale="paper",
               invalid_criterion="passes on noise"),
+        claim("variant_not_run", {**effect, "table": "results/flat.csv", "query": "variant == 'frozen'"},
+              above_zero, scale="paper"),
     ]
     verdicts = {v.claim["id"]: v for v in judge(claims, results, {"scale": "quick"})}
     assert verdicts["compresses"].status == REPRODUCED and verdicts["compresses"].seeds == 10
     assert verdicts["compresses"].lo > 1.5 and verdicts["compresses"].value == pytest.approx(2.0, abs=0.3)
     assert verdicts["flat"].status == NOT_REPRODUCED and verdicts["flat"].lo < 0 < verdicts["flat"].hi
     assert verdicts["flat_by_mean"].status == NO_VALID_CRITERION
+    assert verdicts["variant_not_run"].status == NOT_RUN and "no rows" in verdicts["variant_not_run"].detail
 
 
 def test_criteria() -> None:

@@ -31,6 +31,9 @@ def tiny_mlp() -> nn.Sequential:
     )
 
 
+#: TrainConfig(epochs=4, batch_size=64, lr=1e-2, seed=3).identity() before the controls existed.
+PLAIN_IDENTITY = "a986f3251598c5ba"
+
 CONFIG = TrainConfig(epochs=4, batch_size=64, lr=1e-2, seed=3, layers=("0", "1"),
                      capture_epochs=(0, 1, 2, 4), progress=False)
 
@@ -150,3 +153,46 @@ def test_capture_schedule():
 def test_bad_capture_epochs_raise():
     with pytest.raises(ValueError, match="outside"):
         TrainConfig(epochs=3, batch_size=8, lr=1e-3, capture_epochs=(5,))
+
+
+def test_frozen_network_keeps_its_initial_weights(tmp_path):
+    frozen = TrainConfig(**{**CONFIG.__dict__, "frozen": True})
+    model = seeded(tiny_mlp, 3)
+    start = {k: v.clone() for k, v in model.state_dict().items()}
+    history = train(model, tiny_data(), frozen, tmp_path)
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, start[name]), name
+    assert history["train_loss"].isna().all()
+    assert history["test_loss"].notna().all() and captured_epochs(tmp_path) == [0, 1, 2, 4]
+    # Noise is on in evaluation, so the frozen network's captures still differ epoch to epoch.
+    first, _ = load_activations(tmp_path, 1)
+    last, _ = load_activations(tmp_path, 4)
+    assert not np.array_equal(first["0"], last["0"])
+
+
+def test_shuffled_labels_keep_class_counts_and_break_the_tie_to_inputs(tmp_path):
+    from infoplane.train import shuffled_labels
+
+    data = tiny_data()
+    shuffled = shuffled_labels(data.train_y, seed=3)
+    assert torch.equal(torch.bincount(shuffled), torch.bincount(data.train_y))
+    assert float((shuffled == data.train_y).float().mean()) < 0.5    # 1/3 expected by chance
+    assert torch.equal(shuffled, shuffled_labels(data.train_y, seed=3))
+    assert not torch.equal(shuffled, shuffled_labels(data.train_y, seed=4))
+    # The given labels of this task are learnt; shuffled ones leave the test set at chance.
+    given = train(seeded(tiny_mlp, 3), data, TrainConfig(**{**CONFIG.__dict__, "epochs": 30,
+                  "capture_epochs": ()}), tmp_path / "given")
+    memorise = train(seeded(tiny_mlp, 3), data, TrainConfig(**{**CONFIG.__dict__, "epochs": 30,
+                     "capture_epochs": (), "labels": "shuffled"}), tmp_path / "shuffled")
+    assert given["test_acc"].iloc[-1] > 0.8
+    assert memorise["test_acc"].iloc[-1] < 0.55
+
+
+def test_controls_leave_the_identity_of_ordinary_runs_unchanged():
+    plain = TrainConfig(epochs=4, batch_size=64, lr=1e-2, seed=3)
+    # The hash of this config before the controls existed (a run made then still resumes).
+    assert plain.identity() == PLAIN_IDENTITY
+    assert TrainConfig(**{**plain.__dict__, "frozen": True}).identity() != plain.identity()
+    assert TrainConfig(**{**plain.__dict__, "labels": "shuffled"}).identity() != plain.identity()
+    with pytest.raises(ValueError, match="labels must be one of"):
+        TrainConfig(epochs=4, batch_size=64, lr=1e-2, labels="random")

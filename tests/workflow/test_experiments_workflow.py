@@ -75,7 +75,14 @@ def test_butakov_mnist_tiny(workflow_copy: Path) -> None:
     table = load_table(workflow_copy / "results" / "mi" / "butakov_mnist" / "table.csv")
     assert set(table["seed"]) == {0, 1} and set(table["epoch"]) == {0, 1, 2}
     assert set(table["analysis"]) == {"per-epoch"}  # the quick scale drops `fixed`
-    assert len(table) == 2 * 3 * 6  # seeds x epochs x (L1..L5, exp(L5))
+    assert set(table["variant"]) == {"base", "shuffled_labels", "frozen"}
+    assert len(table) == 3 * 2 * 3 * 6  # variants x seeds x epochs x (L1..L5, exp(L5))
+    # The controls are controls: frozen weights keep the test accuracy of initialisation (only
+    # the evaluation noise differs), shuffled labels teach nothing about the test set.
+    accuracy = table[table["layer"] == "L1"].set_index(["variant", "seed", "epoch"])["test_acc"]
+    for seed in (0, 1):
+        assert abs(accuracy["frozen", seed, 2] - accuracy["frozen", seed, 0]) < 0.02
+        assert accuracy["shuffled_labels", seed, 2] < 0.3 < accuracy["base", seed, 2]
     assert set(table["layer"]) == {"L1", "L2", "L3", "L4", "L5", "exp(L5)"}
     assert np.allclose(table["h_x"], math.log(300), rtol=0, atol=1e-12)  # eval_size: 300
     plain = table[table["layer"] != "exp(L5)"]
@@ -84,10 +91,10 @@ def test_butakov_mnist_tiny(workflow_copy: Path) -> None:
     # A flagged value may leave [0, ln 10]; an unflagged one may not.
     clean = plain[plain["flags"] == ""]
     assert ((clean["i_ly"] >= 0) & (clean["i_ly"] <= math.log(10))).all()
-    last = table[(table["seed"] == 0) & (table["epoch"] == 2)]
+    last = table[(table["variant"] == "base") & (table["seed"] == 0) & (table["epoch"] == 2)]
     assert (last["test_acc"] > 0.5).all()  # two epochs at lr 1e-3 learn MNIST
     metrics = json.loads((workflow_copy / "results" / "metrics" / "butakov_mnist.json").read_text())
-    assert metrics["final"]["seed-0"]["test_acc"] > 0.5
+    assert metrics["final"]["base/seed-0"]["test_acc"] > 0.5
     for kind in ("plane", "epochs"):
         assert (workflow_copy / "figures" / f"butakov_mnist_{kind}.pdf").stat().st_size > 10_000
     # A second call finds everything done and trains nothing.

@@ -150,7 +150,8 @@ def train_config(settings: dict[str, Any], seed: int, layers: list[str], device:
         device=device or settings.get("device", "cpu"), layers=tuple(layers),
         capture_epochs=tuple(capture_schedule(epochs, **capture["schedule"])),
         activation_dtype=capture.get("dtype", "float32"), threads=threads, progress=progress,
-        checkpoint_seconds=CHECKPOINT_SECONDS,
+        checkpoint_seconds=CHECKPOINT_SECONDS, labels=train.pop("labels", "given"),
+        frozen=bool(train.pop("frozen", False)),
     )
 
 
