@@ -17,6 +17,9 @@ I(X; L) of a 1352-wide layer is far larger). Two PCA modes answer different ques
   projection itself.
 * ``fixed``: one projection, fitted on a reference epoch (the last stored, by default), applied
   to every epoch; trends then come from the layer alone, seen through one fixed window.
+* ``pooled``: one projection fitted on rows drawn evenly from every analysed epoch (as many rows
+  in all as one epoch has), applied to every epoch: a fixed window that favours no epoch, where
+  ``fixed`` sees the early epochs through the directions of the last.
 
 Impossible values are bias, and are flagged, never clipped (column ``flags``):
 ``i_xl<0``, ``i_ly<0``, ``i_ly>H(Y)`` (H(Y) = plug-in entropy of the evaluation labels,
@@ -48,7 +51,7 @@ from infoplane.runstore import InMemoryLayer, LayerRef, RunStore, open_run
 MI_COLUMNS = ["experiment", "seed", "epoch", "layer", "estimator", "i_xl", "i_ly",
               "i_xl_lo", "i_xl_hi", "i_ly_lo", "i_ly_hi"]
 EXTRA_COLUMNS = ["layer_dim", "pca_dim", "pca_explained", "pca_fit", "x_compression", "h_y", "flags"]
-PCA_FITS = ("per-epoch", "fixed")
+PCA_FITS = ("per-epoch", "fixed", "pooled")
 
 
 @dataclass(frozen=True)
@@ -59,13 +62,13 @@ class AnalysisConfig:
         estimator: registry name of the MI estimator (``wkl``, ``ksg``, ...).
         estimator_params: its parameters (Butakov et al.: k = 5).
         layer_dim: PCA components kept per layer (fewer when a layer is narrower).
-        pca_fit: ``"per-epoch"`` or ``"fixed"`` (see the module docstring).
+        pca_fit: ``"per-epoch"``, ``"fixed"`` or ``"pooled"`` (see the module docstring).
         pca_fit_epoch: reference epoch of the fixed projection (None: the last stored).
         exp_layers: layers also analysed through exp() (``"L5"`` -> ``"exp(L5)"``: the
             probabilities of a log-softmax output, which the paper analyses too).
         layers: analyse only these layers (None: every stored layer, in forward order).
         epochs: analyse only these epochs (None: every stored epoch).
-        seed: seed of the PCA solver.
+        seed: seed of the PCA solver and of the rows a pooled projection is fitted on.
     """
 
     estimator: str = "wkl"
@@ -173,13 +176,7 @@ def analyse_run(run_dir: str | Path | RunStore, x_codes: np.ndarray, config: Ana
     h_y = label_entropy(labels)
     build(config.estimator, **config.estimator_params)  # an unknown name or parameter fails here, at start
 
-    fixed: dict[str, PCACompressor] = {}
-    if config.pca_fit == "fixed":
-        reference = config.pca_fit_epoch if config.pca_fit_epoch is not None else max(epochs)
-        for name in _layer_names(store, reference, config):
-            acts = _layer_source(store, reference, name).load()
-            fixed[name] = PCACompressor(config.layer_dim, seed=config.seed).fit(acts)
-
+    fixed = _shared_projections(store, epochs, config)
     tasks = []
     for epoch in epochs:
         if not np.array_equal(store.epoch_labels(epoch), labels):  # one sample per row of X, L and Y
@@ -196,6 +193,28 @@ def analyse_run(run_dir: str | Path | RunStore, x_codes: np.ndarray, config: Ana
               "pca_fit": config.pca_fit, "x_compression": x_compression, "h_y": h_y}
     table = pd.DataFrame([{**shared, **row} for row in results], columns=MI_COLUMNS + EXTRA_COLUMNS)
     return flag_values(table)
+
+
+def _shared_projections(store: RunStore, epochs: list[int], config: AnalysisConfig
+                        ) -> dict[str, PCACompressor]:
+    """Layer -> the one projection every epoch goes through (``fixed``, ``pooled``); empty for
+    ``per-epoch``."""
+    if config.pca_fit == "per-epoch":
+        return {}
+    if config.pca_fit == "fixed":
+        reference = config.pca_fit_epoch if config.pca_fit_epoch is not None else max(epochs)
+        return {name: PCACompressor(config.layer_dim, seed=config.seed).fit(_layer_source(store, reference, name).load())
+                for name in _layer_names(store, reference, config)}
+    rng = np.random.default_rng(config.seed)
+    projections = {}
+    for name in _layer_names(store, max(epochs), config):
+        rows = []
+        for epoch in epochs:
+            acts = _layer_source(store, epoch, name).load()
+            per_epoch = min(len(acts), -(-len(acts) // len(epochs)))   # ceil(n / epochs)
+            rows.append(acts[rng.choice(len(acts), size=per_epoch, replace=False)])
+        projections[name] = PCACompressor(config.layer_dim, seed=config.seed).fit(np.concatenate(rows))
+    return projections
 
 
 def _explained(pca: PCACompressor, acts: np.ndarray) -> float:

@@ -46,7 +46,7 @@ def x_codes(run_dir) -> np.ndarray:
     return PCACompressor(4).fit(inputs).transform(inputs)
 
 
-@pytest.mark.parametrize("pca_fit", ["per-epoch", "fixed"])
+@pytest.mark.parametrize("pca_fit", ["per-epoch", "fixed", "pooled"])
 def test_table_of_a_tiny_run(run_dir, pca_fit):
     config = AnalysisConfig(estimator="wkl", estimator_params={"k": 5}, layer_dim=2, pca_fit=pca_fit,
                             exp_layers=("1",))
@@ -67,6 +67,20 @@ def test_table_of_a_tiny_run(run_dir, pca_fit):
     # such values stay in the table, flagged.
     negative = table[table["i_xl"] < 0]
     assert negative["flags"].str.contains("i_xl<0").all()
+
+
+def test_a_pooled_projection_is_one_window_for_all_epochs(run_dir):
+    """PCA refit on an epoch keeps the most of that epoch's variance; a pooled projection keeps
+    less of each epoch's, and is not the last epoch's projection (which ``fixed`` uses)."""
+    kept = {}
+    for pca_fit in ("per-epoch", "fixed", "pooled"):
+        config = AnalysisConfig(estimator="wkl", estimator_params={"k": 5}, layer_dim=2, pca_fit=pca_fit)
+        table = analyse_run(run_dir, x_codes(run_dir), config, "tiny", seed=0, x_compression="pca:4")
+        kept[pca_fit] = table[table["layer"] == "0"].set_index("epoch")["pca_explained"]
+    assert (kept["per-epoch"] >= kept["pooled"] - 1e-9).all()
+    assert kept["fixed"][6] == pytest.approx(kept["per-epoch"][6], abs=1e-9)
+    assert abs(kept["pooled"][0] - kept["fixed"][0]) > 1e-4
+    assert ((kept["pooled"] > 0) & (kept["pooled"] <= 1)).all()
 
 
 def test_mismatched_rows_are_refused(run_dir):

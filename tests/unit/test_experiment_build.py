@@ -23,8 +23,17 @@ def test_paper_scale_trains_and_captures_as_the_paper():
     assert (s["network"]["sigma"], s["network"]["noise"], s["network"]["dropout"]) == (1e-3, "relative", 0.1)
     assert s["dataset"]["eval_size"] == 10000 and s["dataset"]["eval_source"] == "test"
     assert s["x_autoencoder"]["latent_dim"] == 4
-    assert [a["params"] for a in s["analyses"].values()] == [{"k": 5}, {"k": 5}]
-    assert [a["pca_fit"] for a in s["analyses"].values()] == ["per-epoch", "fixed"]
+    paper_analyses = {n: a for n, a in s["analyses"].items() if n in ("per-epoch", "fixed")}
+    assert [a["params"] for a in paper_analyses.values()] == [{"k": 5}, {"k": 5}]
+    assert [(a["estimator"], a["layer_dim"], a["pca_fit"]) for a in paper_analyses.values()] == [
+        ("wkl", 4, "per-epoch"), ("wkl", 4, "fixed")]
+    # Each ablation changes one thing of the paper's analysis; the controls leave them out.
+    per_epoch = s["analyses"]["per-epoch"]
+    for name in ("pooled", "layer-dim-2", "layer-dim-8", "ksg", "kl"):
+        changed = {k for k in per_epoch if s["analyses"][name].get(k) != per_epoch[k]}
+        assert changed in ({"pca_fit", "exp_layers"}, {"layer_dim", "exp_layers"}, {"estimator", "exp_layers"}), name
+    assert list(variant(s, "frozen")["analyses"]) == ["per-epoch", "fixed"]
+    assert variant(s, "frozen")["train"]["frozen"] and variant(s, "shuffled_labels")["train"]["labels"] == "shuffled"
     config = config_of(s, seed=0)
     assert (config.lr, config.batch_size, config.epochs, config.seed) == (1e-5, 1024, 300, 0)
     assert config.layers == ("L1", "L2", "L3", "L4", "L5") and config.activation_dtype == "float16"

@@ -110,11 +110,13 @@ def seed_list(seeds: int | list[int]) -> list[int]:
 
 
 def variant(spec: Mapping[str, Any], name: str) -> dict[str, Any]:
-    """The experiment with variant ``name``'s overlay applied (``variant`` set to the name)."""
+    """The experiment with variant ``name``'s overlay applied (``variant`` set to the name); a
+    null in the overlay removes the key (a variant drops an analysis that does not apply to it)."""
     if name not in spec["variants"]:
         raise ValueError(f"experiment {spec['name']} has no variant {name!r} "
                          f"(variants: {', '.join(spec['variants'])})")
-    settings = overlay({k: v for k, v in spec.items() if k != "variants"}, spec["variants"][name])
+    settings = overlay({k: v for k, v in spec.items() if k != "variants"}, spec["variants"][name],
+                       null_removes=True)
     settings["variant"] = name
     return settings
 
