@@ -203,7 +203,8 @@ def _shared_projections(store: RunStore, epochs: list[int], config: AnalysisConf
         return {}
     if config.pca_fit == "fixed":
         reference = config.pca_fit_epoch if config.pca_fit_epoch is not None else max(epochs)
-        return {name: PCACompressor(config.layer_dim, seed=config.seed).fit(_layer_source(store, reference, name).load())
+        return {name: PCACompressor(config.layer_dim, seed=config.seed).fit(
+                    _layer_source(store, reference, name).load())
                 for name in _layer_names(store, reference, config)}
     rng = np.random.default_rng(config.seed)
     projections = {}

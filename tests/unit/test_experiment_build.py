@@ -31,9 +31,11 @@ def test_paper_scale_trains_and_captures_as_the_paper():
     per_epoch = s["analyses"]["per-epoch"]
     for name in ("pooled", "layer-dim-2", "layer-dim-8", "ksg", "kl"):
         changed = {k for k in per_epoch if s["analyses"][name].get(k) != per_epoch[k]}
-        assert changed in ({"pca_fit", "exp_layers"}, {"layer_dim", "exp_layers"}, {"estimator", "exp_layers"}), name
+        one_change = [{key, "exp_layers"} for key in ("pca_fit", "layer_dim", "estimator")]
+        assert changed in one_change, name
     assert list(variant(s, "frozen")["analyses"]) == ["per-epoch", "fixed"]
-    assert variant(s, "frozen")["train"]["frozen"] and variant(s, "shuffled_labels")["train"]["labels"] == "shuffled"
+    assert variant(s, "frozen")["train"]["frozen"]
+    assert variant(s, "shuffled_labels")["train"]["labels"] == "shuffled"
     config = config_of(s, seed=0)
     assert (config.lr, config.batch_size, config.epochs, config.seed) == (1e-5, 1024, 300, 0)
     assert config.layers == ("L1", "L2", "L3", "L4", "L5") and config.activation_dtype == "float16"

@@ -13,7 +13,6 @@ import pytest
 from infoplane.cli import main
 from infoplane.tables import AGGREGATED_COLUMNS, MI_COLUMNS, load_table
 
-
 VARIANTS = ("base", "shuffled_labels", "frozen")  # experiments/butakov_mnist.yaml's
 
 
