@@ -53,14 +53,15 @@ REPRODUCED, NOT_REPRODUCED, UNKNOWN, NOT_RUN = "reproduced", "not reproduced", "
 SMOKE_PASSES, SMOKE_FAILS = "smoke check passes", "smoke check fails"
 NO_VALID_CRITERION = "no valid criterion"
 STATUSES = (REPRODUCED, NOT_REPRODUCED, SMOKE_PASSES, SMOKE_FAILS, NO_VALID_CRITERION, UNKNOWN, NOT_RUN)
-EFFECTS = ("held_out_compression", "held_out_dip", "change_between", "range", "value_at")
+EFFECTS = ("held_out_compression", "held_out_dip", "change_between", "range", "value_at", "flag_share",
+           "layer_gap")
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 AGGREGATES = ("mean", "median", "min", "max", "sum", "count", "std")
 CLAIM_KEYS = {"id", "paper", "claim", "experiment", "target", "measure", "criterion", "figures", "note",
               "scale", "invalid_criterion", "criterion_changed_after_data", "at_paper_scale"}
 EFFECT_KEYS = {"seed_effect", "table", "query", "layer", "analysis", "column", "start", "end", "epoch",
-               "interval"}
+               "interval", "flag", "other"}
 REQUIRED = ("id", "paper", "claim", "experiment", "measure", "criterion")
 
 
@@ -134,12 +135,12 @@ def paper_scale_link(claim: Mapping[str, Any]) -> str | None:
 def _check_measure(measure: Mapping[str, Any], where: str) -> None:
     if "seed_effect" in measure:
         unknown = set(measure) - EFFECT_KEYS
-        required = {"table", "layer", "analysis"}
+        required = {"table", "layer", "analysis"} | {"flag_share": {"flag"}, "layer_gap": {"other"}}.get(
+            measure["seed_effect"], set())
         if unknown or measure["seed_effect"] not in EFFECTS or not required <= set(measure):
             raise ValueError(f"{where}: a seed_effect measure names one of {EFFECTS}, a `table`, `layer` and "
-                             f"`analysis` (optional: `query`, `column`, `start`, `end`, `epoch`, "
-                             f"`interval`); "
-                             f"got {sorted(measure)}")
+                             f"`analysis` (`flag` for flag_share, `other` for layer_gap; optional: `query`, "
+                             f"`column`, `start`, `end`, `epoch`, `interval`); got {sorted(measure)}")
     elif "metric" in measure:
         if set(measure) != {"metric", "key"}:
             raise ValueError(f"{where}: a metric measure has exactly `metric` (file) and `key` (dotted path)")
@@ -221,6 +222,11 @@ def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
             return seed_stats.change_between(*args, **ends, **interval), "", ""
         if kind == "range":
             return seed_stats.value_range(*args, **interval), "", ""
+        if kind == "flag_share":
+            return seed_stats.flag_share(table, str(spec["flag"]), layer, analysis, **interval), "", ""
+        if kind == "layer_gap":
+            gap = (spec.get("column", "i_xl"), layer, str(spec["other"]), analysis)
+            return seed_stats.layer_gap(table, *gap, **interval), "", ""
         return seed_stats.value_at(*args, epoch=spec.get("epoch"), **interval), "", ""
     except ValueError as err:
         return None, UNKNOWN, f"{spec['table']}: {err}"

@@ -17,6 +17,11 @@ never below its last value). The effects here cannot be passed by noise alone:
   (for example I(T;Y) at the end minus at epoch 0: fitting).
 - :func:`value_range`: each seed's largest minus smallest value over the logged epochs (a
   "flat" layer has a small range; noise makes it larger, never smaller).
+- :func:`flag_share` and :func:`layer_gap`: checks of the pipeline rather than effects of
+  training. The share of epochs whose row carries a flag (``dpi_ly``: a layer reading more label
+  information than the layer before it, which the data-processing inequality forbids), and the
+  mean distance between two layers that must carry the same information (``exp(L5)`` and
+  ``L5``: exp is invertible).
 
 Intervals are percentile bootstrap intervals of the mean over seeds (seeds resampled with
 replacement; seeded, so the same table gives the same interval), or with ``interval="t"``
@@ -183,3 +188,27 @@ def value_at(table: pd.DataFrame, column: str, layer: str, analysis: str, epoch:
     epoch = int(curve.columns[-1]) if epoch is None else epoch
     mean, lo, hi = interval_of(curve[epoch].to_numpy(), interval, n_boot)
     return SeedEffect(mean, lo, hi, len(curve), {"epoch": float(epoch)})
+
+
+def flag_share(table: pd.DataFrame, flag: str, layer: str, analysis: str, interval: str = "bootstrap",
+               n_boot: int = 10_000) -> SeedEffect:
+    """Each seed's share of the logged epochs whose row of ``layer`` carries ``flag`` (a share).
+
+    Flags are those of :mod:`infoplane.flags`; a row's ``flags`` is a ``;``-joined list.
+    ``detail``: ``epochs`` (how many logged epochs each share is over).
+    """
+    rows = table[(table["layer"] == layer) & (table["analysis"] == analysis)]
+    if rows.empty:
+        raise ValueError(f"no rows for layer {layer!r} and analysis {analysis!r}")
+    flagged = rows["flags"].fillna("").astype(str).map(lambda flags: flag in flags.split(";"))
+    shares = flagged.groupby(rows["seed"]).mean().to_numpy(dtype=np.float64)
+    mean, lo, hi = interval_of(shares, interval, n_boot)
+    return SeedEffect(mean, lo, hi, len(shares), {"epochs": float(rows["epoch"].nunique())})
+
+
+def layer_gap(table: pd.DataFrame, column: str, layer: str, other: str, analysis: str,
+              interval: str = "bootstrap", n_boot: int = 10_000) -> SeedEffect:
+    """Each seed's mean over the logged epochs of |``column`` at ``layer`` - at ``other``|, bits."""
+    gap = (per_seed_curve(table, column, layer, analysis) - per_seed_curve(table, column, other, analysis))
+    mean, lo, hi = interval_of((gap.abs().mean(axis=1) / LOG2).to_numpy(), interval, n_boot)
+    return SeedEffect(mean, lo, hi, len(gap), {})

@@ -122,6 +122,11 @@ def test_claims_file_errors_name_the_claim(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump({"papers": {}, "claims": [unknown_paper]}))
     with pytest.raises(ValueError, match="claim c3: paper 'p'"):
         load_claims(path)
+    no_flag = claim("c4", {"seed_effect": "flag_share", "table": "t.csv", "layer": "L3", "analysis": "a"},
+                    {"<": 1})
+    path.write_text(yaml.safe_dump({"papers": {"p": "P"}, "claims": [no_flag]}))
+    with pytest.raises(ValueError, match="claim c4: .*`flag` for flag_share"):
+        load_claims(path)
 
 
 def test_the_project_claims_file_is_valid() -> None:

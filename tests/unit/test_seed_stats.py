@@ -11,9 +11,11 @@ import pytest
 from infoplane.seed_stats import (
     bootstrap_mean,
     change_between,
+    flag_share,
     held_out_compression,
     held_out_dip,
     largest_fall,
+    layer_gap,
     t_mean,
     value_at,
     value_range,
@@ -112,3 +114,27 @@ def test_value_at_keeps_an_accuracy_as_a_share():
     accuracy = table(np.full(len(EPOCHS), 0.9), seeds=3, noise_bits=0.0, seed=0)
     accuracy["test_acc"] = 0.9
     assert value_at(accuracy, "test_acc", "T5", "szt", interval="t").mean == pytest.approx(0.9)
+
+
+def test_flag_share_counts_the_epochs_of_each_seed_that_carry_the_flag():
+    rows = []
+    for seed, flagged_epochs in ((0, {0, 5}), (1, {5, 10, 15, 20}), (2, set())):
+        for epoch in range(0, 25, 5):    # 5 epochs per seed
+            flags = "i_ly<0;dpi_ly" if epoch in flagged_epochs else "dpi_lyx"   # a longer name is not it
+            rows.append({"seed": seed, "epoch": epoch, "layer": "L3", "analysis": "per-epoch",
+                         "flags": flags})
+        rows.append({"seed": seed, "epoch": 0, "layer": "L2", "analysis": "per-epoch", "flags": "dpi_ly"})
+    effect = flag_share(pd.DataFrame(rows), "dpi_ly", "L3", "per-epoch", interval="t")
+    assert effect.mean == pytest.approx((2 / 5 + 4 / 5 + 0) / 3)
+    assert effect.seeds == 3 and effect.detail["epochs"] == 5 and effect.lo < effect.mean < effect.hi
+
+
+def test_layer_gap_is_the_mean_absolute_distance_in_bits():
+    rows = []
+    for seed in range(3):
+        for epoch, (a, b) in enumerate(((1.0, 1.5), (2.0, 1.0), (3.0, 3.0))):   # |gaps| 0.5, 1, 0 nats
+            rows += [{"seed": seed, "epoch": epoch, "layer": "exp(L5)", "analysis": "a", "i_xl": a + seed},
+                     {"seed": seed, "epoch": epoch, "layer": "L5", "analysis": "a", "i_xl": b + seed}]
+    effect = layer_gap(pd.DataFrame(rows), "i_xl", "exp(L5)", "L5", "a", interval="t")
+    assert effect.mean == pytest.approx(0.5 / math.log(2))
+    assert effect.lo == pytest.approx(effect.mean) and effect.hi == pytest.approx(effect.mean)   # equal seeds
