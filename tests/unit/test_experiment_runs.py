@@ -105,6 +105,25 @@ def test_a_layer_analysis_gives_plugin_counts_of_the_stored_activations(tmp_path
         assert (first <= math.log(4096) + 1e-12).all()
 
 
+def test_global_range_bins_every_layer_and_epoch_on_one_range(tmp_path):
+    """Lorenzen et al.'s binning baseline: 30 equal bins between the smallest and the largest
+    activation of any layer at any epoch, counted by hand."""
+    spec = {**SPEC, "analyses": {"global": {"kind": "layer", "estimator": "binning", "global_range": True,
+                                            "params": {"scheme": "uniform", "n_bins": 30}}}}
+    run_dir = train_run(spec, "tanh", 1, tmp_path / "run", data_root=DATA, threads=1)
+    table = analyse_run(spec, "tanh", 1, run_dir)
+    _, labels, _ = load_eval_set(run_dir)
+    stored = {epoch: load_activations(run_dir, epoch)[0] for epoch in (0, 1, 3)}
+    values = np.concatenate([a.ravel() for acts in stored.values() for a in acts.values()])
+    lo, hi = values.min(), values.max()
+    for epoch, depth in ((0, 1), (3, 5), (3, 6)):
+        t = stored[epoch][f"layers.{depth - 1}"]
+        bins = np.clip(np.floor((t - lo) / (hi - lo) * 30), 0, 29).astype(int)   # the top value: last bin
+        i_xl, i_ly = plugin_planes(bins, labels)
+        row = table[(table.epoch == epoch) & (table.depth == depth)].iloc[0]
+        assert row["i_xl"] == pytest.approx(i_xl, abs=1e-10) and row["i_ly"] == pytest.approx(i_ly, abs=1e-10)
+
+
 @pytest.mark.slow  # SP over all 4096 inputs: ~30 s on a loaded two-core machine
 def test_sample_propagation_gives_the_numbers_of_sp_on_the_kept_networks(tmp_path):
     from infoplane.experiments.run import load_network

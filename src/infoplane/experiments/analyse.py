@@ -7,7 +7,9 @@ Each analysis of ``spec["analyses"]`` names a ``kind``:
 * ``layer``: a registry estimator on each captured layer T (n_eval, d), X uniform over the
   n_eval distinct evaluation inputs (each input row is one value of X). Layer estimators
   (binning, discrete, the KDE bounds) take I(X;T) from the layer alone
-  (``estimate_layer``); I(T;Y) is ``estimate_with_interval(T, labels)``.
+  (``estimate_layer``); I(T;Y) is ``estimate_with_interval(T, labels)``. With
+  ``global_range: true`` a binning estimator gets ``lo``/``hi`` = the range of every stored
+  layer over every analysed epoch (:func:`global_range`).
 * ``compressed`` (Butakov et al.): X through the autoencoder file, each layer through PCA
   (refit per epoch or fixed), then a kNN estimator (:func:`infoplane.analysis.analyse_run`).
 * ``sample-propagation`` (Goldfeld et al.): the noisy network itself, from the weights kept at
@@ -21,6 +23,7 @@ one row per (analysis, epoch, layer), values in nats; ``layer`` is the table nam
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,9 +131,13 @@ def _layer_kind(run: _Run, analyses: dict[str, dict[str, Any]], epochs: list[int
     if len(np.unique(inputs, axis=0)) != len(inputs):
         raise ValueError(f"the evaluation inputs of {run.run_dir} repeat; X must be uniform over distinct "
                          "inputs")
-    estimators = {name: build(a["estimator"], **(a.get("params") or {})) for name, a in analyses.items()}
+    epochs = epochs if epochs is not None else captured_epochs(run.run_dir)
+    ranged = [name for name, a in analyses.items() if a.get("global_range")]
+    span = global_range(run, epochs) if ranged else {}
+    estimators = {name: build(a["estimator"], **(a.get("params") or {}), **(span if name in ranged else {}))
+                  for name, a in analyses.items()}
     rows = []
-    for epoch in epochs if epochs is not None else captured_epochs(run.run_dir):
+    for epoch in epochs:
         acts, stored_labels = load_activations(run.run_dir, epoch)
         if not np.array_equal(stored_labels, labels):
             raise ValueError(f"activations of epoch {epoch} in {run.run_dir} are not aligned with its "
@@ -148,6 +155,20 @@ def _layer_kind(run: _Run, analyses: dict[str, dict[str, Any]], epochs: list[int
                              "i_xl_hi": i_xl.hi, "i_ly_lo": i_ly.lo, "i_ly_hi": i_ly.hi,
                              "flags": ";".join(flags)})
     return pd.DataFrame(rows)
+
+
+def global_range(run: _Run, epochs: list[int]) -> dict[str, float]:
+    """``{"lo", "hi"}``: the smallest and largest activation over the run's stored layers and
+    ``epochs`` (Lorenzen et al.'s binning baseline bins every layer and epoch on this one range)."""
+    lo, hi = math.inf, -math.inf
+    for epoch in epochs:
+        acts, _ = load_activations(run.run_dir, epoch)
+        for layer in [name for name in run.stored if name in acts]:
+            lo, hi = min(lo, float(acts[layer].min())), max(hi, float(acts[layer].max()))
+    if not lo < hi:
+        raise ValueError(f"the stored activations of {run.run_dir} span no range ({lo} .. {hi}); "
+                         "global_range bins need varying activations")
+    return {"lo": lo, "hi": hi}
 
 
 def _compressed_kind(run: _Run, name: str, analysis: dict[str, Any], autoencoder: Any, jobs: int,
