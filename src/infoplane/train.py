@@ -121,6 +121,9 @@ class TrainConfig:
         frozen: no weight updates: the network keeps its initial weights through every epoch,
             while test losses and captures follow the schedule as usual (training loss and
             accuracy are NaN). A control: what an analysis reports when nothing is learnt.
+        orthonormality: weight of :func:`orthonormality_penalty` added to the training
+            objective (Goldfeld et al.'s regulariser against clustering); 0 leaves it out.
+            ``train_loss`` stays the data loss alone.
         checkpoint_seconds: save the checkpoint (and history.csv) once at least this many
             seconds have passed since the last save, and after the last epoch; 0 saves after
             every epoch. Runs of thousands of sub-second epochs (the SZT networks) spend more
@@ -145,6 +148,7 @@ class TrainConfig:
     checkpoint_seconds: float = 0.0
     labels: str = "given"
     frozen: bool = False
+    orthonormality: float = 0.0
 
     def __post_init__(self) -> None:
         if self.epochs < 0 or self.batch_size < 1 or self.lr <= 0:
@@ -157,6 +161,8 @@ class TrainConfig:
             raise ValueError("activation_dtype must be 'float16' or 'float32'")
         if self.labels not in LABELS:
             raise ValueError(f"labels must be one of {LABELS}, got {self.labels!r}")
+        if not self.orthonormality >= 0:
+            raise ValueError(f"orthonormality must be >= 0, got {self.orthonormality}")
         bad = [e for e in self.capture_epochs if not 0 <= e <= self.epochs]
         if bad:
             raise ValueError(f"capture_epochs {bad} are outside 0..{self.epochs}")
@@ -173,6 +179,8 @@ class TrainConfig:
             fields.pop("labels")
         if not fields["frozen"]:
             fields.pop("frozen")
+        if not fields["orthonormality"]:
+            fields.pop("orthonormality")
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -182,6 +190,19 @@ LABELS = ("given", "shuffled")
 #: Spawn key of the label permutation's generator, apart from the batch order's (seeded by the
 #: same seed), so that the first epoch's order is not the permutation itself.
 LABEL_STREAM = 1
+
+
+def orthonormality_penalty(model: nn.Module) -> torch.Tensor:
+    """Sum over the hidden ``nn.Linear`` layers (every one but the last) of ||W W^T - I||_F^2,
+    with W (out, in) transposed first when out > in: zero when the rows (or columns) of every
+    hidden weight matrix are orthonormal."""
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)][:-1]
+    penalty = torch.zeros(())
+    for layer in linears:
+        w = layer.weight if layer.out_features <= layer.in_features else layer.weight.T
+        gram = w @ w.T
+        penalty = penalty + ((gram - torch.eye(len(gram), device=gram.device)) ** 2).sum()
+    return penalty
 
 
 def shuffled_labels(labels: torch.Tensor, seed: int) -> torch.Tensor:
@@ -378,7 +399,10 @@ def _train_epoch(model: nn.Module, data: TensorData, config: TrainConfig, loss_f
         optimizer.zero_grad(set_to_none=True)
         out = model(xb)
         loss = loss_fn(out, yb)
-        loss.backward()
+        if config.orthonormality:
+            (loss + config.orthonormality * orthonormality_penalty(model)).backward()
+        else:
+            loss.backward()
         optimizer.step()
         total_loss += float(loss.detach()) * len(idx)
         correct += int((out.detach().argmax(dim=1) == yb).sum())

@@ -196,3 +196,25 @@ def test_controls_leave_the_identity_of_ordinary_runs_unchanged():
     assert TrainConfig(**{**plain.__dict__, "labels": "shuffled"}).identity() != plain.identity()
     with pytest.raises(ValueError, match="labels must be one of"):
         TrainConfig(epochs=4, batch_size=64, lr=1e-2, labels="random")
+
+
+def test_orthonormality_penalty_is_zero_for_orthonormal_rows_and_pulls_weights_there(tmp_path):
+    from infoplane.train import orthonormality_penalty
+
+    model = tiny_mlp()
+    with torch.no_grad():
+        q, _ = torch.linalg.qr(torch.randn(8, 6))      # (8, 6): orthonormal columns
+        model[0][1].weight.copy_(q)                   # out 8 > in 6: W^T W = I
+    # the output layer is not counted
+    assert float(orthonormality_penalty(model).detach()) == pytest.approx(0.0, abs=1e-10)
+    with torch.no_grad():
+        model[0][1].weight.mul_(2.0)                  # W^T W = 4 I: (4 - 1)^2 on 6 diagonal entries
+    assert float(orthonormality_penalty(model).detach()) == pytest.approx(54.0, rel=1e-5)
+    plain = train(seeded(tiny_mlp, 3), tiny_data(), CONFIG, tmp_path / "plain")
+    model = seeded(tiny_mlp, 3)
+    regular = train(model, tiny_data(), TrainConfig(**{**CONFIG.__dict__, "orthonormality": 1.0}),
+                    tmp_path / "regular")
+    start = float(orthonormality_penalty(seeded(tiny_mlp, 3)).detach())
+    assert float(orthonormality_penalty(model).detach()) < 0.5 * start
+    assert not np.allclose(plain["train_loss"].iloc[1:], regular["train_loss"].iloc[1:])
+    assert TrainConfig(**{**CONFIG.__dict__, "orthonormality": 1.0}).identity() != CONFIG.identity()

@@ -151,7 +151,7 @@ def train_config(settings: dict[str, Any], seed: int, layers: list[str], device:
         capture_epochs=tuple(capture_schedule(epochs, **capture["schedule"])),
         activation_dtype=capture.get("dtype", "float32"), threads=threads, progress=progress,
         checkpoint_seconds=CHECKPOINT_SECONDS, labels=train.pop("labels", "given"),
-        frozen=bool(train.pop("frozen", False)),
+        frozen=bool(train.pop("frozen", False)), orthonormality=float(train.pop("orthonormality", 0.0)),
     )
 
 

@@ -129,6 +129,11 @@ def train_seeds_at_once(
     train = settings["train"]
     if train.get("loss", "nll") != "nll" or train.get("optimizer_params"):
         raise ValueError("batched seeds train with the nll loss and no optimizer_params")
+    unsupported = [key for key in ("labels", "frozen", "orthonormality")
+                   if train.get(key) not in (None, "given", False, 0, 0.0)]
+    if unsupported:
+        raise ValueError(f"batched seeds do not implement train.{', train.'.join(unsupported)}; train "
+                         f"variant {variant_name!r} seed by seed (`infoplane train`)")
     bin_params = inline_bin_params(settings.get("analyses") or {})
     seeds = [int(s) for s in seeds]
     if jobs > 1 and len(seeds) > 1:
