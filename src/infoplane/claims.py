@@ -125,6 +125,19 @@ def load_claims(path: Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
     return papers, claims
 
 
+def load_questions(path: Path, claim_ids: set[str]) -> list[dict[str, Any]]:
+    """claims.yaml's ``questions``: what a skeptical reader asks (``ask``) and the claims that
+    answer it (``claims``, ids), checked; the report shows each question with their verdicts."""
+    questions = (yaml.safe_load(path.read_text()) or {}).get("questions") or []
+    for i, question in enumerate(questions):
+        if set(question) != {"ask", "claims"} or not question["claims"]:
+            raise ValueError(f"{path}: questions[{i}] has exactly `ask` (a sentence) and `claims` (ids)")
+        unknown = [c for c in question["claims"] if c not in claim_ids]
+        if unknown:
+            raise ValueError(f"{path}: questions[{i}] names claims that do not exist: {unknown}")
+    return questions
+
+
 def paper_scale_link(claim: Mapping[str, Any]) -> str | None:
     """The id of the paper-scale claim that judges a quick-scale claim's statement, if one does
     (``at_paper_scale`` is one word); None when it gives a reason instead, or nothing."""

@@ -28,6 +28,7 @@ from infoplane.claims import (
     Verdict,
     judge,
     load_claims,
+    load_questions,
     paper_scale_link,
 )
 from infoplane.files import write_text
@@ -113,9 +114,27 @@ def summary_line(verdicts: list[Verdict]) -> str:
             " (each says why).")
 
 
+def question_lines(questions: list[dict[str, Any]], verdicts: list[Verdict]) -> list[str]:
+    """The questions a skeptical reader asks, each with the status and number of its claims."""
+    if not questions:
+        return []
+    by_id = {v.claim["id"]: v for v in verdicts}
+    lines = ["", "## Questions a reviewer asks", ""]
+    for question in questions:
+        lines += [f"**{question['ask'].strip()}**", ""]
+        for claim_id in question["claims"]:
+            v = by_id[claim_id]
+            lines.append(f"- [{claim_id}](#{claim_id}) ({v.scale} scale): {_fmt_status(v)}; measured "
+                         f"{_fmt_measured(v)}, criterion {criterion_text(v.claim['criterion'])}")
+        lines.append("")
+    return lines
+
+
 def render_markdown(papers: Mapping[str, str], verdicts: list[Verdict], params: Mapping[str, Any],
-                    root: Path, out_dir: Path, commit: str) -> str:
-    """The report as Markdown; figure links are relative to ``out_dir`` (where the report lives)."""
+                    root: Path, out_dir: Path, commit: str,
+                    questions: list[dict[str, Any]] | None = None) -> str:
+    """The report as Markdown; figure links are relative to ``out_dir`` (where the report lives).
+    ``questions``: claims.yaml's (:func:`infoplane.claims.load_questions`), shown after the table."""
     lines = [
         "# Replication report",
         "",
@@ -134,6 +153,7 @@ def render_markdown(papers: Mapping[str, str], verdicts: list[Verdict], params: 
         c = v.claim
         lines.append(f"| [{c['id']}](#{c['id']}) | {c['paper']} | {v.scale} | {_fmt_seeds(v.seeds)} | "
                      f"{_fmt_measured(v)} | {criterion_text(c['criterion'])} | {_fmt_status(v)} |")
+    lines += question_lines(questions or [], verdicts)
     lines += ["", "## Papers", ""] + [f"- **{key}**: {title}" for key, title in papers.items()]
     first_with_reason: dict[str, str] = {}   # a reason shared by an experiment's claims is shown once
     for paper in papers:
@@ -243,8 +263,9 @@ def write_report(claims_path: Path, params: Mapping[str, Any], root: Path, markd
     """Judge every claim under ``root`` and write the Markdown (and HTML, and the numbers as
     JSON: :func:`verdict_numbers`) report atomically."""
     papers, claims = load_claims(claims_path)
+    questions = load_questions(claims_path, {c["id"] for c in claims})
     verdicts = judge(claims, root, params, claims_path)
-    text = render_markdown(papers, verdicts, params, root, markdown_out.parent, git_state(root))
+    text = render_markdown(papers, verdicts, params, root, markdown_out.parent, git_state(root), questions)
     outputs = [(markdown_out, text)] + ([(html_out, render_html(text))] if html_out else [])
     if verdicts_out:
         outputs.append((verdicts_out, json.dumps(verdict_numbers(verdicts), indent=1, sort_keys=True) + "\n"))

@@ -21,6 +21,7 @@ from infoplane.claims import (
     UNKNOWN,
     judge,
     load_claims,
+    load_questions,
     measure,
     meets,
 )
@@ -133,6 +134,7 @@ def test_the_project_claims_file_is_valid() -> None:
     papers, claims = load_claims(REPO / "paper/claims.yaml")
     assert set(papers) == {"butakov2024", "szt2017", "saxe2018", "goldfeld2019", "lorenzen2022"}
     assert {c["paper"] for c in claims} == set(papers)  # every paper has claims
+    assert load_questions(REPO / "paper/claims.yaml", {c["id"] for c in claims})  # names real claims
 
 
 def test_written_report_shows_numbers_statuses_and_figures(results: Path) -> None:
@@ -221,3 +223,25 @@ def test_the_stamp_ignores_the_runs_own_outputs_but_not_the_code(tmp_path: Path)
     assert git_state(tmp_path) == clean and "uncommitted" not in clean
     (tmp_path / "code.py").write_text("x = 2\n")
     assert git_state(tmp_path) == f"{clean} + uncommitted changes"
+
+
+def test_questions_gather_their_claims_verdicts_before_the_papers(results: Path) -> None:
+    claims_path = results / "claims.yaml"
+    ask = "Does the estimator pass?"
+    doc = {"papers": {"p": "Paper P"},
+           "questions": [{"ask": ask, "claims": ["passes", "absent"]}],
+           "claims": [claim("passes", {"metric": "results/metrics/exp.json", "key": "ksg.mae"}, {"<=": 0.05},
+                            scale="paper"),
+                      claim("absent", {"metric": "results/metrics/none.json", "key": "x"}, {"<": 1},
+                            scale="paper")]}
+    claims_path.write_text(yaml.safe_dump(doc))
+    md = results / "paper/report.md"
+    write_report(claims_path, {"scale": "quick"}, results, md)
+    text = md.read_text()
+    assert text.index("## Questions a reviewer asks") < text.index(f"**{ask}**") < text.index("## Papers")
+    assert "- [passes](#passes) (paper scale): reproduced; measured 0.04, criterion <= 0.05" in text
+    assert "- [absent](#absent) (paper scale): not run" in text
+    doc["questions"][0]["claims"].append("nope")
+    claims_path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(ValueError, match=r"questions\[0\] names claims that do not exist: \['nope'\]"):
+        write_report(claims_path, {"scale": "quick"}, results, md)
