@@ -18,8 +18,8 @@ Statuses:
     no valid criterion   the claim's criterion is known to pass on noise alone (``invalid_criterion``
                          says why); its number is shown, never judged
     unknown              the result file exists but the value cannot be read from it (or is NaN)
-    not run              the result file does not exist yet, or a seed effect's table has no rows
-                         for its query (the variant it reads was not run into the table)
+    not run              the result file does not exist yet, or a table has no rows for the
+                         claim's query (the variant it reads was not run into the table)
 
 Effects over seeds. A ``seed_effect`` measure (see claims.yaml's header) reads an MI table and
 computes an effect per seed with a 95 % interval over seeds (bootstrap, or Student-t with
@@ -205,8 +205,8 @@ def measure(spec: Mapping[str, Any], root: Path) -> tuple[float | None, str, str
         values = pd.Series(table.eval(spec["expr"]), dtype=float)
     except Exception as err:  # a column that this table lacks: the claim cannot be read from it
         return None, UNKNOWN, f"{spec['table']}: {type(err).__name__}: {err}"
-    if values.empty:
-        return None, UNKNOWN, f"{spec['table']}: no rows match {spec.get('query')!r}"
+    if values.empty:   # the table is there but what the query selects was not run into it
+        return None, NOT_RUN, f"{spec['table']} has no rows where {spec.get('query')}"
     return _number(getattr(values, spec["agg"])(), spec["table"])
 
 

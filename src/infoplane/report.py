@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from infoplane.claims import (
     NO_VALID_CRITERION,
     NOT_REPRODUCED,
@@ -132,9 +134,14 @@ def question_lines(questions: list[dict[str, Any]], verdicts: list[Verdict]) -> 
 
 def render_markdown(papers: Mapping[str, str], verdicts: list[Verdict], params: Mapping[str, Any],
                     root: Path, out_dir: Path, commit: str,
-                    questions: list[dict[str, Any]] | None = None) -> str:
+                    questions: list[dict[str, Any]] | None = None,
+                    figures_of: Mapping[str, list[str]] | None = None) -> str:
     """The report as Markdown; figure links are relative to ``out_dir`` (where the report lives).
-    ``questions``: claims.yaml's (:func:`infoplane.claims.load_questions`), shown after the table."""
+    ``questions``: claims.yaml's (:func:`infoplane.claims.load_questions`), shown after the table;
+    ``figures_of``: claims.yaml's figure patterns of experiments whose figures are not named
+    ``figures/<experiment>_*`` (:func:`claim_figures`). Every figure under ``FIGURE_DIRS`` is
+    shown once: under the first claim it belongs to, or at the end."""
+    figures_of = figures_of or {}
     lines = [
         "# Replication report",
         "",
@@ -156,20 +163,50 @@ def render_markdown(papers: Mapping[str, str], verdicts: list[Verdict], params: 
     lines += question_lines(questions or [], verdicts)
     lines += ["", "## Papers", ""] + [f"- **{key}**: {title}" for key, title in papers.items()]
     first_with_reason: dict[str, str] = {}   # a reason shared by an experiment's claims is shown once
+    shown: dict[str, str] = {}               # figure -> the claim it is shown under (each once)
     for paper in papers:
         mine = [v for v in verdicts if v.claim["paper"] == paper]
         if not mine:
             continue
         lines += ["", f"## {paper}: {papers[paper]}"]
         for v in mine:
-            lines += _claim_section(v, params, root, out_dir, first_with_reason)
+            lines += _claim_section(v, params, root, out_dir, first_with_reason, shown, figures_of)
+    others = [f for f in figure_files(root) if f not in shown]
+    if others:
+        lines += ["", "## Other figures", "", "Made by the pipeline, tied to no claim."]
+        lines += [line for f in others for line in ("", f"![{Path(f).stem}]({_link(root / f, out_dir)})")]
     return "\n".join(lines) + "\n"
 
 
+#: Where the pipeline writes its figures (quick scale) and the paper-scale runs theirs.
+FIGURE_DIRS = ("figures", "paper/paper_scale/figures")
+
+
+def figure_files(root: Path) -> list[str]:
+    """Every figure the pipeline has made under ``root`` (PNG; the PDFs are the same figures)."""
+    return sorted(p.relative_to(root).as_posix() for d in FIGURE_DIRS for p in (root / d).glob("*.png"))
+
+
+def claim_figures(claim: Mapping[str, Any], scale: str, figures_of: Mapping[str, list[str]],
+                  root: Path) -> list[str]:
+    """A claim's figures: those it names, then its experiment's (``figures_of[experiment]``
+    patterns, by default ``figures/<experiment>_*.png``; ``paper/paper_scale/figures/`` for a
+    paper-scale claim)."""
+    experiment = claim["experiment"]
+    if scale == "paper":
+        patterns = [f"paper/paper_scale/figures/{experiment}_*.png"]
+    else:
+        patterns = list(figures_of.get(experiment, [f"figures/{experiment}_*.png"]))
+    found = [p.relative_to(root).as_posix() for pattern in patterns for p in sorted(root.glob(pattern))]
+    return list(dict.fromkeys([*claim.get("figures", []), *found]))
+
+
 def _claim_section(v: Verdict, params: Mapping[str, Any], root: Path, out_dir: Path,
-                   first_with_reason: dict[str, str]) -> list[str]:
+                   first_with_reason: dict[str, str], shown: dict[str, str],
+                   figures_of: Mapping[str, list[str]]) -> list[str]:
     """One claim's section. ``first_with_reason``: reason for no paper-scale run -> the claim
-    that showed it first (filled here), so that later claims link to it instead of repeating it."""
+    that showed it first (filled here), so that later claims link to it instead of repeating it;
+    ``shown``: the same for figures, each embedded once (:func:`claim_figures`)."""
     c = v.claim
     spec = c["measure"]
     where = f" where `{spec['query']}`" if spec.get("query") else ""
@@ -216,13 +253,20 @@ def _claim_section(v: Verdict, params: Mapping[str, Any], root: Path, out_dir: P
     if section is not None:
         settings = json.dumps(section, sort_keys=True)
         lines.append(f"- Parameters (`{c['experiment']}` at this scale): `{settings}`")
-    for figure in c.get("figures", []):
-        path = root / figure
-        if path.exists():
-            lines += ["", f"![{c['id']}]({Path(_relative(path, out_dir)).as_posix()})"]
+    for figure in claim_figures(c, v.scale, figures_of, root):
+        if figure in shown:
+            if figure in c.get("figures", []):
+                lines.append(f"- Figure `{figure}`: shown under [{shown[figure]}](#{shown[figure]}).")
+        elif (root / figure).exists():
+            shown[figure] = c["id"]
+            lines += ["", f"![{Path(figure).stem}]({_link(root / figure, out_dir)})"]
         else:
             lines.append(f"- Figure `{figure}`: not run.")
     return lines
+
+
+def _link(path: Path, out_dir: Path) -> str:
+    return Path(_relative(path, out_dir)).as_posix()
 
 
 def _relative(path: Path, start: Path) -> str:
@@ -264,8 +308,10 @@ def write_report(claims_path: Path, params: Mapping[str, Any], root: Path, markd
     JSON: :func:`verdict_numbers`) report atomically."""
     papers, claims = load_claims(claims_path)
     questions = load_questions(claims_path, {c["id"] for c in claims})
+    figures_of = (yaml.safe_load(claims_path.read_text()) or {}).get("figures_of") or {}
     verdicts = judge(claims, root, params, claims_path)
-    text = render_markdown(papers, verdicts, params, root, markdown_out.parent, git_state(root), questions)
+    text = render_markdown(papers, verdicts, params, root, markdown_out.parent, git_state(root), questions,
+                           figures_of)
     outputs = [(markdown_out, text)] + ([(html_out, render_html(text))] if html_out else [])
     if verdicts_out:
         outputs.append((verdicts_out, json.dumps(verdict_numbers(verdicts), indent=1, sort_keys=True) + "\n"))

@@ -64,7 +64,7 @@ def test_statuses(results: Path) -> None:
     ]
     statuses = {v.claim["id"]: v.status for v in judge(claims, results, {"scale": "paper"})}
     assert statuses == {"ok": REPRODUCED, "fails": NOT_REPRODUCED, "no_key": UNKNOWN, "not_number": UNKNOWN,
-                        "no_rows": UNKNOWN, "no_column": UNKNOWN, "absent": NOT_RUN}
+                        "no_rows": NOT_RUN, "no_column": UNKNOWN, "absent": NOT_RUN}
     # The same numbers at the quick scale are smoke checks of the pipeline, never verdicts.
     statuses = {v.claim["id"]: v.status for v in judge(claims, results, {"scale": "quick"})}
     assert statuses["ok"] == SMOKE_PASSES and statuses["fails"] == SMOKE_FAILS
@@ -153,9 +153,9 @@ def test_written_report_shows_numbers_statuses_and_figures(results: Path) -> Non
     assert "| [absent](#absent) | p | quick | — | — | < 1 | not run |" in text
     assert "verdicts at the paper scale: 0 reproduced, 0 not reproduced; smoke checks at the quick scale: " \
         "1 passes, 0 fails" in text
-    assert "![ok](../figures/fig.png)" in text and "Figure `figures/missing.png`: not run." in text
+    assert "![fig](../figures/fig.png)" in text and "Figure `figures/missing.png`: not run." in text
     assert "scale **quick**" in text and '`{"n": 5}`' in text
-    assert '<img src="../figures/fig.png" alt="ok"' in html.read_text()
+    assert '<img src="../figures/fig.png" alt="fig"' in html.read_text()
     assert "<table>" in render_html(text)
 
 
@@ -245,3 +245,29 @@ def test_questions_gather_their_claims_verdicts_before_the_papers(results: Path)
     claims_path.write_text(yaml.safe_dump(doc))
     with pytest.raises(ValueError, match=r"questions\[0\] names claims that do not exist: \['nope'\]"):
         write_report(claims_path, {"scale": "quick"}, results, md)
+
+
+def test_every_figure_is_shown_once_under_the_first_claim_of_its_experiment(results: Path) -> None:
+    for figure in ("figures/exp_plane.png", "figures/exp_epochs.png", "figures/known_x.png",
+                   "figures/orphan.png", "paper/paper_scale/figures/exp_plane.png"):
+        (results / figure).parent.mkdir(parents=True, exist_ok=True)
+        (results / figure).write_bytes(b"\x89PNG")
+    metric = {"metric": "results/metrics/exp.json", "key": "ksg.mae"}
+    claims_path = results / "claims.yaml"
+    claims_path.write_text(yaml.safe_dump({
+        "papers": {"p": "Paper P"},
+        "figures_of": {"validation": ["figures/known_*.png"]},
+        "claims": [claim("first", metric, {"<": 1}),
+                   claim("second", metric, {"<": 1}, figures=["figures/exp_plane.png"]),
+                   claim("known", metric, {"<": 1}, experiment="validation"),
+                   claim("paper", metric, {"<": 1}, scale="paper")]}))
+    md = results / "paper/report.md"
+    write_report(claims_path, {"scale": "quick"}, results, md)
+    text = md.read_text()
+    for figure in ("exp_plane", "exp_epochs", "known_x", "orphan"):
+        assert text.count(f"![{figure}](../figures/{figure}.png)") == 1, figure
+    assert text.count("![exp_plane](paper_scale/figures/exp_plane.png)") == 1
+    first, second = text.index("### <a id=\"first\">"), text.index("### <a id=\"second\">")
+    assert first < text.index("![exp_epochs]") < second
+    assert "- Figure `figures/exp_plane.png`: shown under [first](#first)." in text
+    assert text.index("## Other figures") < text.index("![orphan]")
