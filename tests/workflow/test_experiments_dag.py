@@ -78,7 +78,7 @@ def test_overlay_shrinks_several_experiments_at_once(workflow_copy: Path) -> Non
     assert result.returncode == 0, result.stderr[-3000:]
     planned = planned_jobs(result.stdout)
     assert planned["train_run", "szt_binning"] == 2  # tanh, relu x seed 0
-    assert planned["train_run", "butakov_mnist"] == 2  # base x seeds 0, 1
+    assert planned["train_run", "butakov_mnist"] == 6  # base and the two controls x seeds 0, 1
     commands = [line for line in result.stdout.splitlines()
                 if line.startswith("Shell command: infoplane train ")]
     szt = [c for c in commands if "--experiment szt_binning" in c]

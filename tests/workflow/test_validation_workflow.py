@@ -45,7 +45,7 @@ def test_tiny_run_writes_table_metrics_figure_and_report(workflow_copy: Path) ->
     assert f"| {excess:.4g} |" in row
     assert f'### <a id="wkl_gaussian_tolerance"></a>wkl_gaussian_tolerance: {status}' in report
     assert "| not run |" in report  # experiments not in this workflow yet
-    assert "![wkl_gaussian_tolerance](../figures/estimator_validation_gaussian.png)" in report
+    assert "![estimator_validation_gaussian](../figures/estimator_validation_gaussian.png)" in report
     html = (workflow_copy / "paper/report.html").read_text()
     assert '<img src="../figures/estimator_validation_gaussian.png"' in html
 
