@@ -302,10 +302,28 @@ def verdict_numbers(verdicts: list[Verdict]) -> dict[str, dict[str, float | None
     return numbers
 
 
+#: The columns of an experiment's headline file: how many of its claims got each status.
+HEADLINE_KEYS = {REPRODUCED: "reproduced", NOT_REPRODUCED: "not_reproduced", SMOKE_PASSES: "smoke_pass",
+                 SMOKE_FAILS: "smoke_fail", NO_VALID_CRITERION: "no_criterion", UNKNOWN: "unknown",
+                 NOT_RUN: "not_run"}
+
+
+def headlines(verdicts: list[Verdict]) -> dict[str, dict[str, int]]:
+    """``{experiment: {status key: count}}``: one narrow row per experiment for `dvc metrics
+    show` (every claim's own number stays in the verdicts file)."""
+    counts: dict[str, dict[str, int]] = {}
+    for v in verdicts:
+        row = counts.setdefault(v.claim["experiment"], dict.fromkeys(HEADLINE_KEYS.values(), 0))
+        row[HEADLINE_KEYS[v.status]] += 1
+    return counts
+
+
 def write_report(claims_path: Path, params: Mapping[str, Any], root: Path, markdown_out: Path,
-                 html_out: Path | None = None, verdicts_out: Path | None = None) -> list[Verdict]:
-    """Judge every claim under ``root`` and write the Markdown (and HTML, and the numbers as
-    JSON: :func:`verdict_numbers`) report atomically."""
+                 html_out: Path | None = None, verdicts_out: Path | None = None,
+                 headlines_dir: Path | None = None) -> list[Verdict]:
+    """Judge every claim under ``root`` and write the Markdown (and HTML, the numbers as JSON:
+    :func:`verdict_numbers`, and one ``<experiment>.json`` of :func:`headlines` per experiment in
+    ``headlines_dir``, emptied first) report atomically."""
     papers, claims = load_claims(claims_path)
     questions = load_questions(claims_path, {c["id"] for c in claims})
     figures_of = (yaml.safe_load(claims_path.read_text()) or {}).get("figures_of") or {}
@@ -315,6 +333,12 @@ def write_report(claims_path: Path, params: Mapping[str, Any], root: Path, markd
     outputs = [(markdown_out, text)] + ([(html_out, render_html(text))] if html_out else [])
     if verdicts_out:
         outputs.append((verdicts_out, json.dumps(verdict_numbers(verdicts), indent=1, sort_keys=True) + "\n"))
+    if headlines_dir:
+        headlines_dir.mkdir(parents=True, exist_ok=True)
+        for stale in headlines_dir.glob("*.json"):   # an experiment without claims any more
+            stale.unlink()
+        outputs += [(headlines_dir / f"{experiment}.json", json.dumps(row, indent=1) + "\n")
+                    for experiment, row in headlines(verdicts).items()]
     for path, content in outputs:
         write_text(path, content)
     return verdicts

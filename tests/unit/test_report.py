@@ -271,3 +271,25 @@ def test_every_figure_is_shown_once_under_the_first_claim_of_its_experiment(resu
     assert first < text.index("![exp_epochs]") < second
     assert "- Figure `figures/exp_plane.png`: shown under [first](#first)." in text
     assert text.index("## Other figures") < text.index("![orphan]")
+
+
+def test_headlines_count_each_experiments_statuses_in_a_narrow_row(results: Path) -> None:
+    from infoplane.report import HEADLINE_KEYS
+
+    metric = {"metric": "results/metrics/exp.json", "key": "ksg.mae"}
+    claims_path = results / "claims.yaml"
+    claims_path.write_text(yaml.safe_dump({"papers": {"p": "Paper P"}, "claims": [
+        claim("a", metric, {"<": 1}), claim("b", metric, {">": 1}),
+        claim("c", metric, {"<": 1}, scale="paper", experiment="lorenzen_quantized_mnist")]}))
+    out = results / "paper/headlines"
+    out.mkdir(parents=True)
+    (out / "gone.json").write_text("{}")      # an experiment that no longer has claims
+    write_report(claims_path, {"scale": "quick"}, results, results / "paper/report.md", headlines_dir=out)
+    assert sorted(p.name for p in out.iterdir()) == ["exp.json", "lorenzen_quantized_mnist.json"]
+    exp = json.loads((out / "exp.json").read_text())
+    assert exp == {**dict.fromkeys(HEADLINE_KEYS.values(), 0), "smoke_pass": 1, "smoke_fail": 1}
+    assert json.loads((out / "lorenzen_quantized_mnist.json").read_text())["reproduced"] == 1
+    # `dvc metrics show` prints the path, then each key in a column as wide as its name (counts
+    # are narrower), two spaces apart: the longest experiment name must still fit in 200.
+    longest = max(len(f"paper/headlines/{p.stem}.json") for p in (REPO / "experiments").glob("*.yaml"))
+    assert longest + sum(len(key) + 4 for key in HEADLINE_KEYS.values()) <= 200

@@ -19,6 +19,7 @@ rule report:
         markdown="paper/report.md",
         html="paper/report.html",
         verdicts="paper/verdicts.json",
+        headlines=directory("paper/headlines"),
     log:
         "logs/report.log",
     threads: 1
@@ -28,7 +29,8 @@ rule report:
         ENV
     shell:
         "infoplane report --claims {input.claims:q} --params {input.params:q}"
-        " --out {output.markdown:q} --html {output.html:q} --verdicts {output.verdicts:q} > {log:q} 2>&1"
+        " --out {output.markdown:q} --html {output.html:q} --verdicts {output.verdicts:q}"
+        " --headlines {output.headlines:q} > {log:q} 2>&1"
 
 
 localrules:

@@ -38,7 +38,8 @@ def cmd_report(args: argparse.Namespace) -> None:
     from infoplane.report import write_report
 
     params = load_params(args.params, args.schema)
-    verdicts = write_report(args.claims, params, args.root, args.out, args.html, args.verdicts)
+    verdicts = write_report(args.claims, params, args.root, args.out, args.html, args.verdicts,
+                            args.headlines)
     for v in verdicts:
         print(f"{v.claim['id']}: {v.status}", file=sys.stderr)
 
@@ -73,5 +74,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=Path("paper/report.md"), help="Markdown report")
     p.add_argument("--html", type=Path, help="also write the report as HTML here")
     p.add_argument("--verdicts", type=Path,
-                   help="also write each claim's measured number here as JSON, by scale (a DVC metric)")
+                   help="also write each claim's measured number here as JSON, by scale")
+    p.add_argument("--headlines", type=Path,
+                   help="also write <experiment>.json here: how many of its claims got each status "
+                        "(the DVC metrics)")
     p.set_defaults(func=cmd_report)
