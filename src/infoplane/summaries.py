@@ -4,7 +4,10 @@ fastest, the final accuracies, the flags and the sanity check.
     results/metrics/<experiment>.json = metrics(table, aggregated, history)
 
 Keys of a layer are ``"<layer> (<analysis>)"`` (``"L3 (per-epoch)"``), and of a run
-``"seed-<s>"``; with more than one variant in the table both are prefixed by ``"<variant>/"``.
+``"seed-<s>"``; for an experiment of more than one variant both are prefixed by
+``"<variant>/"`` (``several=True``), whether or not the table holds every variant yet, so that
+a claim's key does not change when a variant is added to the results; ``several=None`` decides
+by the table.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ def _prefix(variant: str, several: bool) -> str:
     return f"{variant}/" if several else ""
 
 
-def compression_summary(aggregated: pd.DataFrame, fastest_loss_drop: int | dict[str, int] | None = None
-                        ) -> dict[str, dict[str, Any]]:
+def compression_summary(aggregated: pd.DataFrame, fastest_loss_drop: int | dict[str, int] | None = None,
+                        several: bool | None = None) -> dict[str, dict[str, Any]]:
     """Per layer and analysis: where I(X;L) peaks and how much it falls after the peak.
 
     Args:
@@ -45,7 +48,7 @@ def compression_summary(aggregated: pd.DataFrame, fastest_loss_drop: int | dict[
         and, with ``fastest_loss_drop``, each of the two minus that epoch
         (``first_dip_minus_fastest_loss_epoch``, ``first_clear_dip_minus_fastest_loss_epoch``).
     """
-    several = len(_variants(aggregated)) > 1
+    several = len(_variants(aggregated)) > 1 if several is None else several
     table = aggregated if "variant" in aggregated else aggregated.assign(variant="")
     named = "analysis" in table  # without it (one analysis), a layer's key is its name
     table = table if named else table.assign(analysis="")
@@ -123,10 +126,10 @@ def _number(value: Any) -> float | None:
     return None if math.isnan(value) else value
 
 
-def final_accuracies(history: pd.DataFrame) -> dict[str, dict[str, Any]]:
+def final_accuracies(history: pd.DataFrame, several: bool | None = None) -> dict[str, dict[str, Any]]:
     """``"seed-<s>"`` (``"<variant>/seed-<s>"`` with several variants) -> the last epoch's
     ``epoch``, ``test_acc``, ``train_acc``, ``test_loss`` of that run's history."""
-    several = len(_variants(history)) > 1
+    several = len(_variants(history)) > 1 if several is None else several
     history = history if "variant" in history else history.assign(variant="")
     final = {}
     for (variant, seed), rows in history.groupby(["variant", "seed"], sort=False):
@@ -139,7 +142,7 @@ def final_accuracies(history: pd.DataFrame) -> dict[str, dict[str, Any]]:
 
 
 def metrics(table: pd.DataFrame, aggregated: pd.DataFrame, history: pd.DataFrame | None = None,
-            tol: float = 1e-9) -> dict[str, Any]:
+            tol: float = 1e-9, several: bool | None = None) -> dict[str, Any]:
     """The metrics file of one experiment (JSON-ready).
 
     Args:
@@ -148,6 +151,8 @@ def metrics(table: pd.DataFrame, aggregated: pd.DataFrame, history: pd.DataFrame
         history: every run's history (``epoch``, ``seed``, ``test_loss``, ``test_acc``,
             ``train_acc``; ``variant`` when there are several), or None.
         tol: tolerance of the sanity check, nats.
+        several: whether keys carry the variant (the experiment has several; None: the table
+            has several).
 
     Returns:
         ``rows``, ``sanity`` (:func:`infoplane.flags.sanity`), ``flags``
@@ -158,12 +163,13 @@ def metrics(table: pd.DataFrame, aggregated: pd.DataFrame, history: pd.DataFrame
     fastest: int | dict[str, int] | None = None
     final: dict[str, dict[str, Any]] = {}
     if history is not None and len(history):
-        final = final_accuracies(history)
-        variants = _variants(history)
-        if len(variants) > 1:
-            fastest = {v: fastest_loss_drop_epoch(history[history["variant"] == v]) for v in variants}
+        several = len(_variants(history)) > 1 if several is None else several
+        final = final_accuracies(history, several)
+        if several:
+            fastest = {v: fastest_loss_drop_epoch(history[history["variant"] == v])
+                       for v in _variants(history)}
         else:
             fastest = fastest_loss_drop_epoch(history)
     return {"rows": int(len(table)), "sanity": sanity(table, tol), "flags": flag_counts(table),
             "final": final, "fastest_loss_drop_epoch": fastest,
-            "i_xl_peak_and_drop": compression_summary(aggregated, fastest)}
+            "i_xl_peak_and_drop": compression_summary(aggregated, fastest, several)}

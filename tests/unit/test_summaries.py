@@ -86,3 +86,13 @@ def test_metrics_key_layout_of_several_variants():
     assert "relu/exp(T2) (kde)" in out["i_xl_peak_and_drop"]
     assert len(out["i_xl_peak_and_drop"]) == 2 * 3 * 2
     assert metrics(table, aggregate(table), None)["final"] == {}
+
+
+def test_keys_of_an_experiment_of_several_variants_carry_the_variant_before_all_are_run():
+    """A claim's key stays the same when the controls join the results later."""
+    table = runs_table(variants=("base",), analyses=("per-epoch",))
+    out = metrics(table, aggregate(table), history_of(["base"]), several=True)
+    assert list(out["final"]) == ["base/seed-0", "base/seed-1", "base/seed-2"]
+    assert out["fastest_loss_drop_epoch"] == {"base": 1}
+    unprefixed = metrics(table, aggregate(table), history_of(["base"]))["i_xl_peak_and_drop"]
+    assert out["i_xl_peak_and_drop"]["base/T2 (per-epoch)"] == unprefixed["T2 (per-epoch)"]

@@ -164,7 +164,7 @@ def cmd_combine(args: argparse.Namespace) -> None:
     for name, frame in {"table": table, "aggregated": aggregated, "finals": finals(aggregated),
                         "history": history}.items():
         write_csv(frame, args.out_dir / f"{name}.csv")
-    write_json(metrics(table, aggregated, history), args.metrics)
+    write_json(metrics(table, aggregated, history, several=len(spec["variants"]) > 1), args.metrics)
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
