@@ -74,3 +74,27 @@ def test_bad_image_parameters():
         build_task("gaussian-bumps", mi=1.0, size=2)
     with pytest.raises(ValueError, match="min_length"):
         build_task("rectangles", mi=1.0, size=8, min_length=9)
+
+
+def test_anti_pca_hides_the_information_where_pca_does_not_look():
+    """The informative coordinate is exactly recoverable from a sample, yet orthogonal to every
+    direction of the nuisance: PCA codes carry none of it, the latents carry all of it."""
+    from scipy.special import ndtri
+
+    from infoplane.compression.specs import make_compressor
+    from infoplane.estimators import build
+
+    task = build_task("anti-pca", mi=2.0)
+    lx, ly = task.sample_latent(3000, 0)
+    x, _ = task.sample(3000, 0)
+    assert x.shape == (3000, 6, 6) and lx.shape == (3000, 2)
+    np.testing.assert_array_equal(x, task.render(lx))
+    flat = x.reshape(3000, -1)
+    xi = ndtri(lx[:, 0])
+    # xi is a linear function of the sample (the rotation's last column): recovered to rounding
+    weights, *_ = np.linalg.lstsq(flat, xi, rcond=None)
+    np.testing.assert_allclose(flat @ weights, xi, atol=1e-8)
+    assert flat.var(axis=0).sum() > 100 * xi.var()            # the nuisance dominates the variance
+    codes = make_compressor("pca:2").fit(x).transform(x)
+    assert np.abs([stats.pearsonr(codes[:, i], xi)[0] for i in range(2)]).max() < 0.05
+    assert build("wkl").estimate(lx, ly) == pytest.approx(2.0, abs=0.15)   # the latents keep all of it

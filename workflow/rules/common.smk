@@ -227,8 +227,9 @@ def exp_outputs(name):
 def _image_records():
     return [
         f"results/estimator_validation/images/{family}/mi-{fmt(mi)}/seed-{seed}.{name}.json"
-        for family in P["estimator_validation"]["images"]["families"]
+        for family, spec in P["estimator_validation"]["images"]["families"].items()
         for name, method in P["estimator_validation"]["images"]["methods"].items()
+        if name in spec.get("methods", [name])
         for mi in method.get("mi", P["estimator_validation"]["images"]["mi"])
         for seed in P["estimator_validation"]["seeds"]
     ]

@@ -7,8 +7,9 @@ dim_y=2, mi=1.0)``.
 Families: Gaussians (``gaussian-pairs``, ``gaussian-dense``, ``gaussian-sparse``), bmi's
 ``student-t`` and ``additive-uniform``, any task seen through an injective map
 (``transformed``: half-cube, asinh, normal-cdf, spiral), an LMI-style high-dimensional task of
-low intrinsic dimension (``embedded``), and Butakov et al.'s images (``gaussian-bumps``,
-``rectangles``; these also have ``sample_latent`` and ``render``, see :mod:`.images`), and
+low intrinsic dimension (``embedded``), Butakov et al.'s images (``gaussian-bumps``,
+``rectangles``; these also have ``sample_latent`` and ``render``, see :mod:`.images`) and their
+``anti-pca`` task (the information in the direction of least variance, :mod:`.anti_pca`), and
 what networks produce (``relu-classes``: ReLU point masses against labels,
 ``quantized-gaussian``, ``rounded``: float16 / float32 storage; see :mod:`.network`).
 """
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from infoplane.synthetic.anti_pca import AntiPCA
 from infoplane.synthetic.embedded import Embedded
 from infoplane.synthetic.gaussian import CorrelatedPairs, GaussianTask, dense, gaussian_mi, sparse
 from infoplane.synthetic.images import GaussianBumps, ImageTask, Rectangles
@@ -50,6 +52,7 @@ TASKS: dict[str, Callable[..., Task]] = {
     "embedded": Embedded,
     "gaussian-bumps": GaussianBumps,
     "rectangles": Rectangles,
+    "anti-pca": AntiPCA,
     "relu-classes": ReluClasses,
     "quantized-gaussian": QuantizedGaussian,
     "rounded": rounded,
@@ -69,7 +72,7 @@ def build_task(name: str, **params: Any) -> Task:
 
 
 __all__ = [
-    "AdditiveUniform", "CorrelatedPairs", "Embedded", "GaussianBumps", "GaussianTask", "ImageTask",
+    "AdditiveUniform", "AntiPCA", "CorrelatedPairs", "Embedded", "GaussianBumps", "GaussianTask", "ImageTask",
     "QuantizedGaussian", "Rectangles", "ReluClasses", "Rounded", "StudentT", "TASKS", "TRANSFORMS",
     "Task", "Transformed", "build_task", "dense", "gaussian_mi", "rounded", "sparse",
 ]
