@@ -174,7 +174,7 @@ class TrainConfig:
         fields = dataclasses.asdict(self)
         for key in ("device", "threads", "progress", "eval_batch_size", "checkpoint_seconds"):
             fields.pop(key)
-        # The controls enter the hash only when on, so runs made before they existed keep theirs.
+        # Settings added later enter the hash only when set, so runs made before them keep theirs.
         if fields["labels"] == "given":
             fields.pop("labels")
         if not fields["frozen"]:
@@ -196,13 +196,12 @@ def orthonormality_penalty(model: nn.Module) -> torch.Tensor:
     """Sum over the hidden ``nn.Linear`` layers (every one but the last) of ||W W^T - I||_F^2,
     with W (out, in) transposed first when out > in: zero when the rows (or columns) of every
     hidden weight matrix are orthonormal."""
-    linears = [m for m in model.modules() if isinstance(m, nn.Linear)][:-1]
-    penalty = torch.zeros(())
-    for layer in linears:
+    terms = []
+    for layer in [m for m in model.modules() if isinstance(m, nn.Linear)][:-1]:
         w = layer.weight if layer.out_features <= layer.in_features else layer.weight.T
         gram = w @ w.T
-        penalty = penalty + ((gram - torch.eye(len(gram), device=gram.device)) ** 2).sum()
-    return penalty
+        terms.append(((gram - torch.eye(len(gram), device=gram.device)) ** 2).sum())
+    return torch.stack(terms).sum() if terms else torch.zeros(())
 
 
 def shuffled_labels(labels: torch.Tensor, seed: int) -> torch.Tensor:
