@@ -280,8 +280,8 @@ def analyse(run: str | Path | RunStore, x: Any = "pca:4", estimator: str = "wkl"
     """I(X;L) and I(L;Y) with intervals and flags, per recorded epoch and layer.
 
     The analysis of :mod:`infoplane.analysis` (Butakov et al.'s recipe): X is compressed once,
-    each layer is projected by PCA (refit per epoch, or one projection fixed at
-    ``pca_fit_epoch``), and both MI values come from ``estimator``.
+    each layer is projected by PCA (refit per epoch, one projection fixed at ``pca_fit_epoch``,
+    or one pooled over the epochs), and both MI values come from ``estimator``.
 
     Args:
         run: a run directory (from a :class:`Recorder` or ``infoplane train``) or a store.
