@@ -65,9 +65,14 @@ def test_plots_draw_into_given_axes(tmp_path):
     history = pd.DataFrame({"epoch": [0, 1, 5, 10], "train_loss": [2.3, 1.0, 0.5, 0.3],
                             "test_loss": [2.3, 1.1, 0.6, 0.4], "test_acc": [0.1, 0.6, 0.8, 0.9],
                             "train_acc": [np.nan, 0.5, 0.8, 0.95]})
-    three = Figure().subplots(3, 1)
-    plot_mi_epoch(mi_table(), history, list(three))
-    assert three[2].get_ylabel() == "accuracy (fraction)" and three[0].get_ylabel() == "I(X;L) (bits)"
+    four = Figure().subplots(4, 1)   # with a test loss in the history, a fourth row: its fall
+    plot_mi_epoch(mi_table(), history, list(four))
+    assert four[2].get_ylabel() == "accuracy (fraction)" and four[0].get_ylabel() == "I(X;L) (bits)"
+    falls = four[3].get_lines()[0].get_ydata()     # minus the change of the test loss per epoch
+    np.testing.assert_allclose(falls, [1.2, 0.5 / 4, 0.2 / 5])
+    marked = {float(line.get_xdata()[0]) for ax in four for line in ax.get_lines()
+              if line.get_linestyle() == ":"}
+    assert marked == {1.0}                          # the fastest fall: epoch 0 -> 1
     with pytest.raises(ValueError, match="one per panel"):
         plot_information_plane(mi_table(), list(Figure().subplots(1, 2)))
     with pytest.raises(ValueError, match="no column"):

@@ -1,8 +1,11 @@
 """I(X;L) and I(L;Y) against epoch, one column of panels per panel spec, from the aggregated table.
 
-Row 1: I(X;L); row 2: I(L;Y); row 3 (with a history table): the test and training accuracy.
-Each layer is one line (its mean over seeds) with a band from the lowest lower to the highest
-upper interval bound of the seeds. Rows share their y axis, columns their x axis.
+Row 1: I(X;L); row 2: I(L;Y); row 3 (with a history table): the test and training accuracy;
+row 4 (with ``test_loss`` in the history): how fast the mean test loss falls, per epoch (Butakov
+et al.'s "loss delta"), with its fastest fall marked by a dotted line on every row, so that a
+compression phase can be set against it. Each layer is one line (its mean over seeds) with a
+band from the lowest lower to the highest upper interval bound of the seeds. Rows share their y
+axis, columns their x axis.
 """
 
 from __future__ import annotations
@@ -58,7 +61,8 @@ def plot_mi_epoch(table: pd.DataFrame, history: pd.DataFrame | None = None, outp
     parts = [panel_rows(table, spec) for spec in specs]
     if history is not None:
         check_columns(history, ("epoch", "test_acc", "train_acc"))
-    n_rows = 2 + (history is not None)
+    with_loss = history is not None and "test_loss" in history
+    n_rows = 2 + (history is not None) + with_loss
     given = given_axes(outputs, n_rows * len(specs))
     if given is None:
         fig = new_figure(3.2 * len(specs) + 0.6, 2.2 * n_rows + 0.8)
@@ -85,6 +89,8 @@ def plot_mi_epoch(table: pd.DataFrame, history: pd.DataFrame | None = None, outp
             x = mean["epoch"] + 1 if log else mean["epoch"]
             axes[2][col].plot(x, mean["test_acc"], color="k", lw=1.2)
             axes[2][col].plot(x, mean["train_acc"], color="k", lw=1, ls="--")
+        if with_loss:
+            _loss_fall(axes[:, col], runs, log)
         axes[0][col].set_title(spec["title"] or "all layers")
         for row in range(n_rows):
             if log:
@@ -94,10 +100,14 @@ def plot_mi_epoch(table: pd.DataFrame, history: pd.DataFrame | None = None, outp
         axes[row][0].set_ylabel(f"{name} ({units})")
     if history is not None:
         axes[2][0].set_ylabel("accuracy (fraction)")
+    if with_loss:
+        axes[3][0].set_ylabel("test-loss fall\n(nats per epoch)")
     handles = [Line2D([], [], color=color[layer], lw=1.2, label=layer) for layer in layers]
     if history is not None:
         handles += [Line2D([], [], color="k", lw=1.2, label="test accuracy"),
                     Line2D([], [], color="k", lw=1, ls="--", label="training accuracy")]
+    if with_loss:
+        handles.append(Line2D([], [], color="0.4", lw=1, ls=":", label="fastest test-loss fall"))
     seeds = int(table["n_seeds"].max())
     note = f"line: mean over {seeds} seed{'s' if seeds > 1 else ''}; band: every seed's interval"
     if given is None:
@@ -106,3 +116,19 @@ def plot_mi_epoch(table: pd.DataFrame, history: pd.DataFrame | None = None, outp
     else:
         axes[0][-1].legend(handles=handles, loc="best")
     return finish(fig, outputs)
+
+
+def _loss_fall(column: Sequence, runs: pd.DataFrame, log: bool) -> None:
+    """Draw minus the change of the seed-mean test loss per epoch into the last Axes of
+    ``column`` and mark its largest value (the fastest fall) with a dotted line on every Axes."""
+    loss = runs.groupby("epoch")["test_loss"].mean()
+    epochs = loss.index.to_series()
+    fall = (-loss.diff() / epochs.diff()).iloc[1:]
+    if fall.empty:
+        return
+    x = fall.index + 1 if log else fall.index
+    column[-1].plot(x, fall.to_numpy(), color="k", lw=1.2)
+    column[-1].axhline(0.0, color="0.6", lw=0.6)
+    fastest = int(fall.idxmax())
+    for ax in column:
+        ax.axvline(fastest + 1 if log else fastest, color="0.4", lw=1, ls=":")
