@@ -83,3 +83,16 @@ def test_an_aggregated_table_without_variant_or_analysis_is_drawn(tmp_path):
     aggregated = mi_table(seeds=2).groupby(["layer", "epoch"], as_index=False)[["i_xl", "i_ly"]].mean()
     fig = plot_information_plane(aggregated.assign(n_seeds=2), tmp_path / "p.png")
     assert "mean over 2 seeds" in fig.axes[0].get_title()
+
+
+def test_impossible_values_sit_at_the_edge_of_the_epoch_axes_and_are_counted():
+    table = mi_table()
+    table.loc[table["layer"] == "exp(1)", "i_xl"] = -20.0     # four impossible values, far below 0
+    table.loc[0, "i_ly"] = np.nan                             # a failed estimate is not "beyond"
+    fig = plot_mi_epoch(table, None, None)
+    top, middle = fig.axes[0], fig.axes[1]
+    assert top.get_title().endswith("4 beyond the limits (red, at the edge)")
+    assert top.get_ylim()[0] == 0 and middle.get_ylim()[0] == 0 and top.get_ylim()[1] < 10
+    markers = [c.get_offsets() for c in top.collections if type(c).__name__ == "PathCollection"]
+    drawn = np.concatenate([m for m in markers if len(m)])
+    assert drawn.shape == (4, 2) and np.allclose(drawn[:, 1], 0.0)   # the four, at the bottom edge

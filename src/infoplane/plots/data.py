@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from infoplane.tables import aggregate
@@ -76,3 +77,14 @@ def panel_rows(table: pd.DataFrame, spec: Mapping[str, str]) -> pd.DataFrame:
 def layers_in_order(rows: pd.DataFrame) -> list[str]:
     """The layers of ``rows`` in forward order (``exp(L5)`` after ``L5``)."""
     return list(dict.fromkeys(rows.sort_values(["depth", "layer"], kind="stable")["layer"]))
+
+
+def information_limit(rows: pd.DataFrame, column: str, values: str) -> tuple[float, bool]:
+    """The axis top in nats: the table's limit (H(X) or H(Y)), and True; or, when the table does
+    not know it, the largest value seen, and False."""
+    limits = rows[column].to_numpy(dtype=float) if column in rows else np.array([])
+    if np.isfinite(limits).any():
+        return float(np.nanmax(limits)), True
+    seen = rows[values].to_numpy(dtype=float)
+    seen = seen[np.isfinite(seen)]
+    return (float(seen.max()) if seen.size and seen.max() > 0 else 1.0), False

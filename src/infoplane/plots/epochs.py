@@ -1,9 +1,11 @@
 """I(X;L) and I(L;Y) against epoch, one column of panels per panel spec, from the aggregated table.
 
-Row 1: I(X;L); row 2: I(L;Y); row 3 (with a history table): the test and training accuracy;
-row 4 (with ``test_loss`` in the history): how fast the mean test loss falls, per epoch (Butakov
-et al.'s "loss delta"), with its fastest fall marked by a dotted line on every row, so that a
-compression phase can be set against it. Each layer is one line (its mean over seeds) with a
+Row 1: I(X;L); row 2: I(L;Y), each from 0 to at most its limit H(X) or H(Y) (a value outside
+is impossible: it is drawn at the edge as a red marker and counted in the column's title); row
+3 (with a history table): the test and training accuracy; row 4 (with ``test_loss`` in the
+history): how fast the mean test loss falls, per epoch (Butakov et al.'s "loss delta"), its
+fastest fall marked by a dotted line on every row, so that a compression phase can be set
+against it. Each layer is one line (its mean over seeds) with a
 band from the lowest lower to the highest upper interval bound of the seeds. Rows share their y
 axis, columns their x axis.
 """
@@ -21,6 +23,7 @@ from infoplane.plots.data import (
     Panel,
     aggregated_view,
     check_columns,
+    information_limit,
     layers_in_order,
     panel_rows,
     panel_specs,
@@ -74,15 +77,24 @@ def plot_mi_epoch(table: pd.DataFrame, history: pd.DataFrame | None = None, outp
     log, xlabel = _epoch_axis(pd.concat(parts)["epoch"])
     layers = layers_in_order(pd.concat(parts))
     color = {layer: f"C{i % 10}" for i, layer in enumerate(layers)}
+    shown = pd.concat(parts)
+    tops = {key: information_limit(shown, f"h_{key[2]}", key)[0] * scale for key, _ in QUANTITIES}
     for col, (spec, rows) in enumerate(zip(specs, parts, strict=True)):
+        outside = 0
         for layer in layers_in_order(rows):
             g = rows[rows["layer"] == layer]
-            x = g["epoch"] + 1 if log else g["epoch"]
+            x = (g["epoch"] + 1 if log else g["epoch"]).to_numpy()
             for row, (key, _) in enumerate(QUANTITIES):
-                ax = axes[row][col]
-                ax.plot(x, g[key] * scale, color=color[layer], lw=1.2)
-                ax.fill_between(x, g[f"{key}_lo"] * scale, g[f"{key}_hi"] * scale, color=color[layer],
-                                alpha=0.2, lw=0)
+                ax, top = axes[row][col], tops[key]
+                value, lo, hi = (np.clip(g[c].to_numpy(dtype=float) * scale, 0, top)
+                                 for c in (key, f"{key}_lo", f"{key}_hi"))
+                raw = g[key].to_numpy(dtype=float) * scale
+                beyond = (raw < 0) | (raw > top)                  # impossible: drawn at the edge
+                outside += int(beyond.sum())
+                ax.plot(x, value, color=color[layer], lw=1.2)
+                ax.fill_between(x, lo, hi, color=color[layer], alpha=0.2, lw=0)
+                ax.scatter(x[beyond], value[beyond], s=18, facecolors="none", edgecolors="red", lw=0.8,
+                           zorder=3, clip_on=False)
         if history is not None:
             runs = history[history["variant"] == spec["variant"]] if "variant" in history else history
             mean = runs.groupby("epoch")[["test_acc", "train_acc"]].mean().reset_index()
@@ -91,13 +103,15 @@ def plot_mi_epoch(table: pd.DataFrame, history: pd.DataFrame | None = None, outp
             axes[2][col].plot(x, mean["train_acc"], color="k", lw=1, ls="--")
         if with_loss:
             _loss_fall(axes[:, col], runs, log)
-        axes[0][col].set_title(spec["title"] or "all layers")
+        beyond_note = f"\n{outside} beyond the limits (red, at the edge)" if outside else ""
+        axes[0][col].set_title((spec["title"] or "all layers") + beyond_note)
         for row in range(n_rows):
             if log:
                 axes[row][col].set_xscale("log")
         axes[-1][col].set_xlabel(xlabel)
     for row, (_, name) in enumerate(QUANTITIES):
         axes[row][0].set_ylabel(f"{name} ({units})")
+        axes[row][0].set_ylim(bottom=0)
     if history is not None:
         axes[2][0].set_ylabel("accuracy (fraction)")
     if with_loss:

@@ -20,7 +20,14 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import LogLocator, NullFormatter, StrMethodFormatter
 
-from infoplane.plots.data import Panel, aggregated_view, layers_in_order, panel_rows, panel_specs
+from infoplane.plots.data import (
+    Panel,
+    aggregated_view,
+    information_limit,
+    layers_in_order,
+    panel_rows,
+    panel_specs,
+)
 from infoplane.plots.style import BITS, Target, finish, given_axes, new_figure, styled, subplots
 
 MARKERS = "osD^v<>ph*PX"
@@ -30,17 +37,6 @@ UNITS = {"bits": BITS, "nats": 1.0}
 def epoch_norm(epochs: pd.Series) -> LogNorm:
     """Colour by epoch + 1 on a log scale (epoch 0, before training, is the first colour)."""
     return LogNorm(vmin=int(epochs.min()) + 1, vmax=max(int(epochs.max()) + 1, int(epochs.min()) + 2))
-
-
-def _limit(rows: pd.DataFrame, column: str, values: str) -> tuple[float, bool]:
-    """The axis top in nats: the table's limit (H(X) or H(Y)), and True; or, when the table does
-    not know it, the largest value seen, and False."""
-    limits = rows[column].to_numpy(dtype=float) if column in rows else np.array([])
-    if np.isfinite(limits).any():
-        return float(np.nanmax(limits)), True
-    seen = rows[values].to_numpy(dtype=float)
-    seen = seen[np.isfinite(seen)]
-    return (float(seen.max()) if seen.size and seen.max() > 0 else 1.0), False
 
 
 def _draw_ib(ax, ib: pd.DataFrame, scale: float, h_x: float, h_y: float) -> None:
@@ -78,7 +74,8 @@ def plot_information_plane(table: pd.DataFrame, outputs: Target = None, panels: 
     specs = panel_specs(table, panels)
     parts = [panel_rows(table, spec) for spec in specs]
     shown = pd.concat(parts)
-    (h_x, known_x), (h_y, known_y) = _limit(shown, "h_x", "i_xl"), _limit(shown, "h_y", "i_ly")
+    (h_x, known_x), (h_y, known_y) = (information_limit(shown, "h_x", "i_xl"),
+                                      information_limit(shown, "h_y", "i_ly"))
     h_x, h_y = h_x * scale, h_y * scale
     norm = epoch_norm(shown["epoch"])
     given = given_axes(outputs, len(specs))
