@@ -222,6 +222,8 @@ def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
         table = table.query(spec["query"])
         if table.empty:  # the table is there but this variant was not run into it
             return None, NOT_RUN, f"{spec['table']} has no rows where {spec['query']}"
+    if spec["analysis"] not in set(table["analysis"]):   # an analysis not run on these runs yet
+        return None, NOT_RUN, f"{spec['table']} has no rows of analysis {spec['analysis']!r}"
     kind, layer, analysis = spec["seed_effect"], str(spec["layer"]), spec["analysis"]
     args = (table, spec.get("column", "i_xl"), layer, analysis)
     interval = {"interval": spec["interval"]} if "interval" in spec else {}

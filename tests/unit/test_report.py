@@ -94,6 +94,8 @@ def test_a_seed_effect_is_judged_by_the_end_of_its_interval(results: Path) -> No
               invalid_criterion="passes on noise"),
         claim("variant_not_run", {**effect, "table": "results/flat.csv", "query": "variant == 'frozen'"},
               above_zero, scale="paper"),
+        claim("analysis_not_run", {**effect, "table": "results/flat.csv", "analysis": "pooled"},
+              above_zero, scale="paper"),
     ]
     verdicts = {v.claim["id"]: v for v in judge(claims, results, {"scale": "quick"})}
     assert verdicts["compresses"].status == REPRODUCED and verdicts["compresses"].seeds == 10
@@ -101,6 +103,8 @@ def test_a_seed_effect_is_judged_by_the_end_of_its_interval(results: Path) -> No
     assert verdicts["flat"].status == NOT_REPRODUCED and verdicts["flat"].lo < 0 < verdicts["flat"].hi
     assert verdicts["flat_by_mean"].status == NO_VALID_CRITERION
     assert verdicts["variant_not_run"].status == NOT_RUN and "no rows" in verdicts["variant_not_run"].detail
+    pooled = verdicts["analysis_not_run"]
+    assert pooled.status == NOT_RUN and "'pooled'" in pooled.detail
 
 
 def test_criteria() -> None:
