@@ -53,7 +53,8 @@ def criterion_text(criterion: Mapping[str, Any]) -> str:
 
 
 #: What the pipeline itself rewrites: a change there says nothing about the code the numbers came from.
-RUN_OUTPUTS = ("figures", "paper/report.md", "paper/report.html", "paper/verdicts.json", "dvc.lock")
+RUN_OUTPUTS = ("figures", "paper/report.md", "paper/report.html", "paper/verdicts.json", "paper/headlines",
+               "dvc.lock")
 
 
 def git_state(root: Path) -> str:
