@@ -101,6 +101,14 @@ def first_clear_dip_epoch(rows: pd.DataFrame) -> int | None:
     return int(rows["epoch"].iloc[top])
 
 
+def loss_fall(history: pd.DataFrame, column: str = "test_loss") -> pd.Series:
+    """How fast the seed-mean loss falls: loss(e') - loss(e) per epoch between consecutive
+    logged epochs e' < e, indexed by e (nats per epoch; Butakov et al.'s "loss delta")."""
+    mean = history.groupby("epoch")[column].mean().dropna().sort_index()
+    epochs = mean.index.to_series()
+    return (-mean.diff() / epochs.diff()).iloc[1:]
+
+
 def fastest_loss_drop_epoch(history: pd.DataFrame, column: str = "test_loss") -> int:
     """The epoch that ends the steepest fall of the loss, seed means.
 
@@ -110,14 +118,13 @@ def fastest_loss_drop_epoch(history: pd.DataFrame, column: str = "test_loss") ->
             schedule as the captured activations.
 
     Returns:
-        the epoch e maximising loss(e - 1) - loss(e) (per epoch, so gaps in the epochs count).
+        the epoch e maximising loss(e - 1) - loss(e) (per epoch, so gaps in the epochs count;
+        :func:`loss_fall`).
     """
-    mean = history.groupby("epoch")[column].mean().dropna().sort_index()
-    if len(mean) < 2:
+    fall = loss_fall(history, column)
+    if fall.empty:
         raise ValueError(f"history needs {column} at two epochs or more to find the fastest drop")
-    epochs = mean.index.to_numpy()
-    rate = -np.diff(mean.to_numpy()) / np.diff(epochs)
-    return int(epochs[1:][np.argmax(rate)])
+    return int(fall.idxmax())
 
 
 def _number(value: Any) -> float | None:

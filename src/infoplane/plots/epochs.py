@@ -30,6 +30,7 @@ from infoplane.plots.data import (
 )
 from infoplane.plots.planes import UNITS
 from infoplane.plots.style import Target, finish, given_axes, new_figure, styled, subplots
+from infoplane.summaries import fastest_loss_drop_epoch, loss_fall
 
 QUANTITIES = (("i_xl", "I(X;L)"), ("i_ly", "I(L;Y)"))
 
@@ -135,14 +136,12 @@ def plot_mi_epoch(table: pd.DataFrame, history: pd.DataFrame | None = None, outp
 def _loss_fall(column: Sequence, runs: pd.DataFrame, log: bool) -> None:
     """Draw minus the change of the seed-mean test loss per epoch into the last Axes of
     ``column`` and mark its largest value (the fastest fall) with a dotted line on every Axes."""
-    loss = runs.groupby("epoch")["test_loss"].mean()
-    epochs = loss.index.to_series()
-    fall = (-loss.diff() / epochs.diff()).iloc[1:]
+    fall = loss_fall(runs)
     if fall.empty:
         return
     x = fall.index + 1 if log else fall.index
     column[-1].plot(x, fall.to_numpy(), color="k", lw=1.2)
     column[-1].axhline(0.0, color="0.6", lw=0.6)
-    fastest = int(fall.idxmax())
+    fastest = fastest_loss_drop_epoch(runs)   # the epoch the claims time compression against
     for ax in column:
         ax.axvline(fastest + 1 if log else fastest, color="0.4", lw=1, ls=":")
