@@ -54,14 +54,17 @@ SMOKE_PASSES, SMOKE_FAILS = "smoke check passes", "smoke check fails"
 NO_VALID_CRITERION = "no valid criterion"
 STATUSES = (REPRODUCED, NOT_REPRODUCED, SMOKE_PASSES, SMOKE_FAILS, NO_VALID_CRITERION, UNKNOWN, NOT_RUN)
 EFFECTS = ("held_out_compression", "held_out_dip", "change_between", "range", "value_at", "flag_share",
-           "layer_gap")
+           "layer_gap", "paired_gap", "drift_to_diffusion_lag")
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 AGGREGATES = ("mean", "median", "min", "max", "sum", "count", "std")
 CLAIM_KEYS = {"id", "paper", "claim", "experiment", "target", "measure", "criterion", "figures", "note",
               "scale", "invalid_criterion", "criterion_changed_after_data", "at_paper_scale"}
 EFFECT_KEYS = {"seed_effect", "table", "query", "layer", "analysis", "column", "start", "end", "epoch",
-               "interval", "flag", "other"}
+               "interval", "flag", "other", "versus", "history"}
+#: The keys an effect needs beyond table, layer and analysis.
+EFFECT_NEEDS = {"flag_share": {"flag"}, "layer_gap": {"other"}, "paired_gap": {"query", "versus"},
+                "drift_to_diffusion_lag": {"history"}}
 REQUIRED = ("id", "paper", "claim", "experiment", "measure", "criterion")
 
 
@@ -148,12 +151,13 @@ def paper_scale_link(claim: Mapping[str, Any]) -> str | None:
 def _check_measure(measure: Mapping[str, Any], where: str) -> None:
     if "seed_effect" in measure:
         unknown = set(measure) - EFFECT_KEYS
-        required = {"table", "layer", "analysis"} | {"flag_share": {"flag"}, "layer_gap": {"other"}}.get(
-            measure["seed_effect"], set())
+        required = {"table", "layer", "analysis"} | EFFECT_NEEDS.get(measure["seed_effect"], set())
         if unknown or measure["seed_effect"] not in EFFECTS or not required <= set(measure):
+            needs = ", ".join(f"{' and '.join(f'`{key}`' for key in sorted(keys))} for {effect}"
+                              for effect, keys in EFFECT_NEEDS.items())
             raise ValueError(f"{where}: a seed_effect measure names one of {EFFECTS}, a `table`, `layer` and "
-                             f"`analysis` (`flag` for flag_share, `other` for layer_gap; optional: `query`, "
-                             f"`column`, `start`, `end`, `epoch`, `interval`); got {sorted(measure)}")
+                             f"`analysis` ({needs}; optional: `query`, `column`, `start`, `end`, `epoch`, "
+                             f"`interval`); got {sorted(measure)}")
     elif "metric" in measure:
         if set(measure) != {"metric", "key"}:
             raise ValueError(f"{where}: a metric measure has exactly `metric` (file) and `key` (dotted path)")
@@ -218,10 +222,12 @@ def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
     if not path.exists():
         return None, NOT_RUN, f"{spec['table']} absent"
     table = pd.read_csv(path, low_memory=False)   # one dtype per column (flags are mostly empty)
-    if spec.get("query"):
-        table = table.query(spec["query"])
-        if table.empty:  # the table is there but this variant was not run into it
-            return None, NOT_RUN, f"{spec['table']} has no rows where {spec['query']}"
+    selected = {}
+    for key in ("query", "versus"):   # `versus`: the rows a paired_gap compares the query's with
+        selected[key] = table.query(spec[key]) if spec.get(key) else table
+        if selected[key].empty:  # the table is there but this variant was not run into it
+            return None, NOT_RUN, f"{spec['table']} has no rows where {spec[key]}"
+    table, versus = selected["query"], selected["versus"]
     if spec["analysis"] not in set(table["analysis"]):   # an analysis not run on these runs yet
         return None, NOT_RUN, f"{spec['table']} has no rows of analysis {spec['analysis']!r}"
     kind, layer, analysis = spec["seed_effect"], str(spec["layer"]), spec["analysis"]
@@ -242,9 +248,28 @@ def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
         if kind == "layer_gap":
             gap = (spec.get("column", "i_xl"), layer, str(spec["other"]), analysis)
             return seed_stats.layer_gap(table, *gap, **interval), "", ""
+        if kind == "drift_to_diffusion_lag":
+            history = _history(root / spec["history"], spec.get("query"))
+            if history is None:
+                return None, NOT_RUN, f"{spec['history']} absent or without rows where {spec.get('query')}"
+            return seed_stats.drift_to_diffusion_lag(table, history, layer, analysis, **interval), "", ""
+        if kind == "paired_gap":
+            gap = seed_stats.paired_gap(table, versus, *args[1:], epoch=spec.get("epoch"), **interval)
+            return gap, "", ""
         return seed_stats.value_at(*args, epoch=spec.get("epoch"), **interval), "", ""
     except ValueError as err:
         return None, UNKNOWN, f"{spec['table']}: {err}"
+
+
+def _history(path: Path, query: str | None) -> pd.DataFrame | None:
+    """A training history (one row per seed and epoch), the rows of ``query`` where it names a
+    variant; None when the file or those rows are absent."""
+    if not path.exists():
+        return None
+    history = pd.read_csv(path)
+    if query and "variant" in history:
+        history = history.query(query)
+    return None if history.empty else history
 
 
 def _number(value: Any, where: str) -> tuple[float | None, str, str]:

@@ -15,7 +15,8 @@ for the activations); every reader of a run goes through the functions here::
     history.csv                  one row per epoch (:data:`HISTORY_COLUMNS`): epoch, train_loss,
                                  train_acc, test_loss, test_acc, seconds (wall), cpu_seconds
                                  (this process, all threads; a load-independent cost); epoch 0 =
-                                 before training
+                                 before training; then grad_mean_<l>, grad_std_<l> per captured
+                                 layer l = 1 .. L (``infoplane.train.GradientMoments``)
     summary.json                 written last: final accuracy, epochs, layers (the "done" mark)
     checkpoint.pt                the training loop's own file (see :mod:`infoplane.train`)
 
@@ -151,8 +152,11 @@ def load_config(run_dir: str | Path) -> dict[str, Any]:
 
 
 def history_table(rows: list[dict[str, float]]) -> pd.DataFrame:
-    """The per-epoch rows as the history table (columns :data:`HISTORY_COLUMNS`)."""
-    return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+    """The per-epoch rows as the history table: :data:`HISTORY_COLUMNS`, then any others the
+    rows carry (the gradient moments ``grad_mean_<l>``, ``grad_std_<l>``; NaN where a row has
+    none, as at epoch 0)."""
+    extra = list(dict.fromkeys(key for row in rows for key in row if key not in HISTORY_COLUMNS))
+    return pd.DataFrame(rows, columns=HISTORY_COLUMNS + extra)
 
 
 def write_history(run_dir: str | Path, rows: list[dict[str, float]]) -> None:

@@ -17,6 +17,11 @@ never below its last value). The effects here cannot be passed by noise alone:
   (for example I(T;Y) at the end minus at epoch 0: fitting).
 - :func:`value_range`: each seed's largest minus smallest value over the logged epochs (a
   "flat" layer has a small range; noise makes it larger, never smaller).
+- :func:`paired_gap`: each seed's value at the last epoch in one variant minus the same seed's in
+  another (a paired comparison: the seed's initial weights are common to both).
+- :func:`drift_to_diffusion_lag`: how far apart, in decades of epochs, a seed's compression of
+  layer l starts and its gradient signal-to-noise ratio falls below 1 (Shwartz-Ziv & Tishby's
+  drift-to-diffusion transition), from the MI table and the training history.
 - :func:`flag_share` and :func:`layer_gap`: checks of the pipeline rather than effects of
   training. The share of epochs whose row carries a flag (``dpi_ly``: a layer reading more label
   information than the layer before it, which the data-processing inequality forbids), and the
@@ -212,3 +217,62 @@ def layer_gap(table: pd.DataFrame, column: str, layer: str, other: str, analysis
     gap = (per_seed_curve(table, column, layer, analysis) - per_seed_curve(table, column, other, analysis))
     mean, lo, hi = interval_of((gap.abs().mean(axis=1) / LOG2).to_numpy(), interval, n_boot)
     return SeedEffect(mean, lo, hi, len(gap), {})
+
+
+def paired_gap(table: pd.DataFrame, versus: pd.DataFrame, column: str, layer: str, analysis: str,
+               epoch: int | None = None, interval: str = "bootstrap", n_boot: int = 10_000) -> SeedEffect:
+    """Each seed's ``column`` at ``epoch`` (default: the last) in ``table`` minus the same seed's
+    in ``versus`` (another variant of the experiment), bits; a paired comparison over the seeds
+    both have.
+
+    ``detail``: ``epoch``, ``unpaired`` (seeds in only one of the two tables).
+    """
+    ours, theirs = (per_seed_curve(t, column, layer, analysis) for t in (table, versus))
+    if column.startswith(("i_", "h_")):
+        ours, theirs = ours / LOG2, theirs / LOG2
+    epoch = int(ours.columns[-1]) if epoch is None else epoch
+    if epoch not in ours.columns or epoch not in theirs.columns:
+        raise ValueError(f"epoch {epoch} is not logged in both tables")
+    seeds = ours.index.intersection(theirs.index)
+    gap = (ours.loc[seeds, epoch] - theirs.loc[seeds, epoch]).to_numpy()
+    mean, lo, hi = interval_of(gap, interval, n_boot)
+    unpaired = len(ours.index.symmetric_difference(theirs.index))
+    return SeedEffect(mean, lo, hi, len(seeds), {"epoch": float(epoch), "unpaired": float(unpaired)})
+
+
+def drift_to_diffusion_lag(table: pd.DataFrame, history: pd.DataFrame, layer: str, analysis: str,
+                           interval: str = "bootstrap", n_boot: int = 10_000) -> SeedEffect:
+    """|log10((e_c + 1) / (e_d + 1))| per seed, in decades of epochs: e_c, the epoch where the
+    seed's largest fall of I(X;T_l) starts (:func:`largest_fall`), against e_d, the first
+    trained epoch where the gradient signal-to-noise ratio of the same layer, ``grad_mean_<l>``
+    over ``grad_std_<l>`` of the history (:class:`infoplane.train.GradientMoments`), is below 1.
+    0: compression starts at the drift-to-diffusion transition; 1: ten times earlier or later.
+
+    ``history``: one row per seed and epoch (the epochs may be a subset, e.g. the logged ones).
+    ``detail``: ``compression_start`` and ``diffusion_start``, the seed medians of e_c and e_d,
+    and ``signed_lag``, the mean of log10((e_c + 1) / (e_d + 1)) (> 0: compression later).
+
+    Raises:
+        ValueError: the history has no gradient moments of ``layer``, or a seed's ratio never
+            falls below 1.
+    """
+    curve = per_seed_curve(table, "i_xl", layer, analysis)
+    depth = int(table.loc[table["layer"] == layer, "depth"].iloc[0])
+    mean, std = f"grad_mean_{depth}", f"grad_std_{depth}"
+    if mean not in history or std not in history:
+        raise ValueError(f"the history has no {mean} / {std}: train with gradient moments recorded")
+    trained = history[history["epoch"] > 0].sort_values("epoch")
+    starts, transitions = [], []
+    for seed, values in curve.iterrows():
+        rows = trained[trained["seed"] == seed]
+        below = rows.loc[rows[mean] < rows[std], "epoch"]
+        if below.empty:
+            raise ValueError(f"seed {seed}: the gradient signal-to-noise ratio of {layer} never falls "
+                             "below 1")
+        starts.append(float(curve.columns[largest_fall(values.to_numpy())[0]]))
+        transitions.append(float(below.iloc[0]))
+    lag = np.log10((np.array(starts) + 1) / (np.array(transitions) + 1))
+    mean_lag, lo, hi = interval_of(np.abs(lag), interval, n_boot)
+    return SeedEffect(mean_lag, lo, hi, len(lag), {"compression_start": float(np.median(starts)),
+                                                   "diffusion_start": float(np.median(transitions)),
+                                                   "signed_lag": float(lag.mean())})

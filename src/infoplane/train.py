@@ -353,8 +353,10 @@ def train(
     for epoch in bar:
         started, cpu_started = time.perf_counter(), time.process_time()
         train_loss = train_acc = math.nan
+        gradients: dict[str, float] = {}
         if epoch > 0 and not config.frozen:
-            train_loss, train_acc = _train_epoch(model, data, config, loss_fn, optimizer, generator, device)
+            train_loss, train_acc, gradients = _train_epoch(model, data, config, loss_fn, optimizer,
+                                                            generator, device)
         test_loss, test_acc = evaluate(
             model, data.test_x, data.test_y, loss_fn, config.eval_batch_size, device
         )
@@ -362,7 +364,7 @@ def train(
             recorder.capture(epoch)
         row = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss,
                "test_acc": test_acc, "seconds": time.perf_counter() - started,
-               "cpu_seconds": time.process_time() - cpu_started}
+               "cpu_seconds": time.process_time() - cpu_started, **gradients}
         history.append(row)
         if epoch == config.epochs or time.perf_counter() - saved_at >= config.checkpoint_seconds:
             save_torch({"epoch": epoch, "identity": config.identity(), "model": model.state_dict(),
@@ -387,11 +389,13 @@ def train(
 
 def _train_epoch(model: nn.Module, data: TensorData, config: TrainConfig, loss_fn: nn.Module,
                  optimizer: torch.optim.Optimizer, generator: torch.Generator,
-                 device: torch.device) -> tuple[float, float]:
-    """One pass over the training set in a fresh random order; mean loss and accuracy."""
+                 device: torch.device) -> tuple[float, float, dict[str, float]]:
+    """One pass over the training set in a fresh random order; mean loss, accuracy and the
+    captured layers' gradient moments (:class:`GradientMoments`)."""
     model.train()
     order = torch.randperm(len(data.train_x), generator=generator)
     total_loss, correct = 0.0, 0
+    moments = GradientMoments()
     for rows in _batches(len(order), config.batch_size):
         idx = order[rows]
         xb, yb = data.train_x[idx].to(device), data.train_y[idx].to(device)
@@ -402,10 +406,65 @@ def _train_epoch(model: nn.Module, data: TensorData, config: TrainConfig, loss_f
             (loss + config.orthonormality * orthonormality_penalty(model)).backward()
         else:
             loss.backward()
+        moments.add(layer_gradients(model, config.layers))
         optimizer.step()
         total_loss += float(loss.detach()) * len(idx)
         correct += int((out.detach().argmax(dim=1) == yb).sum())
-    return total_loss / len(order), correct / len(order)
+    gradients = {key: float(value) for key, value in moments.epoch_norms().items()}
+    return total_loss / len(order), correct / len(order), gradients
+
+
+class GradientMoments:
+    """Shwartz-Ziv & Tishby's drift and diffusion of SGD, per layer, over one epoch's batches.
+
+    Fed each batch's gradient of every layer's parameters, :meth:`epoch_norms` gives per layer
+    the norm of their mean over the batches (the drift) and the norm of their standard deviation
+    (the diffusion); the ratio is the gradient signal-to-noise ratio whose fall marks, in their
+    account, the start of compression. A layer's gradient is one tensor (..., P_l): its P_l
+    parameters, after any leading dimensions (the seeds of a stack). Moments are kept in float64,
+    so the variance of a gradient far larger than its spread does not cancel to noise.
+    """
+
+    def __init__(self) -> None:
+        self._sum: list[torch.Tensor] = []
+        self._square: list[torch.Tensor] = []
+        self._batches = 0
+
+    def add(self, gradients: Sequence[torch.Tensor]) -> None:
+        """One batch: a gradient (..., P_l) per layer, always the same layers in the same order."""
+        gradients = [g.detach().to(torch.float64) for g in gradients]
+        if not self._sum:
+            self._sum = [torch.zeros_like(g) for g in gradients]
+            self._square = [torch.zeros_like(g) for g in gradients]
+        for total, square, g in zip(self._sum, self._square, gradients, strict=True):
+            total += g
+            square += g * g
+        self._batches += 1
+
+    def epoch_norms(self) -> dict[str, torch.Tensor]:
+        """``grad_mean_<l>`` and ``grad_std_<l>`` (l = 1 .. L, each of the leading shape) over the
+        batches added since the last call, which starts the next epoch; NaN for a layer without
+        parameters. Empty when no batch was added."""
+        norms: dict[str, torch.Tensor] = {}
+        for depth, (total, square) in enumerate(zip(self._sum, self._square, strict=True), start=1):
+            mean = total / self._batches
+            spread = (square / self._batches - mean * mean).clamp_min(0.0).sqrt()
+            if total.shape[-1] == 0:
+                mean = spread = torch.full((*total.shape[:-1], 1), math.nan, dtype=torch.float64)
+            norms[f"grad_mean_{depth}"] = mean.norm(dim=-1)
+            norms[f"grad_std_{depth}"] = spread.norm(dim=-1)
+        self._sum, self._square, self._batches = [], [], 0
+        return norms
+
+
+def layer_gradients(model: nn.Module, layers: Sequence[str]) -> list[torch.Tensor]:
+    """The gradient (P_l,) of every parameter of each named submodule, flattened in their order
+    (empty for a submodule without parameters or gradients)."""
+    gradients = []
+    for name in layers:
+        parts = [p.grad.reshape(-1) for p in model.get_submodule(name).parameters() if p.grad is not None]
+        gradients.append(torch.cat(parts) if parts else torch.zeros(0))
+    return gradients
 
 
 def seeded(builder: Callable[..., nn.Module], seed: int, **params: Any) -> nn.Module:

@@ -26,6 +26,7 @@ from infoplane.experiments.seeds import seed_data, train_seeds_at_once
 from infoplane.files import write_csv
 from infoplane.nets.batched import SeedStack, train_seeds
 from infoplane.nets.mlp import MLP, SZT_WIDTHS
+from infoplane.runstore import load_history
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = str(ROOT / "../shared/datasets")
@@ -96,6 +97,16 @@ def test_stacked_seeds_equal_separate_runs(tmp_path, variant_name):
     accuracy = np.abs(table["test_acc"].to_numpy() - separate_table["test_acc"].to_numpy())
     assert accuracy.max() < 1e-6
     assert set(history["seed"]) == set(SEEDS)
+    # the drift and diffusion of every layer, as each separate run recorded them
+    separate_history = pd.concat([load_history(tmp_path / f"seed-{seed}").assign(seed=seed)
+                                  for seed in SEEDS])
+    merged = history.merge(separate_history, on=["seed", "epoch"], suffixes=("", "_alone"))
+    assert len(merged) == 2 * 7
+    for depth in range(1, 7):
+        for moment in ("mean", "std"):
+            column = f"grad_{moment}_{depth}"
+            assert merged[column].isna().tolist() == (merged["epoch"] == 0).tolist()
+            np.testing.assert_allclose(merged[column], merged[f"{column}_alone"], rtol=1e-3, atol=1e-7)
 
     settings = variant(spec, variant_name)
     stack = SeedStack([build_network(settings, s) for s in SEEDS])

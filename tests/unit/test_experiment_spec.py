@@ -28,7 +28,8 @@ def write(tmp_path: Path, name: str, settings: dict) -> Path:
 def test_every_experiment_of_the_papers_loads_at_both_scales(scale):
     names = available(EXPERIMENTS)
     assert names == ["butakov_cifar10", "butakov_mnist", "goldfeld_sp", "lorenzen_quantized",
-                     "lorenzen_quantized_mnist", "saxe_kde", "saxe_kde_mnist", "szt_binning"]
+                     "lorenzen_quantized_mnist", "saxe_kde", "saxe_kde_mnist", "szt_binning",
+                     "szt_training_size"]
     for name in names:
         spec = load_experiment(path(name), scale)
         assert spec["name"] == name and spec["scale"] == scale

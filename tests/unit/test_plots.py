@@ -49,8 +49,12 @@ def scatter_table() -> pd.DataFrame:
 
 
 def history() -> pd.DataFrame:
+    def gradients(e: int) -> dict[str, float]:
+        return {f"grad_{m}_{d}": math.nan if e == 0 else 10.0 ** (-d - (e if m == "mean" else 0) / 4)
+                for d in (1, 2) for m in ("mean", "std")}
     return pd.DataFrame([{"variant": v, "seed": s, "epoch": e, "test_acc": 0.5 + 0.05 * e,
-                          "train_acc": math.nan if e == 0 else 0.6 + 0.04 * e, "test_loss": 1.0 / (1 + e)}
+                          "train_acc": math.nan if e == 0 else 0.6 + 0.04 * e, "test_loss": 1.0 / (1 + e),
+                          **gradients(e)}
                          for v in ("tanh", "relu") for s in range(3) for e in (0, 1, 3, 7)])
 
 

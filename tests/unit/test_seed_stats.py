@@ -11,11 +11,13 @@ import pytest
 from infoplane.seed_stats import (
     bootstrap_mean,
     change_between,
+    drift_to_diffusion_lag,
     flag_share,
     held_out_compression,
     held_out_dip,
     largest_fall,
     layer_gap,
+    paired_gap,
     t_mean,
     value_at,
     value_range,
@@ -138,3 +140,44 @@ def test_layer_gap_is_the_mean_absolute_distance_in_bits():
     effect = layer_gap(pd.DataFrame(rows), "i_xl", "exp(L5)", "L5", "a", interval="t")
     assert effect.mean == pytest.approx(0.5 / math.log(2))
     assert effect.lo == pytest.approx(effect.mean) and effect.hi == pytest.approx(effect.mean)   # equal seeds
+
+
+def test_paired_gap_finds_a_real_difference_between_variants_and_not_noise():
+    base = np.full(len(EPOCHS), 0.6)
+    small = table(base, seeds=10, noise_bits=0.05, seed=0)
+    large = table(base + 0.3, seeds=10, noise_bits=0.05, seed=1)
+    effect = paired_gap(large, small, "i_ly", "T5", "szt")
+    assert effect.lo > 0 and effect.mean == pytest.approx(0.3, abs=0.05)
+    assert effect.detail == {"epoch": 100.0, "unpaired": 0.0}
+    passed = sum(paired_gap(table(base, 10, 0.05, 2 * t), table(base, 10, 0.05, 2 * t + 1), "i_ly", "T5",
+                            "szt", n_boot=2000).lo > 0 for t in range(40))
+    assert passed <= 5                      # about 2.5 % of trials expected
+
+
+def test_paired_gap_compares_a_seed_only_with_itself():
+    ours = table(np.full(len(EPOCHS), 1.0), seeds=4, noise_bits=0.0, seed=0)
+    theirs = table(np.full(len(EPOCHS), 0.5), seeds=3, noise_bits=0.0, seed=0)
+    ours.loc[ours["seed"] == 0, "i_ly"] += 10 * math.log(2)   # a seed the other table lacks...
+    theirs["seed"] += 1                                        # ...once the seeds are shifted
+    effect = paired_gap(ours, theirs, "i_ly", "T5", "szt")
+    assert effect.seeds == 3 and effect.mean == pytest.approx(0.5) and effect.detail["unpaired"] == 1
+
+
+def gradient_history(seeds: int, transition: int) -> pd.DataFrame:
+    """Gradient moments of T5 whose signal-to-noise ratio falls below 1 at ``transition``."""
+    return pd.DataFrame([{"seed": s, "epoch": e, "grad_mean_5": 2.0 if e < transition else 0.5,
+                          "grad_std_5": 1.0} for s in range(seeds) for e in range(0, 101)])
+
+
+def test_drift_to_diffusion_lag_is_zero_where_compression_starts_at_the_transition():
+    rise_then_fall = np.where(EPOCHS <= 40, 6 + EPOCHS / 10, 10 - (EPOCHS - 40) / 20)   # peak at 40
+    mi = table(rise_then_fall, seeds=6, noise_bits=0.05, seed=0).assign(depth=5)
+    together = drift_to_diffusion_lag(mi, gradient_history(6, transition=40), "T5", "szt")
+    assert together.detail["compression_start"] == 40 and together.detail["diffusion_start"] == 40
+    assert together.hi < 0.5
+    apart = drift_to_diffusion_lag(mi, gradient_history(6, transition=3), "T5", "szt")
+    assert apart.mean == pytest.approx(math.log10(41 / 4)) and apart.detail["signed_lag"] > 0
+    with pytest.raises(ValueError, match="never falls below 1"):
+        drift_to_diffusion_lag(mi, gradient_history(6, transition=1000), "T5", "szt")
+    with pytest.raises(ValueError, match="no grad_mean_5"):
+        drift_to_diffusion_lag(mi, gradient_history(6, 40).drop(columns="grad_std_5"), "T5", "szt")

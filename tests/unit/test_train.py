@@ -10,7 +10,7 @@ from torch import nn
 
 from infoplane.nets.noise import NoiseInjection
 from infoplane.runstore import captured_epochs, load_activations, load_eval_set, write_activations
-from infoplane.train import TensorData, TrainConfig, capture_schedule, seeded, train
+from infoplane.train import GradientMoments, TensorData, TrainConfig, capture_schedule, seeded, train
 
 
 def tiny_data(seed: int = 0) -> TensorData:
@@ -218,3 +218,21 @@ def test_orthonormality_penalty_is_zero_for_orthonormal_rows_and_pulls_weights_t
     assert float(orthonormality_penalty(model).detach()) < 0.5 * start
     assert not np.allclose(plain["train_loss"].iloc[1:], regular["train_loss"].iloc[1:])
     assert TrainConfig(**{**CONFIG.__dict__, "orthonormality": 1.0}).identity() != CONFIG.identity()
+
+
+def test_gradient_moments_are_the_norms_of_the_mean_and_spread_over_batches():
+
+    rng = np.random.default_rng(0)
+    batches = rng.normal(size=(7, 3, 12)) + np.array([0.0, 1.0, 50.0])[:, None]   # 3 seeds, P = 12
+    moments = GradientMoments()
+    for batch in batches:
+        moments.add([torch.tensor(batch, dtype=torch.float32), torch.zeros(3, 0)])
+    norms = moments.epoch_norms()
+    as_float32 = batches.astype(np.float32).astype(np.float64)
+    expected_mean = np.linalg.norm(as_float32.mean(axis=0), axis=-1)
+    # the population spread, not cancelled to noise where the mean (50) dwarfs it (1)
+    expected_std = np.linalg.norm(as_float32.std(axis=0), axis=-1)
+    np.testing.assert_allclose(norms["grad_mean_1"], expected_mean, rtol=1e-12)
+    np.testing.assert_allclose(norms["grad_std_1"], expected_std, rtol=1e-9)
+    assert torch.isnan(norms["grad_mean_2"]).all() and norms["grad_mean_2"].shape == (3,)
+    assert moments.epoch_norms() == {}                     # the next epoch starts empty

@@ -57,6 +57,8 @@ def cmd_train_autoencoder(args: argparse.Namespace) -> None:
 
 
 def cmd_train_seeds(args: argparse.Namespace) -> None:
+    import pandas as pd
+
     from infoplane.experiments.seeds import train_seeds_at_once
 
     spec = experiment_of(args)
@@ -65,13 +67,18 @@ def cmd_train_seeds(args: argparse.Namespace) -> None:
         raise ValueError(f"--analysis {unknown[0]!r}: experiment {spec['name']} has no such analysis "
                          f"(analyses: {', '.join(spec['analyses'])})")
     spec["analyses"] = {name: spec["analyses"][name] for name in args.analysis}
-    table, history = train_seeds_at_once(spec, args.variant, parse_seeds(args.seeds),
-                                         data_root=args.data_root, threads=args.threads,
-                                         progress=not args.no_progress, jobs=args.jobs)
+    parts = [train_seeds_at_once(spec, variant_name, parse_seeds(args.seeds), data_root=args.data_root,
+                                 threads=args.threads, progress=not args.no_progress, jobs=args.jobs)
+             for variant_name in args.variant]
+    tables, histories = zip(*parts, strict=True)
+    table = pd.concat(tables, ignore_index=True)
+    named = [runs.assign(variant=name) for runs, name in zip(histories, args.variant, strict=True)]
+    history = pd.concat(named, ignore_index=True)
     # flags are set from every digit before any rounding on the way out
     write_csv(table, args.out, float_format=f"%.{args.digits}g" if args.digits else None)
-    if args.history:
-        write_csv(history, args.history)
+    if args.history:   # the logged epochs only: every epoch of 50 seeds x 8000 would be ~50 MB
+        logged = history[history["epoch"].isin(table["epoch"].unique())]
+        write_csv(logged, args.history, float_format=f"%.{args.digits}g" if args.digits else None)
     print(f"{len(table)} rows -> {args.out}", file=sys.stderr)
 
 
@@ -194,7 +201,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train-seeds", help="train many seeds of a small network at once (stacked weights), "
                                            "with plug-in MI of every captured epoch; writes the MI table")
     add_experiment_args(p)
-    p.add_argument("--variant", required=True, help="a variant of the experiment file")
+    p.add_argument("--variant", required=True, nargs="+",
+                   help="variants of the experiment file (one table holds them all, one after another)")
     p.add_argument("--seeds", required=True, help="seeds, e.g. 0-49 or 3,7,9")
     p.add_argument("--analysis", action="append", required=True,
                    help="an analysis of the experiment file (binning or discrete; repeatable)")
@@ -202,7 +210,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help="MI table (.csv or .csv.gz)")
     p.add_argument("--digits", type=int, help="significant digits of the table's floats (default: all); "
                                               "the committed paper-scale tables use 7 to stay small")
-    p.add_argument("--history", type=Path, help="also write every seed's training history (.csv)")
+    p.add_argument("--history", type=Path,
+                   help="also write every seed's training history at the logged epochs (.csv or .csv.gz): "
+                        "losses, accuracies and the gradient moments of each layer")
     p.set_defaults(func=cmd_train_seeds)
 
     p = sub.add_parser("analyse", help="I(X;T) and I(T;Y) per captured epoch and layer of one run, "

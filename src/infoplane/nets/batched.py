@@ -31,6 +31,7 @@ import torch
 from torch import nn
 
 from infoplane.nets.mlp import MLP, fake_quantise
+from infoplane.train import GradientMoments
 
 #: Called at every captured epoch with the epoch and T_1 .. T_L on the evaluation set,
 #: each (S, n_eval, d_l) float32.
@@ -87,13 +88,20 @@ class SeedStack(nn.Module):
 
     def layers(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """(weight (S, d_out, d_in), bias (S, d_out)) of every layer: views of ``flat``."""
-        out, start = [], 0
-        for d_out, d_in in self.shapes:
-            weight = self.flat[:, start:start + d_out * d_in].view(-1, d_out, d_in)
-            start += d_out * d_in
-            out.append((weight, self.flat[:, start:start + d_out]))
-            start += d_out
+        out = []
+        for (d_out, d_in), part in zip(self.shapes, self.layer_slices(), strict=True):
+            weight = self.flat[:, part.start:part.start + d_out * d_in].view(-1, d_out, d_in)
+            out.append((weight, self.flat[:, part.start + d_out * d_in:part.stop]))
         return out
+
+    def layer_slices(self) -> list[slice]:
+        """Where each layer's weight and bias (in that order, as an MLP block's parameters) lie
+        along the second dimension of ``flat``."""
+        slices, start = [], 0
+        for d_out, d_in in self.shapes:
+            slices.append(slice(start, start + d_out * d_in + d_out))
+            start = slices[-1].stop
+        return slices
 
     def columns(self, x: torch.Tensor) -> list[torch.Tensor]:
         """T_1 .. T_L of every seed, samples as columns: (S, d_0, B) -> list of (S, d_l, B).
@@ -227,7 +235,8 @@ def train_seeds(
     Returns:
         history, one row per seed and epoch: seed, epoch, train_loss, train_acc, test_loss,
         test_acc (losses in nats per sample; train values NaN at epoch 0), seconds (wall time
-        of the epoch, shared by all seeds).
+        of the epoch, shared by all seeds), grad_mean_<l> and grad_std_<l> per layer
+        (:class:`infoplane.train.GradientMoments`; absent at epoch 0).
     """
     from tqdm.auto import tqdm
 
@@ -244,14 +253,16 @@ def train_seeds(
     columns = data.inputs.T.contiguous()                        # (d_0, N): samples as columns
     test_x, test_y = _gather_columns(columns, data.test_rows), data.labels[data.test_rows]
     eval_x = _gather_columns(columns, data.eval_rows.expand(n_seeds, -1))
-    rows = []
+    rows, slices = [], stack.layer_slices()
     for epoch in tqdm(range(epochs + 1), disable=not progress, desc=f"{n_seeds} seeds", unit="epoch"):
         started = time.perf_counter()
         train_loss = train_acc = torch.full((n_seeds,), math.nan)
+        gradients: dict[str, torch.Tensor] = {}
         if epoch > 0:
             stack.train()
             order = torch.stack([torch.randperm(n_train, generator=g) for g in generators])
             loss_sum, correct = torch.zeros(n_seeds), torch.zeros(n_seeds)
+            moments = GradientMoments()
             for start in range(0, n_train, batch_size):
                 rows_b = data.train_rows.gather(1, order[:, start:start + batch_size])
                 xb, yb = _gather_columns(columns, rows_b), data.labels.take(rows_b)
@@ -259,10 +270,12 @@ def train_seeds(
                 loss = _nll(out, yb)
                 opt.zero_grad(set_to_none=True)
                 loss.sum().backward()
+                moments.add([stack.flat.grad[:, part] for part in slices])
                 opt.step()
                 loss_sum += loss.detach() * rows_b.shape[1]
                 correct += (_predicted(out.detach()) == yb).sum(dim=1)
             train_loss, train_acc = loss_sum / n_train, correct / n_train
+            gradients = moments.epoch_norms()
         stack.eval()
         with torch.no_grad():
             out = stack(test_x)
@@ -274,7 +287,8 @@ def train_seeds(
         for s, seed in enumerate(seeds):
             rows.append({"seed": int(seed), "epoch": epoch, "train_loss": float(train_loss[s]),
                          "train_acc": float(train_acc[s]), "test_loss": float(test_loss[s]),
-                         "test_acc": float(test_acc[s]), "seconds": seconds})
+                         "test_acc": float(test_acc[s]), "seconds": seconds,
+                         **{key: float(value[s]) for key, value in gradients.items()}})
     return pd.DataFrame(rows)
 
 

@@ -5,7 +5,10 @@ is impossible: it is drawn at the edge as a red marker and counted in the column
 3 (with a history table): the test and training accuracy; row 4 (with ``test_loss`` in the
 history): how fast the mean test loss falls, per epoch (Butakov et al.'s "loss delta"), its
 fastest fall marked by a dotted line on every row, so that a compression phase can be set
-against it. Each layer is one line (its mean over seeds) with a
+against it; last row (with the gradient moments ``grad_mean_<l>``, ``grad_std_<l>`` in the
+history): Shwartz-Ziv & Tishby's drift and diffusion, the seed means of each layer's gradient
+mean (solid) and standard deviation (dashed) on a log scale, with a dash-dot line where the
+largest fall of a layer's seed-mean I(X;L) starts. Each layer is one line (its mean over seeds) with a
 band from the lowest lower to the highest upper interval bound of the seeds. Rows share their y
 axis, columns their x axis.
 """
@@ -30,6 +33,7 @@ from infoplane.plots.data import (
 )
 from infoplane.plots.planes import UNITS
 from infoplane.plots.style import Target, finish, given_axes, new_figure, styled, subplots
+from infoplane.seed_stats import largest_fall
 from infoplane.summaries import fastest_loss_drop_epoch, loss_fall
 
 QUANTITIES = (("i_xl", "I(X;L)"), ("i_ly", "I(L;Y)"))
@@ -66,7 +70,8 @@ def plot_mi_epoch(table: pd.DataFrame, history: pd.DataFrame | None = None, outp
     if history is not None:
         check_columns(history, ("epoch", "test_acc", "train_acc"))
     with_loss = history is not None and "test_loss" in history
-    n_rows = 2 + (history is not None) + with_loss
+    with_gradients = history is not None and any(str(c).startswith("grad_mean_") for c in history)
+    n_rows = 2 + (history is not None) + with_loss + with_gradients
     given = given_axes(outputs, n_rows * len(specs))
     if given is None:
         fig = new_figure(3.2 * len(specs) + 0.6, 2.2 * n_rows + 0.8)
@@ -103,7 +108,9 @@ def plot_mi_epoch(table: pd.DataFrame, history: pd.DataFrame | None = None, outp
             axes[2][col].plot(x, mean["test_acc"], color="k", lw=1.2)
             axes[2][col].plot(x, mean["train_acc"], color="k", lw=1, ls="--")
         if with_loss:
-            _loss_fall(axes[:, col], runs, log)
+            _loss_fall(axes[:(n_rows - with_gradients), col], runs, log)
+        if with_gradients:
+            _gradients(axes[-1][col], runs, rows, color, log)
         beyond_note = f"\n{outside} beyond the limits (red, at the edge)" if outside else ""
         axes[0][col].set_title((spec["title"] or "all layers") + beyond_note)
         for row in range(n_rows):
@@ -117,12 +124,18 @@ def plot_mi_epoch(table: pd.DataFrame, history: pd.DataFrame | None = None, outp
         axes[2][0].set_ylabel("accuracy (fraction)")
     if with_loss:
         axes[3][0].set_ylabel("test-loss fall\n(nats per epoch)")
+    if with_gradients:
+        axes[-1][0].set_ylabel("gradient norm\n(nats per unit weight)")
     handles = [Line2D([], [], color=color[layer], lw=1.2, label=layer) for layer in layers]
     if history is not None:
         handles += [Line2D([], [], color="k", lw=1.2, label="test accuracy"),
                     Line2D([], [], color="k", lw=1, ls="--", label="training accuracy")]
     if with_loss:
         handles.append(Line2D([], [], color="0.4", lw=1, ls=":", label="fastest test-loss fall"))
+    if with_gradients:
+        handles += [Line2D([], [], color="0.3", lw=1.2, label="gradient mean (drift)"),
+                    Line2D([], [], color="0.3", lw=1, ls="--", label="gradient std (diffusion)"),
+                    Line2D([], [], color="0.4", lw=1, ls="-.", label="start of the largest I(X;L) fall")]
     seeds = int(table["n_seeds"].max())
     note = f"line: mean over {seeds} seed{'s' if seeds > 1 else ''}; band: every seed's interval"
     if given is None:
@@ -145,3 +158,28 @@ def _loss_fall(column: Sequence, runs: pd.DataFrame, log: bool) -> None:
     fastest = fastest_loss_drop_epoch(runs)   # the epoch the claims time compression against
     for ax in column:
         ax.axvline(fastest + 1 if log else fastest, color="0.4", lw=1, ls=":")
+
+
+def _gradients(ax, runs: pd.DataFrame, rows: pd.DataFrame, color: dict[str, str], log: bool) -> None:
+    """Each layer's seed-mean gradient mean (solid) and standard deviation (dashed) over the
+    trained epochs, log y, and a dash-dot line where the largest fall of a layer's seed-mean
+    I(X;L) starts (the layer with the largest fall)."""
+    trained = runs[runs["epoch"] > 0]
+    largest, drawn = (0.0, None), set()
+    for layer in layers_in_order(rows):
+        g = rows[rows["layer"] == layer].sort_values("epoch")
+        depth = int(g["depth"].iloc[0])
+        if f"grad_mean_{depth}" in trained and depth not in drawn:   # exp(L5) has L5's weights
+            drawn.add(depth)
+            mean = trained.groupby("epoch")[[f"grad_mean_{depth}", f"grad_std_{depth}"]].mean()
+            x = mean.index + 1 if log else mean.index
+            ax.plot(x, mean[f"grad_mean_{depth}"], color=color[layer], lw=1.2)
+            ax.plot(x, mean[f"grad_std_{depth}"], color=color[layer], lw=1, ls="--")
+        curve = g["i_xl"].to_numpy(dtype=float)
+        if len(curve) > 1:
+            i, j = largest_fall(curve)
+            if curve[i] - curve[j] > largest[0]:
+                largest = (curve[i] - curve[j], int(g["epoch"].iloc[i]))
+    ax.set_yscale("log")
+    if largest[1] is not None:
+        ax.axvline(largest[1] + 1 if log else largest[1], color="0.4", lw=1, ls="-.")
