@@ -3,6 +3,7 @@
 #                    at the scale params.yaml names (DVC stage `reproduce` runs Snakemake)
 #   make test        run the test suite (what CI runs)
 #   make paper-scale remake the committed paper-scale tables (paper/paper_scale/; not in reproduce)
+#   make plots       DVC's plots of the results as one page that opens offline (dvc_plots/offline.html)
 #   make test-cluster the workflow through a real SLURM scheduler: starts a single-node SLURM on
 #                    this machine (scripts/local-slurm.sh; root), runs tests/cluster, stops it
 # and for versioned results (see docs/running.md):
@@ -15,7 +16,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: install data reproduce paper-scale pull push test test-slow test-cluster lint clean bench-env bench
+.PHONY: install data reproduce paper-scale plots pull push test test-slow test-cluster lint clean bench-env bench
 
 install: $(VENV)/.installed
 
@@ -49,6 +50,10 @@ pull: install
 
 push: install
 	dvc push
+
+# DVC's plots as one page that opens offline (`dvc plots show` loads Vega from the network).
+plots: install
+	$(PY) workflow/scripts/plots_offline.py --out dvc_plots/offline.html
 
 test: install
 	$(PY) -m pytest -m "not slow and not cluster" -q
