@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from infoplane.estimators import build
-from infoplane.estimators.discrete import entropy, miller_madow_bias, row_codes
+from infoplane.estimators.discrete import DiscreteMI, entropy, miller_madow_bias, row_codes
 
 
 def brute_force_mi(a: np.ndarray, b: np.ndarray) -> float:
@@ -73,3 +73,18 @@ def test_bad_input_names_the_problem():
         build("discrete").estimate(np.array([0.0, np.nan]), np.array([0, 1]))
     with pytest.raises(ValueError, match="correction"):
         build("discrete", correction="jackknife")
+
+
+def test_a_layer_alone_gives_its_entropy_and_is_saturated_only_when_its_own_symbols_are_distinct():
+
+    rng = np.random.default_rng(0)
+    coarse = rng.integers(0, 4, size=(4096, 2)).astype(np.float32) / 4     # 16 symbols, ~4 bits
+    est = DiscreteMI().estimate_layer(coarse)
+    _, counts = np.unique(coarse, axis=0, return_counts=True)
+    p = counts / counts.sum()
+    assert est.mi == pytest.approx(-(p * np.log(p)).sum(), abs=1e-12)
+    assert "saturated" not in est.flags
+    # against every input as its own symbol the estimator flags the inputs' side; alone it does not
+    assert "saturated" in DiscreteMI().estimate_with_interval(coarse, np.arange(4096)[:, None]).flags
+    fine = rng.normal(size=(4096, 3)).astype(np.float32)                    # every row distinct
+    assert "saturated" in DiscreteMI().estimate_layer(fine).flags

@@ -131,3 +131,12 @@ class DiscreteMI(MIEstimator):
         n = len(a)
         saturated = n > 1 and max(a.max(), b.max()) + 1 >= SATURATED_SHARE * n
         return est.with_flags(*sanity_flags(est, n=n), *(("saturated",) if saturated else ()))
+
+    def estimate_layer(self, t: Any) -> Estimate:
+        """I(X;T) of a layer's symbols ``t`` (n, d) over n distinct inputs, X uniform: H(T).
+        Flagged ``saturated`` only when T itself is nearly all distinct (X always is, so its
+        side says nothing here), as the binning estimator flags a layer."""
+        a = row_codes(as_symbols(t, "t"))
+        est = plugin_mutual_information(a, np.arange(len(a)), self.correction)
+        saturated = len(a) > 1 and a.max() + 1 >= SATURATED_SHARE * len(a)
+        return est.with_flags(*sanity_flags(est, n=len(a)), *(("saturated",) if saturated else ()))

@@ -34,6 +34,7 @@ import pandas as pd
 
 from infoplane.estimators import build
 from infoplane.estimators.base import LayerEstimator
+from infoplane.estimators.discrete import DiscreteMI
 from infoplane.experiments.build import information_limits, table_layer_names
 from infoplane.experiments.spec import variant
 from infoplane.flags import flag_values
@@ -145,7 +146,8 @@ def _layer_kind(run: _Run, analyses: dict[str, dict[str, Any]], epochs: list[int
         for layer in [name for name in run.stored if name in acts]:
             t = acts[layer]
             for name, estimator in estimators.items():
-                i_xl = (estimator.estimate_layer(t) if isinstance(estimator, LayerEstimator)
+                # X is uniform over distinct inputs: estimators that know it take the layer alone
+                i_xl = (estimator.estimate_layer(t) if isinstance(estimator, LayerEstimator | DiscreteMI)
                         else estimator.estimate_with_interval(t, inputs))
                 i_ly = estimator.estimate_with_interval(t, labels)
                 flags = [f"{key}_{flag}" for key, est in (("i_xl", i_xl), ("i_ly", i_ly))
