@@ -395,7 +395,8 @@ def _train_epoch(model: nn.Module, data: TensorData, config: TrainConfig, loss_f
     model.train()
     order = torch.randperm(len(data.train_x), generator=generator)
     total_loss, correct = 0.0, 0
-    moments = GradientMoments()
+    parameters, slices = layer_parameters(model, config.layers)
+    moments = GradientMoments(slices)
     for rows in _batches(len(order), config.batch_size):
         idx = order[rows]
         xb, yb = data.train_x[idx].to(device), data.train_y[idx].to(device)
@@ -406,7 +407,7 @@ def _train_epoch(model: nn.Module, data: TensorData, config: TrainConfig, loss_f
             (loss + config.orthonormality * orthonormality_penalty(model)).backward()
         else:
             loss.backward()
-        moments.add(layer_gradients(model, config.layers))
+        moments.add(flat_gradient(parameters))
         optimizer.step()
         total_loss += float(loss.detach()) * len(idx)
         correct += int((out.detach().argmax(dim=1) == yb).sum())
@@ -417,54 +418,72 @@ def _train_epoch(model: nn.Module, data: TensorData, config: TrainConfig, loss_f
 class GradientMoments:
     """Shwartz-Ziv & Tishby's drift and diffusion of SGD, per layer, over one epoch's batches.
 
-    Fed each batch's gradient of every layer's parameters, :meth:`epoch_norms` gives per layer
-    the norm of their mean over the batches (the drift) and the norm of their standard deviation
-    (the diffusion); the ratio is the gradient signal-to-noise ratio whose fall marks, in their
-    account, the start of compression. A layer's gradient is one tensor (..., P_l): its P_l
-    parameters, after any leading dimensions (the seeds of a stack). Moments are kept in float64,
-    so the variance of a gradient far larger than its spread does not cancel to noise.
+    Fed each batch's gradient, :meth:`epoch_norms` gives per layer the norm of its mean over the
+    batches (the drift) and the norm of its standard deviation (the diffusion); their ratio is
+    the gradient signal-to-noise ratio whose fall marks, in their account, the start of
+    compression. A batch's gradient is one tensor (..., P): every parameter, after any leading
+    dimensions (the seeds of a stack), and ``layers`` says which of the P are each layer's.
+    Moments are kept in float64, so the spread of a gradient much larger than it is not lost to
+    cancellation. One tensor a batch keeps the cost to three operations, whatever the depth.
+
+    Args:
+        layers: per layer, its parameters' slice of the P (an empty slice: a layer without any).
     """
 
-    def __init__(self) -> None:
-        self._sum: list[torch.Tensor] = []
-        self._square: list[torch.Tensor] = []
+    def __init__(self, layers: Sequence[slice]) -> None:
+        self.layers = list(layers)
+        self._sum: torch.Tensor | None = None
+        self._square: torch.Tensor | None = None
         self._batches = 0
 
-    def add(self, gradients: Sequence[torch.Tensor]) -> None:
-        """One batch: a gradient (..., P_l) per layer, always the same layers in the same order."""
-        gradients = [g.detach().to(torch.float64) for g in gradients]
-        if not self._sum:
-            self._sum = [torch.zeros_like(g) for g in gradients]
-            self._square = [torch.zeros_like(g) for g in gradients]
-        for total, square, g in zip(self._sum, self._square, gradients, strict=True):
-            total += g
-            square += g * g
+    def add(self, gradient: torch.Tensor) -> None:
+        """One batch's gradient (..., P)."""
+        g = gradient.detach().to(torch.float64)
+        if self._sum is None or self._square is None:
+            self._sum, self._square = g.clone(), g * g
+        else:
+            self._sum += g
+            self._square += g * g
         self._batches += 1
 
     def epoch_norms(self) -> dict[str, torch.Tensor]:
         """``grad_mean_<l>`` and ``grad_std_<l>`` (l = 1 .. L, each of the leading shape) over the
         batches added since the last call, which starts the next epoch; NaN for a layer without
         parameters. Empty when no batch was added."""
+        if self._sum is None or self._square is None:
+            return {}
+        mean = self._sum / self._batches
+        spread = (self._square / self._batches - mean * mean).clamp_min(0.0).sqrt()
         norms: dict[str, torch.Tensor] = {}
-        for depth, (total, square) in enumerate(zip(self._sum, self._square, strict=True), start=1):
-            mean = total / self._batches
-            spread = (square / self._batches - mean * mean).clamp_min(0.0).sqrt()
-            if total.shape[-1] == 0:
-                mean = spread = torch.full((*total.shape[:-1], 1), math.nan, dtype=torch.float64)
-            norms[f"grad_mean_{depth}"] = mean.norm(dim=-1)
-            norms[f"grad_std_{depth}"] = spread.norm(dim=-1)
-        self._sum, self._square, self._batches = [], [], 0
+        for depth, part in enumerate(self.layers, start=1):
+            empty = part.stop <= part.start
+            nan = torch.full(mean.shape[:-1], math.nan, dtype=torch.float64)
+            norms[f"grad_mean_{depth}"] = nan if empty else mean[..., part].norm(dim=-1)
+            norms[f"grad_std_{depth}"] = nan if empty else spread[..., part].norm(dim=-1)
+        self._sum = self._square = None
+        self._batches = 0
         return norms
 
 
-def layer_gradients(model: nn.Module, layers: Sequence[str]) -> list[torch.Tensor]:
-    """The gradient (P_l,) of every parameter of each named submodule, flattened in their order
-    (empty for a submodule without parameters or gradients)."""
-    gradients = []
+def layer_parameters(model: nn.Module, layers: Sequence[str]) -> tuple[list[nn.Parameter], list[slice]]:
+    """The parameters of the named submodules, in order, and each submodule's slice of their
+    flattened concatenation (for :class:`GradientMoments`)."""
+    parameters, slices, start = [], [], 0
     for name in layers:
-        parts = [p.grad.reshape(-1) for p in model.get_submodule(name).parameters() if p.grad is not None]
-        gradients.append(torch.cat(parts) if parts else torch.zeros(0))
-    return gradients
+        own = list(model.get_submodule(name).parameters())
+        size = sum(p.numel() for p in own)
+        parameters += own
+        slices.append(slice(start, start + size))
+        start += size
+    return parameters, slices
+
+
+def flat_gradient(parameters: Sequence[nn.Parameter]) -> torch.Tensor:
+    """The gradients of ``parameters`` flattened into one (P,) tensor (zeros where none)."""
+    if not parameters:
+        return torch.zeros(0)
+    grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in parameters]
+    return torch.cat([g.reshape(-1) for g in grads])
 
 
 def seeded(builder: Callable[..., nn.Module], seed: int, **params: Any) -> nn.Module:

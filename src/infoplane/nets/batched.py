@@ -262,7 +262,7 @@ def train_seeds(
             stack.train()
             order = torch.stack([torch.randperm(n_train, generator=g) for g in generators])
             loss_sum, correct = torch.zeros(n_seeds), torch.zeros(n_seeds)
-            moments = GradientMoments()
+            moments = GradientMoments(slices)
             for start in range(0, n_train, batch_size):
                 rows_b = data.train_rows.gather(1, order[:, start:start + batch_size])
                 xb, yb = _gather_columns(columns, rows_b), data.labels.take(rows_b)
@@ -270,7 +270,7 @@ def train_seeds(
                 loss = _nll(out, yb)
                 opt.zero_grad(set_to_none=True)
                 loss.sum().backward()
-                moments.add([stack.flat.grad[:, part] for part in slices])
+                moments.add(stack.flat.grad)
                 opt.step()
                 loss_sum += loss.detach() * rows_b.shape[1]
                 correct += (_predicted(out.detach()) == yb).sum(dim=1)
