@@ -59,7 +59,8 @@ EFFECTS = ("held_out_compression", "held_out_dip", "change_between", "range", "v
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 AGGREGATES = ("mean", "median", "min", "max", "sum", "count", "std")
 CLAIM_KEYS = {"id", "paper", "claim", "experiment", "target", "measure", "criterion", "figures", "note",
-              "scale", "invalid_criterion", "criterion_changed_after_data", "at_paper_scale"}
+              "scale", "invalid_criterion", "criterion_changed_after_data", "at_paper_scale",
+              "not_run_because"}
 EFFECT_KEYS = {"seed_effect", "table", "query", "layer", "analysis", "column", "start", "end", "epoch",
                "interval", "flag", "other", "versus", "history"}
 #: The keys an effect needs beyond table, layer and analysis.

@@ -239,6 +239,8 @@ def _claim_section(v: Verdict, params: Mapping[str, Any], root: Path, out_dir: P
         lines.append(f"- **Criterion changed after its data were seen**: {changed}")
     if v.detail:
         lines.append(f"- Why no number: {v.detail}.")
+    if v.status == NOT_RUN and c.get("not_run_because"):
+        lines.append(f"- Not run because: {c['not_run_because'].strip()}")
     if v.scale != "paper" and c.get("at_paper_scale"):
         link, reason = paper_scale_link(c), c["at_paper_scale"]
         if link:
