@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,14 +57,15 @@ RUN_OUTPUTS = ("figures", "paper/report.md", "paper/report.html", "paper/verdict
 
 
 def git_state(root: Path) -> str:
-    """``"<commit>"``, ``"<commit> + uncommitted changes"``, or ``"not a git checkout"``.
-
-    Changes to the run's own outputs (:data:`RUN_OUTPUTS`) do not count as uncommitted changes.
+    """``"<commit>"``, ``"<commit> + uncommitted changes"``, or ``"not a git checkout"``: the
+    last commit that changed anything but the run's own outputs (:data:`RUN_OUTPUTS`), so that
+    committing a run's outputs leaves the stamp, and so the report, as they were; changes to
+    those outputs do not count as uncommitted changes either.
     """
+    outputs = [f":(exclude){path}" for path in RUN_OUTPUTS]
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, check=True,
-                                capture_output=True, text=True).stdout.strip()
-        outputs = [f":(exclude){path}" for path in RUN_OUTPUTS]
+        commit = subprocess.run(["git", "log", "-1", "--format=%H", "--", ".", *outputs], cwd=root,
+                                check=True, capture_output=True, text=True).stdout.strip()[:12]
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", *outputs],
                                cwd=root, check=True, capture_output=True, text=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
@@ -146,7 +146,7 @@ def render_markdown(papers: Mapping[str, str], verdicts: list[Verdict], params: 
     lines = [
         "# Replication report",
         "",
-        f"Rendered {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} at commit `{commit}`, "
+        f"Rendered from the code at commit `{commit}`, "
         f"scale **{params.get('scale', '?')}**. Every number below is read from the result files "
         "when the report is rendered (`infoplane report`); MI in nats unless a line says bits. "
         "Only claims measured at the papers' own scale get a verdict; a quick-scale number is a smoke "

@@ -225,6 +225,9 @@ def test_the_stamp_ignores_the_runs_own_outputs_but_not_the_code(tmp_path: Path)
     clean = git_state(tmp_path)
     (tmp_path / "figures/a.png").write_bytes(b"2")             # the run redrew a figure
     assert git_state(tmp_path) == clean and "uncommitted" not in clean
+    git("add", ".")                                              # committing the run's outputs...
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "outputs")
+    assert git_state(tmp_path) == clean                          # ...leaves the stamp as it was
     (tmp_path / "code.py").write_text("x = 2\n")
     assert git_state(tmp_path) == f"{clean} + uncommitted changes"
 
