@@ -454,10 +454,10 @@ class GradientMoments:
             return {}
         mean = self._sum / self._batches
         spread = (self._square / self._batches - mean * mean).clamp_min(0.0).sqrt()
+        nan = torch.full(mean.shape[:-1], math.nan, dtype=torch.float64)
         norms: dict[str, torch.Tensor] = {}
         for depth, part in enumerate(self.layers, start=1):
             empty = part.stop <= part.start
-            nan = torch.full(mean.shape[:-1], math.nan, dtype=torch.float64)
             norms[f"grad_mean_{depth}"] = nan if empty else mean[..., part].norm(dim=-1)
             norms[f"grad_std_{depth}"] = nan if empty else spread[..., part].norm(dim=-1)
         self._sum = self._square = None

@@ -75,10 +75,11 @@ def cmd_train_seeds(args: argparse.Namespace) -> None:
     named = [runs.assign(variant=name) for runs, name in zip(histories, args.variant, strict=True)]
     history = pd.concat(named, ignore_index=True)
     # flags are set from every digit before any rounding on the way out
-    write_csv(table, args.out, float_format=f"%.{args.digits}g" if args.digits else None)
+    float_format = f"%.{args.digits}g" if args.digits else None
+    write_csv(table, args.out, float_format=float_format)
     if args.history:   # the logged epochs only: every epoch of 50 seeds x 8000 would be ~50 MB
         logged = history[history["epoch"].isin(table["epoch"].unique())]
-        write_csv(logged, args.history, float_format=f"%.{args.digits}g" if args.digits else None)
+        write_csv(logged, args.history, float_format=float_format)
     print(f"{len(table)} rows -> {args.out}", file=sys.stderr)
 
 

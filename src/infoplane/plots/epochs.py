@@ -169,8 +169,10 @@ def _gradients(ax, runs: pd.DataFrame, rows: pd.DataFrame, color: dict[str, str]
     for layer in layers_in_order(rows):
         g = rows[rows["layer"] == layer].sort_values("epoch")
         depth = int(g["depth"].iloc[0])
-        if f"grad_mean_{depth}" in trained and depth not in drawn:   # exp(L5) has L5's weights
-            drawn.add(depth)
+        if depth in drawn:   # a layer derived from another (exp(L5)): the same weights, no fall of its own
+            continue
+        drawn.add(depth)
+        if f"grad_mean_{depth}" in trained:
             mean = trained.groupby("epoch")[[f"grad_mean_{depth}", f"grad_std_{depth}"]].mean()
             x = mean.index + 1 if log else mean.index
             ax.plot(x, mean[f"grad_mean_{depth}"], color=color[layer], lw=1.2)
