@@ -56,17 +56,24 @@ def cmd_train_autoencoder(args: argparse.Namespace) -> None:
     write_json(report, None)
 
 
+def keep_analyses(spec: dict, names: list[str] | None) -> dict:
+    """The experiment with only the analyses ``names`` (all of them when None)."""
+    if names is None:
+        return spec
+    unknown = [a for a in names if a not in spec["analyses"]]
+    if unknown:
+        raise ValueError(f"--analysis {unknown[0]!r}: experiment {spec['name']} has no such analysis "
+                         f"(analyses: {', '.join(spec['analyses'])})")
+    spec["analyses"] = {name: spec["analyses"][name] for name in names}
+    return spec
+
+
 def cmd_train_seeds(args: argparse.Namespace) -> None:
     import pandas as pd
 
     from infoplane.experiments.seeds import train_seeds_at_once
 
-    spec = experiment_of(args)
-    unknown = [a for a in args.analysis if a not in spec["analyses"]]
-    if unknown:
-        raise ValueError(f"--analysis {unknown[0]!r}: experiment {spec['name']} has no such analysis "
-                         f"(analyses: {', '.join(spec['analyses'])})")
-    spec["analyses"] = {name: spec["analyses"][name] for name in args.analysis}
+    spec = keep_analyses(experiment_of(args), args.analysis)
     parts = [train_seeds_at_once(spec, variant_name, parse_seeds(args.seeds), data_root=args.data_root,
                                  threads=args.threads, progress=not args.no_progress, jobs=args.jobs)
              for variant_name in args.variant]
@@ -88,7 +95,7 @@ def cmd_analyse(args: argparse.Namespace) -> None:
     from infoplane.experiments.analyse import analyse_run
 
     _threads(args)
-    spec = experiment_of(args)
+    spec = keep_analyses(experiment_of(args), args.analysis)
     autoencoder = None
     if args.autoencoder is not None:  # a bad file is named before any run is read
         if not args.autoencoder.exists():
@@ -221,6 +228,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     add_experiment_args(p)
     run_args(p)
     p.add_argument("--autoencoder", type=Path, help="the X autoencoder (analyses with x: autoencoder)")
+    p.add_argument("--analysis", action="append",
+                   help="run only this analysis of the experiment file (repeatable; default: all of "
+                        "the variant's); one process per analysis spreads a run over more cores")
     p.add_argument("--jobs", type=int, default=1, help="worker processes over (epoch, layer) pairs")
     p.add_argument("--out", type=Path, required=True, help="the run's MI table (.csv)")
     p.set_defaults(func=cmd_analyse)
