@@ -27,9 +27,9 @@ def write(tmp_path: Path, name: str, settings: dict) -> Path:
 @pytest.mark.parametrize("scale", ["quick", "paper"])
 def test_every_experiment_of_the_papers_loads_at_both_scales(scale):
     names = available(EXPERIMENTS)
-    assert names == ["butakov_cifar10", "butakov_mnist", "goldfeld_sp", "lorenzen_quantized",
-                     "lorenzen_quantized_mnist", "saxe_kde", "saxe_kde_mnist", "szt_binning",
-                     "szt_training_size"]
+    assert names == ["butakov_cifar10", "butakov_mnist", "estimator_comparison", "goldfeld_sp",
+                     "lorenzen_quantized", "lorenzen_quantized_mnist", "saxe_kde", "saxe_kde_mnist",
+                     "szt_binning", "szt_training_size"]
     for name in names:
         spec = load_experiment(path(name), scale)
         assert spec["name"] == name and spec["scale"] == scale
@@ -112,6 +112,22 @@ def test_names_are_checked_against_the_code(tmp_path):
     settings["dataset"]["eval_size"] = 100
     with pytest.raises(ValueError, match="x_autoencoder: missing"):
         load_experiment(write(tmp_path, "butakov_mnist", settings), "paper")
+
+
+@pytest.mark.parametrize("x, valid", [("ae:4", True), ("pca:3", True), ("none", True),
+                                      ("pca", False), ("umap:2", False)])
+def test_a_compressed_analysis_names_how_x_is_compressed(tmp_path, x, valid):
+    settings = yaml.safe_load(path("estimator_comparison").read_text())
+    settings["analyses"]["ksg"]["x"] = x
+    target = write(tmp_path, "estimator_comparison", settings)
+    if valid:
+        assert load_experiment(target, "quick")["analyses"]["ksg"]["x"] == x
+    else:
+        with pytest.raises(ValueError, match="analyses.ksg.x"):
+            load_experiment(target, "quick")
+    settings["analyses"]["ksg"]["x"] = "autoencoder"   # the experiment's own file, which it lacks
+    with pytest.raises(ValueError, match="x_autoencoder: missing"):
+        load_experiment(write(tmp_path, "estimator_comparison", settings), "quick")
 
 
 def test_the_name_is_the_files_stem_and_only_a_quick_overlay_exists(tmp_path):
