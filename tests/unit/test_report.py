@@ -136,7 +136,7 @@ def test_claims_file_errors_name_the_claim(tmp_path: Path) -> None:
 
 def test_the_project_claims_file_is_valid() -> None:
     papers, claims = load_claims(REPO / "paper/claims.yaml")
-    assert set(papers) == {"butakov2024", "szt2017", "saxe2018", "goldfeld2019", "lorenzen2022"}
+    assert set(papers) == {"butakov2024", "szt2017", "saxe2018", "goldfeld2019", "lorenzen2022", "comparison"}
     assert {c["paper"] for c in claims} == set(papers)  # every paper has claims
     assert load_questions(REPO / "paper/claims.yaml", {c["id"] for c in claims})  # names real claims
 
