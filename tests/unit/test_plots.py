@@ -145,3 +145,16 @@ def test_the_overlap_check_sees_an_overlap():
     fig.draw(renderer)
     boxes = [t.get_window_extent(renderer) for t in texts(fig)]
     assert any(overlapping(a, b) for a, b in itertools.combinations(boxes, 2))
+
+
+def test_the_fastest_loss_fall_is_marked_only_where_the_loss_falls(tmp_path):
+    """A network that learns (the test loss falls from 1 to 1/8) gets the dotted line at its
+    fastest fall; a frozen one, whose loss moves by float noise alone, gets none."""
+    def dotted_lines(fig: Figure) -> int:
+        return sum(line.get_linestyle() == ":" for ax in fig.axes for line in ax.get_lines())
+
+    runs = history()
+    learning = plots.plot_mi_epoch(aggregated(), runs, tmp_path / "a.png", PANELS, title="Two networks")
+    frozen_runs = runs.assign(test_loss=2.31 + 1e-7 * np.sin(runs["epoch"]))
+    frozen = plots.plot_mi_epoch(aggregated(), frozen_runs, tmp_path / "b.png", PANELS, title="Two networks")
+    assert dotted_lines(learning) > 0 and dotted_lines(frozen) == 0

@@ -146,6 +146,11 @@ def plot_mi_epoch(table: pd.DataFrame, history: pd.DataFrame | None = None, outp
     return finish(fig, outputs)
 
 
+#: A seed-mean test loss whose range is below this share of its mean is flat: its largest "fall"
+#: is float noise (a frozen MNIST network's loss moves by about 1e-6 of 2.31 nats).
+FLAT_LOSS = 1e-3
+
+
 def _loss_fall(column: Sequence, runs: pd.DataFrame, log: bool) -> None:
     """Draw minus the change of the seed-mean test loss per epoch into the last Axes of
     ``column`` and mark its largest value (the fastest fall) with a dotted line on every Axes."""
@@ -155,6 +160,9 @@ def _loss_fall(column: Sequence, runs: pd.DataFrame, log: bool) -> None:
     x = fall.index + 1 if log else fall.index
     column[-1].plot(x, fall.to_numpy(), color="k", lw=1.2)
     column[-1].axhline(0.0, color="0.6", lw=0.6)
+    mean = runs.groupby("epoch")["test_loss"].mean()
+    if mean.max() - mean.min() < FLAT_LOSS * abs(mean.mean()):
+        return   # a loss that does not move (a frozen network) has no fastest fall to mark
     fastest = fastest_loss_drop_epoch(runs)   # the epoch the claims time compression against
     for ax in column:
         ax.axvline(fastest + 1 if log else fastest, color="0.4", lw=1, ls=":")
