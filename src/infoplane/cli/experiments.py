@@ -224,7 +224,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_train_seeds)
 
     p = sub.add_parser("analyse", help="I(X;T) and I(T;Y) per captured epoch and layer of one run, "
-                                       "for every analysis of the experiment")
+                                       "for the experiment's analyses (all, or those named by --analysis)")
     add_experiment_args(p)
     run_args(p)
     p.add_argument("--autoencoder", type=Path, help="the X autoencoder (analyses with x: autoencoder)")
