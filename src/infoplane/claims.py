@@ -188,6 +188,17 @@ def _check_criterion(criterion: Mapping[str, Any], where: str) -> None:
 # --- measuring -----------------------------------------------------------------------------
 
 
+def read_results(root: Path, pattern: str) -> pd.DataFrame | None:
+    """The rows of every table under ``root`` that ``pattern`` names (a path, or a glob such as
+    ``paper/paper_scale/szt_training_size_*.csv.gz`` for a run kept one file per variant), in
+    sorted path order; None when none exists."""
+    paths = sorted(root.glob(pattern))
+    if not paths:
+        return None
+    # low_memory=False: one dtype per column (flags are mostly empty)
+    return pd.concat([pd.read_csv(path, low_memory=False) for path in paths], ignore_index=True)
+
+
 def measure(spec: Mapping[str, Any], root: Path) -> tuple[float | None, str, str]:
     """Read one measured number: ``(value, status, detail)``; status is "" when it was read."""
     if "metric" in spec:
@@ -200,10 +211,9 @@ def measure(spec: Mapping[str, Any], root: Path) -> tuple[float | None, str, str
                 return None, UNKNOWN, f"{spec['metric']} has no key {spec['key']}"
             node = node[part]
         return _number(node, f"{spec['metric']}:{spec['key']}")
-    path = root / spec["table"]
-    if not path.exists():
+    table = read_results(root, spec["table"])
+    if table is None:
         return None, NOT_RUN, f"{spec['table']} absent"
-    table = pd.read_csv(path)
     try:
         if spec.get("query"):
             table = table.query(spec["query"])
@@ -219,10 +229,9 @@ def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
     """A seed effect (:class:`infoplane.seed_stats.SeedEffect`) from an MI table, or why not."""
     from infoplane import seed_stats
 
-    path = root / spec["table"]
-    if not path.exists():
+    table = read_results(root, spec["table"])
+    if table is None:
         return None, NOT_RUN, f"{spec['table']} absent"
-    table = pd.read_csv(path, low_memory=False)   # one dtype per column (flags are mostly empty)
     selected = {}
     for key in ("query", "versus"):   # `versus`: the rows a paired_gap compares the query's with
         selected[key] = table.query(spec[key]) if spec.get(key) else table

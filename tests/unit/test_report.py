@@ -300,3 +300,17 @@ def test_headlines_count_each_experiments_statuses_in_a_narrow_row(results: Path
     # are narrower), two spaces apart: the longest experiment name must still fit in 200.
     longest = max(len(f"paper/headlines/{p.stem}.json") for p in (REPO / "experiments").glob("*.yaml"))
     assert longest + sum(len(key) + 4 for key in HEADLINE_KEYS.values()) <= 200
+
+
+def test_a_claim_table_may_be_a_glob_of_one_file_per_variant(tmp_path):
+    """A run kept one file per variant is read as one table: the rows of every matching file,
+    in path order; a pattern that matches nothing reads as absent."""
+    from infoplane.claims import read_results
+
+    (tmp_path / "r").mkdir()
+    pd.DataFrame({"variant": ["a", "a"], "x": [1.0, 2.0]}).to_csv(tmp_path / "r/t_a.csv", index=False)
+    pd.DataFrame({"variant": ["b"], "x": [5.0]}).to_csv(tmp_path / "r/t_b.csv", index=False)
+    rows = read_results(tmp_path, "r/t_*.csv")
+    assert rows["variant"].tolist() == ["a", "a", "b"] and rows["x"].sum() == 8.0
+    assert read_results(tmp_path, "r/t_a.csv")["x"].tolist() == [1.0, 2.0]
+    assert read_results(tmp_path, "r/u_*.csv") is None
