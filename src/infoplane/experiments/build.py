@@ -30,16 +30,27 @@ from torch import nn
 
 from infoplane.arrays import label_entropy
 from infoplane.data import data_root as resolve_data_root
-from infoplane.nets.mlp import BOTTLENECK2_WIDTHS, MLP, SAXE_MNIST_WIDTHS, SZT_WIDTHS
+from infoplane.nets.mlp import (
+    BOTTLENECK2_WIDTHS,
+    BOTTLENECK4_WIDTHS,
+    HOURGLASS_WIDTHS,
+    LORENZEN_4X10_WIDTHS,
+    MLP,
+    SAXE_MNIST_WIDTHS,
+    SZT_WIDTHS,
+)
 from infoplane.runstore import load_eval_set
 from infoplane.train import TensorData, TrainConfig, capture_schedule
 
 #: MLP networks: name -> layer widths (input ... output).
-MLP_WIDTHS = {"szt-mlp": SZT_WIDTHS, "saxe-mnist": SAXE_MNIST_WIDTHS, "bottleneck2": BOTTLENECK2_WIDTHS}
+MLP_WIDTHS = {"szt-mlp": SZT_WIDTHS, "saxe-mnist": SAXE_MNIST_WIDTHS, "bottleneck2": BOTTLENECK2_WIDTHS,
+              "lorenzen-4x10": LORENZEN_4X10_WIDTHS, "bottleneck4": BOTTLENECK4_WIDTHS,
+              "hourglass": HOURGLASS_WIDTHS}
 #: CNN networks: name -> the model name of :func:`infoplane.nets.cnn.build_model`.
 CNN_MODELS = {"butakov-mnist-cnn": "butakov_mnist_cnn", "butakov-cifar10-cnn": "butakov_cifar10_cnn"}
 #: Every network and the dataset it reads.
-DATASET_OF = {"szt-mlp": "szt", "saxe-mnist": "mnist", "bottleneck2": "mnist",
+DATASET_OF = {"szt-mlp": "szt", "saxe-mnist": "mnist", "bottleneck2": "mnist", "lorenzen-4x10": "mnist",
+              "bottleneck4": "mnist", "hourglass": "mnist",
               "butakov-mnist-cnn": "mnist", "butakov-cifar10-cnn": "cifar10"}
 NETWORKS = tuple(DATASET_OF)
 DATASETS = ("szt", "mnist", "cifar10")

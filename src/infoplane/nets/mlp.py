@@ -8,7 +8,8 @@ output probabilities (for an NLL loss, as :func:`infoplane.train.train` expects)
 
 - ``szt_mlp``: 12-10-7-5-4-3-2 of Shwartz-Ziv & Tishby, Saxe et al., Lorenzen et al., Goldfeld et al.
 - ``saxe_mnist_mlp``: 784-1024-20-20-20-10 of Saxe et al.
-- ``bottleneck2_mlp``: 784-16-8-4-2-10 (ReLU) of Lorenzen et al. ("Bottleneck-2").
+- ``bottleneck2_mlp``: 784-16-8-4-2-10 (ReLU) of Lorenzen et al. ("Bottleneck-2"); their other
+  MNIST MLPs are ``LORENZEN_4X10_WIDTHS``, ``BOTTLENECK4_WIDTHS`` and ``HOURGLASS_WIDTHS``.
 
 Quantisation (Lorenzen et al.) is quantisation-aware training: each block's output is rounded
 to one of 2^bits levels on a per-layer range, with the straight-through estimator for the
@@ -199,6 +200,11 @@ def _init_linear(linear: nn.Linear, init: str, generator: torch.Generator) -> No
 SZT_WIDTHS = (12, 10, 7, 5, 4, 3, 2)
 SAXE_MNIST_WIDTHS = (784, 1024, 20, 20, 20, 10)
 BOTTLENECK2_WIDTHS = (784, 16, 8, 4, 2, 10)
+# Lorenzen et al.'s other MNIST MLPs (hidden widths from ../shared/reference/seed_baselines.md):
+# 4 x 10, Bottleneck-4 16-12-8-4 and HourGlass 16-8-4-2-4-8, each with a softmax-10 output.
+LORENZEN_4X10_WIDTHS = (784, 10, 10, 10, 10, 10)
+BOTTLENECK4_WIDTHS = (784, 16, 12, 8, 4, 10)
+HOURGLASS_WIDTHS = (784, 16, 8, 4, 2, 4, 8, 10)
 
 
 def szt_mlp(activation: str = "tanh", **kwargs) -> MLP:
