@@ -182,7 +182,8 @@ _CPU_S_PER_EPOCH = {"szt-mlp": 0.025}
 _CPU_S_PER_IMAGE = {"saxe-mnist": 26.2 / (20 * 20000), "bottleneck2": 10.5 / (30 * 60000),
                     "butakov-mnist-cnn": 12.0 / 60000}
 # Lorenzen et al.'s other MNIST MLPs are about Bottleneck-2's size (a first layer of 784 x 10-16).
-_CPU_S_PER_IMAGE.update(dict.fromkeys(["lorenzen-4x10", "bottleneck4", "hourglass"], _CPU_S_PER_IMAGE["bottleneck2"]))
+for _name in ("lorenzen-4x10", "bottleneck4", "hourglass"):
+    _CPU_S_PER_IMAGE[_name] = _CPU_S_PER_IMAGE["bottleneck2"]
 
 
 def train_minutes(wildcards):
