@@ -64,7 +64,8 @@ def binned(values: np.ndarray) -> np.ndarray:
 @pytest.mark.slow
 def test_a_new_experiment_file_runs_end_to_end(workflow_copy: Path) -> None:
     (workflow_copy / "experiments" / f"{NAME}.yaml").write_text(EXPERIMENT)
-    (workflow_copy / "add.yaml").write_text(f"experiments:\n  {NAME}: {{}}\n")
+    # seed by seed, so that the stored activations can be checked against the table
+    (workflow_copy / "add.yaml").write_text(f"experiments:\n  {NAME}: {{batch_seeds: false}}\n")
     done = snakemake(workflow_copy, NAME, "--cores", "2", "--configfile", "add.yaml", timeout=1800)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     for rule in ("train_run", "analyse_run", "combine_runs", "plot_experiment"):
@@ -108,14 +109,18 @@ def test_a_new_experiment_file_runs_end_to_end(workflow_copy: Path) -> None:
         assert (workflow_copy / "figures" / f"{NAME}_{kind}.pdf").stat().st_size > 5_000
 
 
-def test_the_new_file_is_valid_and_plans_its_jobs(workflow_copy: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """The quick half: the file loads (one seed, both variants) and its target plans one training
-    and one analysis per variant, one combine and one plot, and nothing of the other experiments."""
+@pytest.mark.parametrize("batch_seeds", [True, False])
+def test_the_new_file_is_valid_and_plans_its_jobs(workflow_copy: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  batch_seeds: bool) -> None:
+    """The quick half: the file loads (one seed, both variants) and its target plans, per variant,
+    one train_seeds job (an MLP with binning MI: its seeds train at once) or, with `batch_seeds:
+    false`, one training and one analysis per seed; one combine and one plot, and nothing of the
+    other experiments."""
     from infoplane.experiments.spec import load_experiment
 
     (workflow_copy / "experiments" / f"{NAME}.yaml").write_text(EXPERIMENT)
-    (workflow_copy / "add.yaml").write_text(f"experiments:\n  {NAME}: {{}}\n")
+    flag = "true" if batch_seeds else "false"
+    (workflow_copy / "add.yaml").write_text(f"experiments:\n  {NAME}: {{batch_seeds: {flag}}}\n")
     monkeypatch.chdir(workflow_copy)
     spec = load_experiment(NAME, "quick")
     assert spec["seeds"] == [0] and list(spec["variants"]) == ["tanh", "relu"]
@@ -123,5 +128,5 @@ def test_the_new_file_is_valid_and_plans_its_jobs(workflow_copy: Path,
     assert planned.returncode == 0, planned.stderr[-3000:]
     counts = {line.split()[0]: int(line.split()[1]) for line in planned.stdout.splitlines()
               if len(line.split()) == 2 and line.split()[1].isdigit() and line.split()[0] != "total"}
-    assert counts == {"fetch_data": 1, "train_run": 2, "analyse_run": 2, "combine_runs": 1,
-                      "plot_experiment": 1, NAME: 1}
+    steps = {"train_seeds": 2} if batch_seeds else {"train_run": 2, "analyse_run": 2}
+    assert counts == {"fetch_data": 1, **steps, "combine_runs": 1, "plot_experiment": 1, NAME: 1}

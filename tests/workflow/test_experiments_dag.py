@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infoplane.experiments.spec import load_experiment, uses_autoencoder
+from infoplane.experiments.seeds import unbatchable_reason
+from infoplane.experiments.spec import load_experiment, uses_autoencoder, variant
 
 from .conftest import snakemake
 from .workflow_helpers import REPO
@@ -35,9 +36,13 @@ def planned_jobs(output: str) -> Counter:
 
 
 def expected_jobs(name: str, spec: dict) -> Counter:
-    """The jobs experiment ``name``'s target needs, read off its file (quick scale)."""
-    runs = len(spec["variants"]) * len(spec["seeds"])
+    """The jobs experiment ``name``'s target needs, read off its file (quick scale): a variant
+    whose seeds train at once is one train_seeds job, any other one train and one analysis per
+    seed."""
+    stacked = [v for v in spec["variants"] if unbatchable_reason(variant(spec, v)) is None]
+    runs = (len(spec["variants"]) - len(stacked)) * len(spec["seeds"])
     jobs = Counter({("train_run", name): runs, ("analyse_run", name): runs,
+                    ("train_seeds", name): len(stacked),
                     ("combine_runs", name): 1, ("plot_experiment", name): 1})
     if uses_autoencoder(spec):
         jobs["train_x_autoencoder", name] = 1
@@ -56,7 +61,7 @@ def test_params_runs_every_experiment_file() -> None:
 
 def test_every_target_plans_its_experiments_jobs(workflow_copy: Path) -> None:
     """One dry run of every experiment's target: per experiment, one training and one analysis
-    per (variant, seed), one combine and one plot, the autoencoder, neuron and scatter steps
+    per (variant, seed) or one train_seeds job per stacked variant, one combine and one plot, the autoencoder, neuron and scatter steps
     where the file asks for them; the IB curve once (experiments with `ib_curve: true`)."""
     result = snakemake(workflow_copy, *EXPERIMENTS, "-n")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -77,11 +82,12 @@ def test_overlay_shrinks_several_experiments_at_once(workflow_copy: Path) -> Non
     result = snakemake(workflow_copy, "szt_binning", "butakov_mnist", "-n", "-p", "--configfile", TINY)
     assert result.returncode == 0, result.stderr[-3000:]
     planned = planned_jobs(result.stdout)
-    assert planned["train_run", "szt_binning"] == 2  # tanh, relu x seed 0
+    assert planned["train_seeds", "szt_binning"] == 2  # tanh, relu, each trained for its seeds at once
     assert planned["train_run", "butakov_mnist"] == 6  # base and the two controls x seeds 0, 1
     commands = [line for line in result.stdout.splitlines()
                 if line.startswith("Shell command: infoplane train ")]
-    szt = [c for c in commands if "--experiment szt_binning" in c]
+    szt = [line for line in result.stdout.splitlines()
+           if line.startswith("Shell command: infoplane train-seeds --experiment szt_binning")]
     assert szt and all("--set train.epochs=3 --set capture.schedule.log_points=1" in c for c in szt)
     assert all("--set dataset.eval_size=300" in c and "--device cpu" in c
                for c in commands if "--experiment butakov_mnist" in c)

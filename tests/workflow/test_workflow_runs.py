@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from infoplane.config import scaled
-from infoplane.experiments.spec import load_experiment
+from infoplane.experiments.seeds import unbatchable_reason
+from infoplane.experiments.spec import load_experiment, variant
 
 from .test_rule_commands import refused_calls
 from .workflow_helpers import REPO, run
@@ -36,12 +37,16 @@ def test_dry_run_at_default_params_plans_every_job(workflow_copy: Path) -> None:
     # estimates are batched: one job per dimension and estimator over the (MI, seed) grid
     assert counts["estimate_gaussian"] == len(vg["dims"]) * len(vg["estimators"])
     assert counts["report"] == 1 and counts["all"] == 1
-    # every experiment params.yaml runs: one training per (variant, seed), one combine
+    # every experiment params.yaml runs: one train_seeds job per variant whose seeds train at once,
+    # one training and one analysis per (variant, seed) of the others, one combine
     running = [name for name, how in yaml.safe_load((REPO / "params.yaml").read_text())["experiments"].items()
                if how.get("run", True)]
     specs = [load_experiment(REPO / "experiments" / f"{name}.yaml", "quick") for name in running]
+    stacked = [(spec, v) for spec in specs for v in spec["variants"]
+               if unbatchable_reason(variant(spec, v)) is None]
     runs = sum(len(spec["variants"]) * len(spec["seeds"]) for spec in specs)
-    assert counts["train_run"] == counts["analyse_run"] == runs
+    assert counts["train_seeds"] == len(stacked) > 0
+    assert counts["train_run"] == counts["analyse_run"] == runs - sum(len(spec["seeds"]) for spec, _ in stacked)
     assert counts["combine_runs"] == counts["plot_experiment"] == len(running)
     # and every job's command line is one the CLI accepts (test_rule_commands.py)
     refused = refused_calls(output)

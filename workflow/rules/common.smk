@@ -33,7 +33,8 @@ import sys
 from pathlib import Path
 
 from infoplane.config import require_valid, scaled
-from infoplane.experiments.spec import experiment_path, load_experiment, uses_autoencoder
+from infoplane.experiments.seeds import unbatchable_reason
+from infoplane.experiments.spec import experiment_path, load_experiment, uses_autoencoder, variant
 
 from snakemake.utils import validate
 
@@ -148,6 +149,18 @@ EXP = {name: _load(name, how) for name, how in P["experiments"].items()}
 EXP_RUN = [name for name, how in P["experiments"].items() if how.get("run", True)]
 
 
+def _batched_variants(name):
+    """The variants of an experiment whose seeds train in one job (train_seeds): those the
+    stacked training covers, unless params.yaml sets `batch_seeds: false` for the experiment."""
+    if not P["experiments"][name].get("batch_seeds", True):
+        return []
+    spec = EXP[name]
+    return [v for v in spec["variants"] if unbatchable_reason(variant(spec, v)) is None]
+
+
+BATCHED = {name: _batched_variants(name) for name in EXP}
+
+
 def exp_flags(wildcards):
     """The CLI flags every step of an experiment shares: scale, overrides, data root, device."""
     how = P["experiments"][wildcards.experiment]
@@ -157,13 +170,26 @@ def exp_flags(wildcards):
 
 
 def exp_runs(pattern):
-    """Every run's file of an experiment (all variants and seeds), from a pattern with
-    {experiment}, {variant} and {seed}."""
+    """The file of every run trained seed by seed (the variants not in BATCHED, all their seeds),
+    from a pattern with {experiment}, {variant} and {seed}."""
     def files(wildcards):
         spec = EXP[wildcards.experiment]
-        return expand(pattern, experiment=wildcards.experiment, variant=list(spec["variants"]),
-                      seed=spec["seeds"])
+        one_by_one = [v for v in spec["variants"] if v not in BATCHED[wildcards.experiment]]
+        return expand(pattern, experiment=wildcards.experiment, variant=one_by_one, seed=spec["seeds"])
     return files
+
+
+def exp_stacks(name):
+    """The file ``name`` (mi.csv or history.csv) of every variant whose seeds train at once."""
+    def files(wildcards):
+        return expand("results/seeds/{experiment}/{variant}/{name}", experiment=wildcards.experiment,
+                      variant=BATCHED[wildcards.experiment], name=name)
+    return files
+
+
+def exp_seed_list(wildcards):
+    """The experiment's seeds as the CLI reads them: 0,1,2."""
+    return ",".join(str(seed) for seed in EXP[wildcards.experiment]["seeds"])
 
 
 def exp_file(wildcards):
@@ -196,6 +222,12 @@ def train_minutes(wildcards):
         images = spec["dataset"].get("train_size") or 60000
         per_epoch = _CPU_S_PER_IMAGE.get(name, 0.05 / 60000) * images
     return int(2 * spec["train"]["epochs"] * per_epoch / 60) + 15
+
+
+def train_stack_minutes(wildcards):
+    """--time of training every seed of a variant at once: the seeds' one-by-one estimate (an
+    upper bound; a stack is several times faster)."""
+    return train_minutes(wildcards) * len(EXP[wildcards.experiment]["seeds"])
 
 
 def train_gpus(wildcards):

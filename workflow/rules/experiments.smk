@@ -1,6 +1,8 @@
 # The experiments of the five papers, every one the same way (experiments/<name>.yaml):
 #   train (per variant and seed; resumable, storing activations) -> analyse (one MI table per run)
 #   -> combine (over seeds: the table, its aggregate, finals, histories, metrics) -> plot.
+# A variant whose seeds can train at once (BATCHED: small MLPs with binning or exact MI) replaces
+# train + analyse by one train_seeds job over all its seeds.
 # Targets: one per experiment, by its name (`snakemake szt_binning`), and `experiments` for all
 # of params.yaml's experiments that run. Settings: the experiment files; params.yaml chooses the
 # scale, the seeds and overrides per experiment.
@@ -74,6 +76,33 @@ rule train_run:
         " > {log:q} 2>&1"
 
 
+# Every seed of a variant at once (stacked weights, MI measured while training, no activations
+# stored): the variants in BATCHED, whose seeds a separate run would give the same numbers.
+rule train_seeds:
+    input:
+        experiment=exp_file,
+        raw=exp_raw,
+    output:
+        table="results/seeds/{experiment}/{variant}/mi.csv",
+        history="results/seeds/{experiment}/{variant}/history.csv",
+    params:
+        flags=exp_flags,
+        seeds=exp_seed_list,
+    threads: 1
+    log:
+        "logs/train_seeds/{experiment}_{variant}.log",
+    resources:
+        mem_mb=RES_TRAIN["mem_mb"],
+        runtime=train_stack_minutes,
+        gpu=0,
+    conda:
+        ENV
+    shell:
+        "infoplane train-seeds --experiment {wildcards.experiment:q} --variant {wildcards.variant:q}"
+        " --seeds {params.seeds:q} {params.flags} --threads {threads:q} --out {output.table:q}"
+        " --history {output.history:q} --every-epoch > {log:q} 2>&1"
+
+
 rule analyse_run:
     input:
         run="results/runs/{experiment}/{variant}/seed-{seed}/summary.json",
@@ -102,6 +131,8 @@ rule combine_runs:
     input:
         tables=exp_runs("results/runs/{experiment}/{variant}/seed-{seed}/mi.csv"),
         runs=exp_runs("results/runs/{experiment}/{variant}/seed-{seed}/summary.json"),
+        stack_tables=exp_stacks("mi.csv"),
+        stack_histories=exp_stacks("history.csv"),
         experiment=exp_file,
     output:
         table="results/mi/{experiment}/table.csv",
@@ -122,7 +153,8 @@ rule combine_runs:
         ENV
     shell:
         "infoplane combine --experiment {wildcards.experiment:q} {params.flags}"
-        " --tables {input.tables:q} --runs {params.run_dirs:q} --out-dir {params.out_dir:q}"
+        " --tables {input.tables:q} {input.stack_tables:q} --runs {params.run_dirs:q}"
+        " --histories {input.stack_histories:q} --out-dir {params.out_dir:q}"
         " --metrics {output.metrics:q} > {log:q} 2>&1"
 
 

@@ -84,9 +84,10 @@ def cmd_train_seeds(args: argparse.Namespace) -> None:
     # flags are set from every digit before any rounding on the way out
     float_format = f"%.{args.digits}g" if args.digits else None
     write_csv(table, args.out, float_format=float_format)
-    if args.history:   # the logged epochs only: every epoch of 50 seeds x 8000 would be ~50 MB
-        logged = history[history["epoch"].isin(table["epoch"].unique())]
-        write_csv(logged, args.history, float_format=float_format)
+    if args.history:   # by default the logged epochs only: every epoch of 50 seeds x 8000 is ~50 MB
+        if not args.every_epoch:
+            history = history[history["epoch"].isin(table["epoch"].unique())]
+        write_csv(history, args.history, float_format=float_format)
     print(f"{len(table)} rows -> {args.out}", file=sys.stderr)
 
 
@@ -168,7 +169,11 @@ def cmd_combine(args: argparse.Namespace) -> None:
     spec = experiment_of(args)
     tables = [load_table(existing_file(path, "MI table")) for path in args.tables]
     table = pd.concat(tables, ignore_index=True)
-    histories = []
+    if not args.runs and not args.histories:
+        raise ValueError("combine needs the runs' histories: give --runs, --histories or both")
+    # seeds trained at once (`infoplane train-seeds`) bring one history file per variant
+    histories = [pd.read_csv(existing_file(path, "history")).assign(experiment=spec["name"])
+                 for path in args.histories]
     for run_dir in args.runs:  # each run's config.json says which variant and seed it is
         existing_file(run_dir / "config.json", "run config")
         meta = load_config(run_dir).get("metadata", {})
@@ -212,8 +217,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--variant", required=True, nargs="+",
                    help="variants of the experiment file (one table holds them all, one after another)")
     p.add_argument("--seeds", required=True, help="seeds, e.g. 0-49 or 3,7,9")
-    p.add_argument("--analysis", action="append", required=True,
-                   help="an analysis of the experiment file (binning or discrete; repeatable)")
+    p.add_argument("--analysis", action="append",
+                   help="an analysis of the experiment file (binning or discrete; repeatable; default: all "
+                        "of them)")
     p.add_argument("--jobs", type=int, default=1, help="processes the seeds are split over (one core each)")
     p.add_argument("--out", type=Path, required=True, help="MI table (.csv or .csv.gz)")
     p.add_argument("--digits", type=int, help="significant digits of the table's floats (default: all); "
@@ -221,6 +227,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--history", type=Path,
                    help="also write every seed's training history at the logged epochs (.csv or .csv.gz): "
                         "losses, accuracies and the gradient moments of each layer")
+    p.add_argument("--every-epoch", action="store_true",
+                   help="the history holds every epoch, not only the logged ones (as a run's history.csv)")
     p.set_defaults(func=cmd_train_seeds)
 
     p = sub.add_parser("analyse", help="I(X;T) and I(T;Y) per captured epoch and layer of one run, "
@@ -246,8 +254,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                                        "finals, histories and metrics")
     add_experiment_args(p)
     p.add_argument("--tables", type=Path, nargs="+", required=True, help="the runs' MI tables")
-    p.add_argument("--runs", type=Path, nargs="+", required=True,
-                   help="the run directories (their histories)")
+    p.add_argument("--runs", type=Path, nargs="*", default=[],
+                   help="the run directories of the seeds trained one by one (their histories)")
+    p.add_argument("--histories", type=Path, nargs="*", default=[],
+                   help="the histories of seeds trained at once (`train-seeds --history --every-epoch`)")
     p.add_argument("--out-dir", type=Path, required=True,
                    help="writes table.csv, aggregated.csv, finals.csv and history.csv here")
     p.add_argument("--metrics", type=Path, required=True, help="headline numbers and sanity flags (.json)")

@@ -38,6 +38,14 @@ AUTO_BLOCK_ELEMENTS = 2**19
 #: Largest error of the fast squared-distance form, in units of the kernel's 2 s^2, accepted.
 FAST_FORM_TOLERANCE = 1e-6
 
+#: Exponents below this are raised to it before exp(). After the shift the largest term of a
+#: sum is exp(0) = 1, so a raised term adds at most e^-80 (1.8e-35) each: with n = 1e9 terms the
+#: log-sum-exp moves by less than 1e-25 nats. exp() of arguments that underflow takes a slow
+#: path, 5-8 times slower (128 x 4096 float64: 8.7 ms against 1.5 ms per block, measured
+#: 2026-12-04), and tight kernels on spread-out layers (the KDE bounds of saturated tanh layers)
+#: underflow in most of their terms.
+EXPONENT_FLOOR = -80.0
+
 
 def auto_chunk(n_centres: int) -> int:
     """Query rows per block so that a block holds about ``AUTO_BLOCK_ELEMENTS`` values."""
@@ -125,11 +133,15 @@ def gaussian_logsumexp(
         # Log-sum-exp with the nearest centre as the shift, shared by every scale: the largest
         # term is exp(0) = 1, so nothing overflows or underflows to a zero sum.
         nearest = d2.min(dim=1, keepdim=True).values
-        nearest = torch.where(torch.isinf(nearest), torch.zeros_like(nearest), nearest)  # empty sums
+        empty = torch.isinf(nearest)
+        nearest = torch.where(empty, torch.zeros_like(nearest), nearest)
         d2.sub_(nearest)
         work = torch.empty_like(d2)
         for j in range(len(scales)):
             torch.mul(d2, neg_half_inv_var[j], out=work)
-            out[start:stop, j] = work.exp_().sum(dim=1).log_() + nearest[:, 0] * neg_half_inv_var[j]
+            out[start:stop, j] = (work.clamp_(min=EXPONENT_FLOOR).exp_().sum(dim=1).log_()
+                                  + nearest[:, 0] * neg_half_inv_var[j])
+        if empty.any():  # a raised exponent must not turn an empty sum into exp(EXPONENT_FLOOR)
+            out[start:stop][empty[:, 0]] = -torch.inf
     result = out.cpu().numpy().astype(np.float64, copy=False)
     return result[:, 0] if scalar else result

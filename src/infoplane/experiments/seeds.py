@@ -104,6 +104,30 @@ def inline_bin_params(analyses: dict[str, dict[str, Any]]) -> dict[str, dict[str
     return bin_params
 
 
+def unbatchable_reason(settings: dict[str, Any]) -> str | None:
+    """Why the seeds of a variant (its settings, :func:`~infoplane.experiments.spec.variant`)
+    cannot be trained at once, or None when they can.
+
+    Stacked training covers MLPs trained on the nll loss with the given labels, and measures
+    binning and exact-count analyses only; the rest (KDE, sample propagation, compressed kNN,
+    shuffled labels, frozen networks, the orthonormality penalty) reads a stored run.
+    """
+    if not is_mlp(settings):
+        return f"network {settings['network']['name']!r} is not an MLP"
+    train = settings["train"]
+    if train.get("loss", "nll") != "nll" or train.get("optimizer_params"):
+        return "stacked training uses the nll loss and no optimizer_params"
+    unsupported = [key for key in ("labels", "frozen", "orthonormality")
+                   if train.get(key) not in (None, "given", False, 0, 0.0)]
+    if unsupported:
+        return f"train.{', train.'.join(unsupported)} is not implemented for stacked seeds"
+    try:
+        inline_bin_params(settings.get("analyses") or {})
+    except ValueError as error:
+        return str(error)
+    return None
+
+
 def train_seeds_at_once(
     spec: dict[str, Any], variant_name: str, seeds: Sequence[int], data_root: str | Path | None = None,
     threads: int | None = 1, progress: bool = False, jobs: int = 1,
@@ -124,16 +148,11 @@ def train_seeds_at_once(
         and layer; the training history, one row per seed and epoch).
     """
     settings = variant(spec, variant_name)
-    if not is_mlp(settings):
-        raise ValueError(f"batched seeds train MLPs; {settings['network']['name']!r} is not one")
+    reason = unbatchable_reason(settings)
+    if reason is not None:
+        raise ValueError(f"variant {variant_name!r} cannot train its seeds at once: {reason}; train it "
+                         "seed by seed (`infoplane train`, then `infoplane analyse`)")
     train = settings["train"]
-    if train.get("loss", "nll") != "nll" or train.get("optimizer_params"):
-        raise ValueError("batched seeds train with the nll loss and no optimizer_params")
-    unsupported = [key for key in ("labels", "frozen", "orthonormality")
-                   if train.get(key) not in (None, "given", False, 0, 0.0)]
-    if unsupported:
-        raise ValueError(f"batched seeds do not implement train.{', train.'.join(unsupported)}; train "
-                         f"variant {variant_name!r} seed by seed (`infoplane train`)")
     bin_params = inline_bin_params(settings.get("analyses") or {})
     seeds = [int(s) for s in seeds]
     if jobs > 1 and len(seeds) > 1:

@@ -250,9 +250,9 @@ def train_seeds(
     generators = [torch.Generator().manual_seed(int(seed)) for seed in seeds]
     capture = set(int(e) for e in capture_epochs)
     n_seeds, n_train = data.train_rows.shape
-    columns = data.inputs.T.contiguous()                        # (d_0, N): samples as columns
-    test_x, test_y = _gather_columns(columns, data.test_rows), data.labels[data.test_rows]
-    eval_x = _gather_columns(columns, data.eval_rows.expand(n_seeds, -1))
+    inputs = data.inputs.contiguous()                            # (N, d_0)
+    test_x, test_y = _gather_columns(inputs, data.test_rows), data.labels[data.test_rows]
+    eval_x = _gather_columns(inputs, data.eval_rows.expand(n_seeds, -1))
     rows, slices = [], stack.layer_slices()
     for epoch in tqdm(range(epochs + 1), disable=not progress, desc=f"{n_seeds} seeds", unit="epoch"):
         started = time.perf_counter()
@@ -265,7 +265,7 @@ def train_seeds(
             moments = GradientMoments(slices)
             for start in range(0, n_train, batch_size):
                 rows_b = data.train_rows.gather(1, order[:, start:start + batch_size])
-                xb, yb = _gather_columns(columns, rows_b), data.labels.take(rows_b)
+                xb, yb = _gather_columns(inputs, rows_b), data.labels.take(rows_b)
                 out = stack(xb)
                 loss = _nll(out, yb)
                 opt.zero_grad(set_to_none=True)
@@ -306,7 +306,11 @@ def _predicted(log_probs: torch.Tensor) -> torch.Tensor:
     return log_probs.transpose(1, 2).contiguous().argmax(dim=-1)
 
 
-def _gather_columns(columns: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
-    """Inputs (S, d_0, B) of the pool's ``rows`` (S, B), from the pool as columns (d_0, N)."""
-    picked = columns.index_select(1, rows.reshape(-1)).view(columns.shape[0], *rows.shape)
-    return picked.permute(1, 0, 2).contiguous()
+def _gather_columns(inputs: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+    """Inputs (S, d_0, B) of the pool's ``rows`` (S, B), from the pool as rows (N, d_0).
+
+    Picking whole rows and transposing the small result is many times faster for MNIST's
+    784-pixel rows than picking columns of a (d_0, N) pool, whose elements lie N apart.
+    """
+    picked = inputs.index_select(0, rows.reshape(-1)).view(*rows.shape, inputs.shape[1])
+    return picked.transpose(1, 2).contiguous()
