@@ -46,7 +46,8 @@ def test_dry_run_at_default_params_plans_every_job(workflow_copy: Path) -> None:
                if unbatchable_reason(variant(spec, v)) is None]
     runs = sum(len(spec["variants"]) * len(spec["seeds"]) for spec in specs)
     assert counts["train_seeds"] == len(stacked) > 0
-    assert counts["train_run"] == counts["analyse_run"] == runs - sum(len(spec["seeds"]) for spec, _ in stacked)
+    one_by_one = runs - sum(len(spec["seeds"]) for spec, _ in stacked)
+    assert counts["train_run"] == counts["analyse_run"] == one_by_one
     assert counts["combine_runs"] == counts["plot_experiment"] == len(running)
     # and every job's command line is one the CLI accepts (test_rule_commands.py)
     refused = refused_calls(output)
