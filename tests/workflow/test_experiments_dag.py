@@ -62,7 +62,8 @@ def test_params_runs_every_experiment_file() -> None:
 def test_every_target_plans_its_experiments_jobs(workflow_copy: Path) -> None:
     """One dry run of every experiment's target: per experiment, one training and one analysis
     per (variant, seed) or one train_seeds job per stacked variant, one combine and one plot, the
-    autoencoder, neuron and scatter steps where the file asks for them; the IB curve once (experiments with `ib_curve: true`)."""
+    autoencoder, neuron and scatter steps where the file asks for them; the IB curve once
+    (experiments with `ib_curve: true`)."""
     result = snakemake(workflow_copy, *EXPERIMENTS, "-n")
     assert result.returncode == 0, result.stderr[-3000:]
     planned = planned_jobs(result.stdout)
