@@ -42,7 +42,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 LOG2 = math.log(2)
 
@@ -79,6 +78,8 @@ def t_mean(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 1 or len(values) < 2 or not np.all(np.isfinite(values)):
         raise ValueError(f"need at least 2 finite per-seed values, got {values!r}")
+    from scipy import stats  # ~1 s to import: only the steps that judge seeds pay it
+
     mean = float(values.mean())
     half = float(stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values)))
     return mean, mean - half, mean + half

@@ -31,12 +31,14 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from sklearn.neighbors import KDTree
 
 from infoplane.parallel import resolve_device, threads
+
+if TYPE_CHECKING:
+    from sklearn.neighbors import KDTree
 
 Metric = Literal["euclidean", "chebyshev"]
 Backend = Literal["auto", "kdtree", "brute"]
@@ -195,6 +197,10 @@ def _tree(z: np.ndarray, metric: Metric) -> KDTree:
     KSG's joint query at n = 1e4, d = 10 took 0.18 s on two threads sharing a tree and 0.11 s
     with a tree each (building one costs 6 ms).
     """
+    # imported here: scikit-learn takes ~2 s to import, and every process that reads an
+    # experiment file loads the estimator registry, most without a neighbour query
+    from sklearn.neighbors import KDTree
+
     return KDTree(z, leaf_size=LEAF_SIZE, metric=metric)
 
 

@@ -8,8 +8,19 @@ step measures a run (:mod:`.analyse`); the MI table they write is :mod:`infoplan
     table = analyse_run(spec, "tanh", 0, run_dir)
 """
 
-from infoplane.experiments.analyse import analyse_run
-from infoplane.experiments.run import train_run, train_x_autoencoder
+from importlib import import_module
+from typing import Any
+
 from infoplane.experiments.spec import available, load_experiment, variant
 
 __all__ = ["analyse_run", "available", "load_experiment", "train_run", "train_x_autoencoder", "variant"]
+
+# The training and analysis steps load torch (seconds): they are imported on first use, so that
+# a step that only reads an experiment's file (figures, tables, the report) starts fast.
+_LAZY = {"analyse_run": "analyse", "train_run": "run", "train_x_autoencoder": "run"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(f"infoplane.experiments.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'infoplane.experiments' has no attribute {name!r}")

@@ -30,6 +30,7 @@ from torch import nn
 
 from infoplane.arrays import label_entropy
 from infoplane.data import data_root as resolve_data_root
+from infoplane.experiments.spec import DATASET_OF
 from infoplane.nets.mlp import (
     BOTTLENECK2_WIDTHS,
     BOTTLENECK4_WIDTHS,
@@ -48,10 +49,6 @@ MLP_WIDTHS = {"szt-mlp": SZT_WIDTHS, "saxe-mnist": SAXE_MNIST_WIDTHS, "bottlenec
               "hourglass": HOURGLASS_WIDTHS}
 #: CNN networks: name -> the model name of :func:`infoplane.nets.cnn.build_model`.
 CNN_MODELS = {"butakov-mnist-cnn": "butakov_mnist_cnn", "butakov-cifar10-cnn": "butakov_cifar10_cnn"}
-#: Every network and the dataset it reads.
-DATASET_OF = {"szt-mlp": "szt", "saxe-mnist": "mnist", "bottleneck2": "mnist", "lorenzen-4x10": "mnist",
-              "bottleneck4": "mnist", "hourglass": "mnist",
-              "butakov-mnist-cnn": "mnist", "butakov-cifar10-cnn": "cifar10"}
 NETWORKS = tuple(DATASET_OF)
 DATASETS = ("szt", "mnist", "cifar10")
 MLP_PARAMS = ("activation", "bits", "noise_std", "init")

@@ -22,7 +22,6 @@ from typing import Any
 import yaml
 
 from infoplane.config import overlay, read_yaml
-from infoplane.experiments.build import DATASET_OF
 
 SCALES = ("quick", "paper")
 #: Where experiment files are looked up by name (relative to the working directory: the repository).
@@ -30,6 +29,12 @@ EXPERIMENTS_DIR = Path("experiments")
 
 #: Rows of each dataset's splits (train, test); SZT has 4096 inputs in all.
 DATASET_SIZES = {"mnist": (60000, 10000), "cifar10": (50000, 10000), "szt": (4096, 4096)}
+
+#: Every network (built by :mod:`infoplane.experiments.build`) and the dataset it reads; here, so
+#: that checking an experiment file does not load torch.
+DATASET_OF = {"szt-mlp": "szt", "saxe-mnist": "mnist", "bottleneck2": "mnist", "lorenzen-4x10": "mnist",
+              "bottleneck4": "mnist", "hourglass": "mnist",
+              "butakov-mnist-cnn": "mnist", "butakov-cifar10-cnn": "cifar10"}
 
 
 def experiment_path(experiment: str | Path) -> Path:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.stats import ortho_group
 
 
 def gaussian_mi(covariance: np.ndarray, dim_x: int) -> float:
@@ -25,6 +24,8 @@ def gaussian_mi(covariance: np.ndarray, dim_x: int) -> float:
 
 
 def _random_rotation(dim: int, seed: int) -> np.ndarray:
+    from scipy.stats import ortho_group  # scipy.stats takes ~1 s to import; most CLI calls never rotate
+
     if dim == 1:
         return np.ones((1, 1))
     return ortho_group.rvs(dim, random_state=seed)
