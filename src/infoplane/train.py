@@ -321,7 +321,10 @@ def train(
     device = torch.device(resolve_device(config.device))
     model.to(device)
     loss_fn = LOSSES[config.loss]()
-    optimizer = OPTIMIZERS[config.optimizer](model.parameters(), lr=config.lr, **config.optimizer_params)
+    # foreach: one fused update over all parameters; on the CPU torch defaults to a loop over
+    # them, which cost a third of an epoch of the small MLPs (measured 2026-12-04)
+    optimizer = OPTIMIZERS[config.optimizer](model.parameters(), lr=config.lr,
+                                             **{"foreach": True, **config.optimizer_params})
     generator = torch.Generator().manual_seed(config.seed)
 
     checkpoint_path = run_dir / "checkpoint.pt"
