@@ -63,6 +63,21 @@ def test_labels_give_the_class_conditional_difference():
     assert est.estimate(LINE, np.array([0, 0, 1, 1])) == pytest.approx(h_all - h_class, abs=1e-12)
 
 
+def test_the_shared_all_rows_pass_is_never_stale():
+    # I(X;T) then I(T;Y) of one layer share one O(n^2) pass; a changed layer (same shape, even
+    # the same array edited in place) gets its own.
+    est = build("kde-upper", noise_variance=1.0)
+    h = LINE.copy()
+    fresh = build("kde-upper", noise_variance=1.0)
+    assert est.estimate_layer(h).mi == pytest.approx(fresh.estimate_layer(LINE).mi, abs=0)
+    h *= 0.5
+    assert est.estimate_layer(h).mi == pytest.approx(build("kde-upper", noise_variance=1.0)
+                                                     .estimate_layer(LINE * 0.5).mi, abs=0)
+    labels = np.array([0, 0, 1, 1])
+    assert est.estimate(h, labels) == pytest.approx(build("kde-upper", noise_variance=1.0)
+                                                    .estimate(LINE * 0.5, labels), abs=0)
+
+
 def test_noise_variance_is_required_and_checked():
     with pytest.raises(ValueError, match="noise_variance"):
         build("kde-upper")

@@ -47,6 +47,22 @@ def test_leave_one_out_and_several_scales(points):
         np.testing.assert_allclose(got[:, j], brute_force(z, z, s, leave_one_out=True), rtol=1e-10, atol=1e-9)
 
 
+def test_terms_far_below_the_nearest_centre_still_match_brute_force():
+    # Spread 100 kernel widths apart, most terms underflow exp() (the kernel raises their
+    # exponents to EXPONENT_FLOOR first): the sums are those of the exact computation.
+    rng = np.random.default_rng(1)
+    q, c = rng.uniform(-1, 1, (40, 2)), rng.uniform(-1, 1, (300, 2))
+    for s in (0.01, 0.002):
+        got = gaussian_logsumexp(q, c, s, chunk=7, device="cpu")
+        np.testing.assert_allclose(got, brute_force(q, c, s), rtol=1e-12, atol=1e-9)
+
+
+def test_a_single_centre_left_out_is_an_empty_sum():
+    # leave_one_out with n = 1 drops the only term: log of an empty sum is -inf, not the floor.
+    z = np.array([[0.3, -0.2]])
+    assert np.all(gaussian_logsumexp(z, z, np.array([0.1, 1.0]), leave_one_out=True, device="cpu") == -np.inf)
+
+
 def test_rejects_bad_input(points):
     q, c = points
     with pytest.raises(ValueError, match="same d"):

@@ -67,3 +67,45 @@ def test_combine_and_plot_an_experiment(tmp_path):
         assert main(["plot", kind, "--experiment", "butakov_mnist", "--table", str(out / "aggregated.csv"),
                      "--history", str(out / "history.csv"), "--out", str(fig)]) == 0
         assert fig.stat().st_size > 1000
+
+
+def test_stacked_histories_combine_as_the_runs_would(tmp_path):
+    """A variant trained with `train-seeds` brings one history file for all its seeds: combined
+    beside one-by-one runs of the other variants, the tables and metrics are those of runs alone."""
+    def history(seed: int) -> pd.DataFrame:
+        return pd.DataFrame({"epoch": range(4), "train_loss": [2.3, 1.0, 0.5, 0.4],
+                             "train_acc": [np.nan, 0.7, 0.9, 0.95], "test_loss": [2.3, 0.9, 0.6, 0.5],
+                             "test_acc": [0.1, 0.8, 0.9, 0.93 + seed / 100]})
+
+    tables, runs = [], []
+    for variant, seed in ((v, s) for v in VARIANTS for s in (0, 1)):
+        run = tmp_path / variant / f"seed-{seed}"
+        run.mkdir(parents=True)
+        butakov_run(seed, variant).to_csv(run / "mi.csv", index=False)
+        (run / "config.json").write_text(json.dumps({"metadata": {"variant": variant, "seed": seed}}))
+        history(seed).to_csv(run / "history.csv", index=False)
+        tables.append(str(run / "mi.csv"))
+        runs.append(str(run))
+    alone = tmp_path / "alone"
+    assert main(["combine", "--experiment", "butakov_mnist", "--tables", *tables, "--runs", *runs,
+                 "--out-dir", str(alone), "--metrics", str(alone / "metrics.json")]) == 0
+    # the base variant as train-seeds writes it: one table and one history (seed, variant columns)
+    stacked_dir = tmp_path / "stacked"
+    stacked_dir.mkdir()
+    pd.concat([butakov_run(0), butakov_run(1)]).to_csv(stacked_dir / "mi.csv", index=False)
+    pd.concat([history(s).assign(seed=s, variant="base") for s in (0, 1)]).to_csv(
+        stacked_dir / "history.csv", index=False)
+    others = [r for r in runs if "/base/" not in r]
+    mixed = tmp_path / "mixed"
+    assert main(["combine", "--experiment", "butakov_mnist",
+                 "--tables", *[t for t in tables if "/base/" not in t], str(stacked_dir / "mi.csv"),
+                 "--runs", *others, "--histories", str(stacked_dir / "history.csv"),
+                 "--out-dir", str(mixed), "--metrics", str(mixed / "metrics.json")]) == 0
+    for name in ("aggregated.csv", "finals.csv"):
+        a, b = load_table(alone / name), load_table(mixed / name)
+        keys = [k for k in ("variant", "analysis", "epoch", "layer") if k in a]
+        pd.testing.assert_frame_equal(a.sort_values(keys).reset_index(drop=True),
+                                      b.sort_values(keys).reset_index(drop=True))
+    assert json.loads((alone / "metrics.json").read_text()) == json.loads((mixed / "metrics.json").read_text())
+    assert main(["combine", "--experiment", "butakov_mnist", "--tables", *tables,
+                 "--out-dir", str(tmp_path / "none"), "--metrics", str(tmp_path / "none.json")]) == 2
