@@ -104,25 +104,34 @@ def inline_bin_params(analyses: dict[str, dict[str, Any]]) -> dict[str, dict[str
     return bin_params
 
 
-def unbatchable_reason(settings: dict[str, Any]) -> str | None:
-    """Why the seeds of a variant (its settings, :func:`~infoplane.experiments.spec.variant`)
-    cannot be trained at once, or None when they can.
+def stacked_bin_params(settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The binning parameters of a variant's analyses (:func:`inline_bin_params`) when its seeds
+    can be trained at once (its settings, :func:`~infoplane.experiments.spec.variant`).
 
     Stacked training covers MLPs trained on the nll loss with the given labels, and measures
     binning and exact-count analyses only; the rest (KDE, sample propagation, compressed kNN,
     shuffled labels, frozen networks, the orthonormality penalty) reads a stored run.
+
+    Raises:
+        ValueError: saying why the variant's seeds cannot be stacked.
     """
     if not is_mlp(settings):
-        return f"network {settings['network']['name']!r} is not an MLP"
+        raise ValueError(f"network {settings['network']['name']!r} is not an MLP")
     train = settings["train"]
     if train.get("loss", "nll") != "nll" or train.get("optimizer_params"):
-        return "stacked training uses the nll loss and no optimizer_params"
+        raise ValueError("stacked training uses the nll loss and no optimizer_params")
     unsupported = [key for key in ("labels", "frozen", "orthonormality")
                    if train.get(key) not in (None, "given", False, 0, 0.0)]
     if unsupported:
-        return f"train.{', train.'.join(unsupported)} is not implemented for stacked seeds"
+        raise ValueError(f"train.{', train.'.join(unsupported)} is not implemented for stacked seeds")
+    return inline_bin_params(settings.get("analyses") or {})
+
+
+def unbatchable_reason(settings: dict[str, Any]) -> str | None:
+    """Why the seeds of a variant cannot be trained at once (:func:`stacked_bin_params`), or
+    None when they can."""
     try:
-        inline_bin_params(settings.get("analyses") or {})
+        stacked_bin_params(settings)
     except ValueError as error:
         return str(error)
     return None
@@ -148,12 +157,12 @@ def train_seeds_at_once(
         and layer; the training history, one row per seed and epoch).
     """
     settings = variant(spec, variant_name)
-    reason = unbatchable_reason(settings)
-    if reason is not None:
-        raise ValueError(f"variant {variant_name!r} cannot train its seeds at once: {reason}; train it "
-                         "seed by seed (`infoplane train`, then `infoplane analyse`)")
+    try:
+        bin_params = stacked_bin_params(settings)
+    except ValueError as error:
+        raise ValueError(f"variant {variant_name!r} cannot train its seeds at once: {error}; train it "
+                         "seed by seed (`infoplane train`, then `infoplane analyse`)") from None
     train = settings["train"]
-    bin_params = inline_bin_params(settings.get("analyses") or {})
     seeds = [int(s) for s in seeds]
     if jobs > 1 and len(seeds) > 1:
         chunks = [list(chunk) for chunk in np.array_split(seeds, min(jobs, len(seeds)))]
