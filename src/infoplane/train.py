@@ -242,13 +242,16 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: nn.Mod
              device: torch.device) -> tuple[float, float]:
     """Mean loss (nats per sample) and accuracy of ``model`` in eval mode on (x, y)."""
     model.eval()
-    total_loss, correct = 0.0, 0
+    # Sums stay on the device (float64, as Python's float would be) and are read once: reading
+    # each batch's loss would wait for the accelerator after every batch.
+    total_loss = torch.zeros((), dtype=torch.float64, device=device)
+    correct = torch.zeros((), dtype=torch.int64, device=device)
     for rows in _batches(len(x), batch_size):
         xb, yb = x[rows].to(device), y[rows].to(device)
         out = model(xb)
-        total_loss += float(loss_fn(out, yb)) * len(yb)
-        correct += int((out.argmax(dim=1) == yb).sum())
-    return total_loss / max(len(x), 1), correct / max(len(x), 1)
+        total_loss += loss_fn(out, yb).double() * len(yb)
+        correct += (out.argmax(dim=1) == yb).sum()
+    return float(total_loss) / max(len(x), 1), int(correct) / max(len(x), 1)
 
 
 def _rng_state(generator: torch.Generator) -> dict[str, Any]:
@@ -320,6 +323,10 @@ def train(
         torch.set_num_threads(config.threads)
     device = torch.device(resolve_device(config.device))
     model.to(device)
+    # On an accelerator the training and test sets move there once: copying every batch from
+    # host memory kept the GPU waiting on the CPU (the evaluation set stays: the recorder moves it)
+    data = dataclasses.replace(data, train_x=data.train_x.to(device), train_y=data.train_y.to(device),
+                               test_x=data.test_x.to(device), test_y=data.test_y.to(device))
     loss_fn = LOSSES[config.loss]()
     # foreach: one fused update over all parameters; on the CPU torch defaults to a loop over
     # them, which cost a third of an epoch of the small MLPs (measured 2026-12-04)
@@ -396,8 +403,10 @@ def _train_epoch(model: nn.Module, data: TensorData, config: TrainConfig, loss_f
     """One pass over the training set in a fresh random order; mean loss, accuracy and the
     captured layers' gradient moments (:class:`GradientMoments`)."""
     model.train()
-    order = torch.randperm(len(data.train_x), generator=generator)
-    total_loss, correct = 0.0, 0
+    # the permutation is drawn on the CPU, whatever the device, so a seed orders batches alike
+    order = torch.randperm(len(data.train_x), generator=generator).to(data.train_x.device)
+    total_loss = torch.zeros((), dtype=torch.float64, device=device)  # read once, as in evaluate
+    correct = torch.zeros((), dtype=torch.int64, device=device)
     parameters, slices = layer_parameters(model, config.layers)
     moments = GradientMoments(slices)
     for rows in _batches(len(order), config.batch_size):
@@ -412,10 +421,10 @@ def _train_epoch(model: nn.Module, data: TensorData, config: TrainConfig, loss_f
             loss.backward()
         moments.add(flat_gradient(parameters))
         optimizer.step()
-        total_loss += float(loss.detach()) * len(idx)
-        correct += int((out.detach().argmax(dim=1) == yb).sum())
+        total_loss += loss.detach().double() * len(idx)
+        correct += (out.detach().argmax(dim=1) == yb).sum()
     gradients = {key: float(value) for key, value in moments.epoch_norms().items()}
-    return total_loss / len(order), correct / len(order), gradients
+    return float(total_loss) / len(order), int(correct) / len(order), gradients
 
 
 class GradientMoments:
