@@ -242,6 +242,10 @@ def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
         return None, NOT_RUN, f"{spec['table']} has no rows of analysis {spec['analysis']!r}"
     kind, layer, analysis = spec["seed_effect"], str(spec["layer"]), spec["analysis"]
     args = (table, spec.get("column", "i_xl"), layer, analysis)
+    column = spec.get("column", "i_xl")
+    failed = _every_estimate_failed(table, column, layer, analysis)
+    if failed:
+        return None, UNKNOWN, f"{spec['table']}: every {column} of {layer} ({analysis}) failed: {failed}"
     interval = {"interval": spec["interval"]} if "interval" in spec else {}
     try:
         if kind == "held_out_compression":
@@ -269,6 +273,18 @@ def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
         return seed_stats.value_at(*args, epoch=spec.get("epoch"), **interval), "", ""
     except ValueError as err:
         return None, UNKNOWN, f"{spec['table']}: {err}"
+
+
+def _every_estimate_failed(table: pd.DataFrame, column: str, layer: str, analysis: str) -> str:
+    """The first flag of the rows of ``layer`` and ``analysis`` when their ``column`` is NaN in
+    every one (the estimator refused them all), else "": the reason, not a missing seed count."""
+    if column not in table or "flags" not in table:
+        return ""
+    rows = table[(table["layer"].astype(str) == layer) & (table["analysis"] == analysis)]
+    if rows.empty or rows[column].notna().any():
+        return ""
+    flags = rows["flags"].dropna()
+    return str(flags.iloc[0]) if len(flags) else "no value in any row"
 
 
 def _history(path: Path, query: str | None) -> pd.DataFrame | None:

@@ -145,7 +145,8 @@ def finals(aggregated: pd.DataFrame) -> pd.DataFrame:
     for (experiment, variant, analysis, layer), g in aggregated.groupby(keys, sort=False):
         g = g.sort_values("epoch")
         last = g.iloc[-1]
-        at_peak = g.loc[g["i_xl"].idxmax()]
+        # a layer whose every I(X;L) failed (a row with flags) has no peak: NaN, not a crash
+        at_peak = g.loc[g["i_xl"].idxmax()] if g["i_xl"].notna().any() else last
         peak = at_peak["i_xl"]
         rows.append({
             "experiment": experiment, "variant": variant, "analysis": analysis, "layer": layer,
@@ -153,11 +154,12 @@ def finals(aggregated: pd.DataFrame) -> pd.DataFrame:
             "i_xl_last_bits": last["i_xl"] / LN2,
             "i_ly_last_bits": last["i_ly"] / LN2,
             "i_xl_peak_bits": peak / LN2,
-            "peak_epoch": int(at_peak["epoch"]),
+            "peak_epoch": int(at_peak["epoch"]) if pd.notna(peak) else math.nan,
             "compression_bits": (peak - last["i_xl"]) / LN2,
             "largest_dip_bits": float((g["i_xl"].cummax() - g["i_xl"]).max()) / LN2,
             "fit_bits": (last["i_ly"] - g["i_ly"].iloc[0]) / LN2,
             "test_acc_last": last["test_acc"] if "test_acc" in g else math.nan,
-            "train_error_at_peak": 1.0 - at_peak["train_acc"] if "train_acc" in g else math.nan,
+            "train_error_at_peak": (1.0 - at_peak["train_acc"] if "train_acc" in g and pd.notna(peak)
+                                    else math.nan),
         })
     return pd.DataFrame(rows, columns=FINALS_COLUMNS)

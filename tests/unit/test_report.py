@@ -107,6 +107,20 @@ def test_a_seed_effect_is_judged_by_the_end_of_its_interval(results: Path) -> No
     assert pooled.status == NOT_RUN and "'pooled'" in pooled.detail
 
 
+def test_a_seed_effect_whose_every_estimate_failed_says_why(results: Path) -> None:
+    table = mi_table(2.0).assign(flags="")
+    refused = table.assign(analysis="dim-8", i_xl=math.nan,
+                           flags="i_xl failed: wkl: dimension 12 is too high for the weighted estimator")
+    pd.concat([table, refused]).to_csv(results / "results/refused.csv", index=False)
+    effect = {"seed_effect": "held_out_dip", "layer": "T5", "query": "variant == 'tanh'",
+              "table": "results/refused.csv"}
+    claims = [claim("refused", {**effect, "analysis": "dim-8"}, {">": 0, "judged": "lo"}, scale="paper"),
+              claim("measured", {**effect, "analysis": "szt"}, {">": 0, "judged": "lo"}, scale="paper")]
+    verdicts = {v.claim["id"]: v for v in judge(claims, results, {"scale": "paper"})}
+    assert verdicts["refused"].status == UNKNOWN and "dimension 12 is too high" in verdicts["refused"].detail
+    assert verdicts["measured"].status == REPRODUCED
+
+
 def test_criteria() -> None:
     assert meets(1.0, {"between": [1.0, 2.0]}) and not meets(2.5, {"between": [1.0, 2.0]})
     assert meets(-0.1, {"<": 0, "text": "below"}) and not meets(0.0, {"<": 0})

@@ -146,3 +146,18 @@ def test_finals_read_dips_and_fitting_off_the_curves():
     assert row["compression_bits"] == pytest.approx(0.5) and row["largest_dip_bits"] == pytest.approx(1.0)
     assert row["fit_bits"] == pytest.approx(0.7) and row["peak_epoch"] == 10
     assert row["train_error_at_peak"] == pytest.approx(0.25)  # compression starts at 75 % training accuracy
+
+
+def test_finals_of_a_layer_whose_every_estimate_failed_are_nan():
+    # an estimator that refuses (e.g. WKL above its dimension) leaves NaN rows with flags; the
+    # layer's finals are NaN while I(L;Y), measured, still gives its fitting
+    aggregated = pd.DataFrame({
+        "experiment": "e", "variant": "v", "analysis": "a", "layer": "T1", "depth": 1,
+        "epoch": [0, 10], "i_xl": [math.nan, math.nan], "i_ly": [0.2 * LN2, 0.5 * LN2],
+        "test_acc": 0.9, "train_acc": [math.nan, 0.75],
+    })
+    row = finals(aggregated).iloc[0]
+    for column in ("i_xl_last_bits", "i_xl_peak_bits", "peak_epoch", "compression_bits",
+                   "train_error_at_peak"):
+        assert math.isnan(row[column]), column
+    assert row["fit_bits"] == pytest.approx(0.3)
