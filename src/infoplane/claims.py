@@ -54,7 +54,7 @@ SMOKE_PASSES, SMOKE_FAILS = "smoke check passes", "smoke check fails"
 NO_VALID_CRITERION = "no valid criterion"
 STATUSES = (REPRODUCED, NOT_REPRODUCED, SMOKE_PASSES, SMOKE_FAILS, NO_VALID_CRITERION, UNKNOWN, NOT_RUN)
 EFFECTS = ("held_out_compression", "held_out_dip", "change_between", "range", "value_at", "flag_share",
-           "layer_gap", "paired_gap", "drift_to_diffusion_lag")
+           "layer_gap", "paired_gap", "drift_to_diffusion_lag", "epochs_to_accuracy_ratio")
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 AGGREGATES = ("mean", "median", "min", "max", "sum", "count", "std")
@@ -62,10 +62,13 @@ CLAIM_KEYS = {"id", "paper", "claim", "experiment", "target", "measure", "criter
               "scale", "invalid_criterion", "criterion_changed_after_data", "at_paper_scale",
               "not_run_because"}
 EFFECT_KEYS = {"seed_effect", "table", "query", "layer", "analysis", "column", "start", "end", "epoch",
-               "interval", "flag", "other", "versus", "history"}
+               "interval", "flag", "other", "versus", "history", "threshold"}
 #: The keys an effect needs beyond table, layer and analysis.
 EFFECT_NEEDS = {"flag_share": {"flag"}, "layer_gap": {"other"}, "paired_gap": {"query", "versus"},
-                "drift_to_diffusion_lag": {"history"}}
+                "drift_to_diffusion_lag": {"history"},
+                "epochs_to_accuracy_ratio": {"history", "query", "versus", "threshold"}}
+#: Effects read from training histories alone (no MI table, layer or analysis).
+HISTORY_EFFECTS = ("epochs_to_accuracy_ratio",)
 REQUIRED = ("id", "paper", "claim", "experiment", "measure", "criterion")
 
 
@@ -152,7 +155,8 @@ def paper_scale_link(claim: Mapping[str, Any]) -> str | None:
 def _check_measure(measure: Mapping[str, Any], where: str) -> None:
     if "seed_effect" in measure:
         unknown = set(measure) - EFFECT_KEYS
-        required = {"table", "layer", "analysis"} | EFFECT_NEEDS.get(measure["seed_effect"], set())
+        table_keys = set() if measure["seed_effect"] in HISTORY_EFFECTS else {"table", "layer", "analysis"}
+        required = table_keys | EFFECT_NEEDS.get(measure["seed_effect"], set())
         if unknown or measure["seed_effect"] not in EFFECTS or not required <= set(measure):
             needs = ", ".join(f"{' and '.join(f'`{key}`' for key in sorted(keys))} for {effect}"
                               for effect, keys in EFFECT_NEEDS.items())
@@ -229,6 +233,8 @@ def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
     """A seed effect (:class:`infoplane.seed_stats.SeedEffect`) from an MI table, or why not."""
     from infoplane import seed_stats
 
+    if spec["seed_effect"] == "epochs_to_accuracy_ratio":
+        return _epochs_to_accuracy_ratio(spec, root)
     table = read_results(root, spec["table"])
     if table is None:
         return None, NOT_RUN, f"{spec['table']} absent"
@@ -273,6 +279,28 @@ def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
         return seed_stats.value_at(*args, epoch=spec.get("epoch"), **interval), "", ""
     except ValueError as err:
         return None, UNKNOWN, f"{spec['table']}: {err}"
+
+
+def _epochs_to_accuracy_ratio(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
+    """:func:`infoplane.seed_stats.epochs_to_accuracy_ratio` of the histories of ``query``
+    against ``versus`` (``history``: a path or a glob of one file per variant), or why not."""
+    from infoplane import seed_stats
+
+    history = read_results(root, spec["history"])
+    if history is None:
+        return None, NOT_RUN, f"{spec['history']} absent"
+    parts = {}
+    for key in ("query", "versus"):
+        parts[key] = history.query(spec[key])
+        if parts[key].empty:
+            return None, NOT_RUN, f"{spec['history']} has no rows where {spec[key]}"
+    interval = {"interval": spec["interval"]} if "interval" in spec else {}
+    try:
+        effect = seed_stats.epochs_to_accuracy_ratio(parts["query"], parts["versus"], float(spec["threshold"]),
+                                                     spec.get("column", "test_acc"), **interval)
+    except ValueError as err:
+        return None, UNKNOWN, f"{spec['history']}: {err}"
+    return effect, "", ""
 
 
 def _every_estimate_failed(table: pd.DataFrame, column: str, layer: str, analysis: str) -> str:

@@ -29,7 +29,7 @@ def test_every_experiment_of_the_papers_loads_at_both_scales(scale):
     names = available(EXPERIMENTS)
     assert names == ["butakov_cifar10", "butakov_mnist", "estimator_comparison", "goldfeld_sp",
                      "lorenzen_quantized", "lorenzen_quantized_mnist", "saxe_kde", "saxe_kde_mnist",
-                     "szt_binning", "szt_training_size"]
+                     "szt_binning", "szt_depth", "szt_training_size"]
     for name in names:
         spec = load_experiment(path(name), scale)
         assert spec["name"] == name and spec["scale"] == scale

@@ -51,7 +51,7 @@ MLP_WIDTHS = {"szt-mlp": SZT_WIDTHS, "saxe-mnist": SAXE_MNIST_WIDTHS, "bottlenec
 CNN_MODELS = {"butakov-mnist-cnn": "butakov_mnist_cnn", "butakov-cifar10-cnn": "butakov_cifar10_cnn"}
 NETWORKS = tuple(DATASET_OF)
 DATASETS = ("szt", "mnist", "cifar10")
-MLP_PARAMS = ("activation", "bits", "noise_std", "init")
+MLP_PARAMS = ("activation", "bits", "noise_std", "init", "hidden")
 
 #: Save the checkpoint at most this often: an SZT epoch takes milliseconds, a checkpoint with the
 #: whole history many times that (a killed run redoes at most this much training).
@@ -106,6 +106,19 @@ def build_data(settings: dict[str, Any], seed: int, data_root: str | Path | None
     return data, split
 
 
+def mlp_widths(settings: dict[str, Any]) -> tuple[int, ...]:
+    """The layer widths (input ... output) of an MLP network: its name's, with ``hidden`` (a list
+    of widths) in place of the hidden layers when given (networks of another depth)."""
+    network = settings["network"]
+    widths = MLP_WIDTHS[network["name"]]
+    hidden = network.get("hidden")
+    if hidden is None:
+        return tuple(widths)
+    if not isinstance(hidden, list) or not hidden or any(not isinstance(w, int) or w < 1 for w in hidden):
+        raise ValueError(f"network.hidden must be a non-empty list of positive widths, got {hidden!r}")
+    return (widths[0], *hidden, widths[-1])
+
+
 def build_network(settings: dict[str, Any], seed: int) -> nn.Module:
     """The network of ``settings["network"]`` with its initial weights drawn from ``seed``."""
     params = dict(settings["network"])
@@ -114,7 +127,7 @@ def build_network(settings: dict[str, Any], seed: int) -> nn.Module:
         unknown = sorted(set(params) - set(MLP_PARAMS))
         if unknown:
             raise ValueError(f"network {name!r} takes {list(MLP_PARAMS)}, not {unknown}")
-        return MLP(MLP_WIDTHS[name], params.get("activation", "tanh"), bits=params.get("bits"),
+        return MLP(mlp_widths(settings), params.get("activation", "tanh"), bits=params.get("bits"),
                    noise_std=float(params.get("noise_std", 0.0)), init=params.get("init", "trunc-fan-in"),
                    seed=seed)
     from infoplane.nets.cnn import build_model
