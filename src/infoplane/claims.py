@@ -296,8 +296,9 @@ def _epochs_to_accuracy_ratio(spec: Mapping[str, Any], root: Path) -> tuple[Any,
             return None, NOT_RUN, f"{spec['history']} has no rows where {spec[key]}"
     interval = {"interval": spec["interval"]} if "interval" in spec else {}
     try:
-        effect = seed_stats.epochs_to_accuracy_ratio(parts["query"], parts["versus"], float(spec["threshold"]),
-                                                     spec.get("column", "test_acc"), **interval)
+        effect = seed_stats.epochs_to_accuracy_ratio(parts["query"], parts["versus"],
+                                                     float(spec["threshold"]), spec.get("column", "test_acc"),
+                                                     **interval)
     except ValueError as err:
         return None, UNKNOWN, f"{spec['history']}: {err}"
     return effect, "", ""

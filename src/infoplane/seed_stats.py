@@ -300,7 +300,8 @@ def epochs_to_accuracy_ratio(history: pd.DataFrame, versus: pd.DataFrame, thresh
     Raises:
         ValueError: the two histories share no seed.
     """
-    ours, theirs = epochs_to_accuracy(history, threshold, column), epochs_to_accuracy(versus, threshold, column)
+    ours = epochs_to_accuracy(history, threshold, column)
+    theirs = epochs_to_accuracy(versus, threshold, column)
     seeds = ours.index.intersection(theirs.index)
     if seeds.empty:
         raise ValueError("the two histories share no seed")

@@ -138,3 +138,16 @@ def test_the_name_is_the_files_stem_and_only_a_quick_overlay_exists(tmp_path):
     settings["scales"]["paper"] = {"seeds": 2}
     with pytest.raises(ValueError, match="only scales.quick"):
         load_experiment(write(tmp_path, "szt_binning", settings), "paper")
+
+
+def test_the_depth_variants_change_only_the_hidden_layers():
+    from infoplane.experiments.build import build_network
+
+    spec = load_experiment(path("szt_depth"), "paper")
+    widths = {name: build_network(variant(spec, name), 0).widths for name in spec["variants"]}
+    assert widths["hidden-1"] == (12, 12, 2) and widths["hidden-6"] == (12, 12, 10, 8, 6, 4, 2, 2)
+    assert [len(w) - 2 for w in widths.values()] == [1, 2, 3, 4, 5, 6]
+    bad = variant(spec, "hidden-1")
+    bad["network"] = {**bad["network"], "hidden": [12, 0]}
+    with pytest.raises(ValueError, match="hidden"):
+        build_network(bad, 0)

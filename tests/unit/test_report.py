@@ -328,3 +328,18 @@ def test_a_claim_table_may_be_a_glob_of_one_file_per_variant(tmp_path):
     assert rows["variant"].tolist() == ["a", "a", "b"] and rows["x"].sum() == 8.0
     assert read_results(tmp_path, "r/t_a.csv")["x"].tolist() == [1.0, 2.0]
     assert read_results(tmp_path, "r/u_*.csv") is None
+
+
+def test_epochs_to_accuracy_ratio_reads_a_history_of_two_variants(results: Path) -> None:
+    rows = [{"variant": v, "seed": s, "epoch": e, "test_acc": min(0.96, 0.5 + e / reach)}
+            for v, reach in (("deep", 20), ("shallow", 80)) for s in range(5) for e in range(0, 101, 4)]
+    pd.DataFrame(rows).to_csv(results / "results/history.csv", index=False)
+    effect = {"seed_effect": "epochs_to_accuracy_ratio", "history": "results/history.csv",
+              "query": "variant == 'deep'", "versus": "variant == 'shallow'", "threshold": 0.95}
+    above = {">": 0, "judged": "lo"}
+    claims = [claim("faster", effect, above, scale="paper"),
+              claim("absent", {**effect, "versus": "variant == 'other'"}, above, scale="paper")]
+    verdicts = {v.claim["id"]: v for v in judge(claims, results, {"scale": "paper"})}
+    # 0.95 at epoch 9 and 36, logged every 4 epochs: 12 and 36
+    assert verdicts["faster"].status == REPRODUCED and verdicts["faster"].value == pytest.approx(np.log2(3))
+    assert verdicts["absent"].status == NOT_RUN

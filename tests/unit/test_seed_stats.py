@@ -12,6 +12,8 @@ from infoplane.seed_stats import (
     bootstrap_mean,
     change_between,
     drift_to_diffusion_lag,
+    epochs_to_accuracy,
+    epochs_to_accuracy_ratio,
     flag_share,
     held_out_compression,
     held_out_dip,
@@ -181,3 +183,31 @@ def test_drift_to_diffusion_lag_is_zero_where_compression_starts_at_the_transiti
         drift_to_diffusion_lag(mi, gradient_history(6, transition=1000), "T5", "szt")
     with pytest.raises(ValueError, match="no grad_mean_5"):
         drift_to_diffusion_lag(mi, gradient_history(6, 40).drop(columns="grad_std_5"), "T5", "szt")
+
+
+def accuracy_history(epochs_to_095: list[float], last: int = 100) -> pd.DataFrame:
+    """A history per seed whose test accuracy rises linearly from 0.5 to 0.95 at the given epoch
+    (never, for an epoch beyond ``last``)."""
+    rows = []
+    for seed, reach in enumerate(epochs_to_095):
+        for epoch in range(0, last + 1, 5):
+            rows.append({"seed": seed, "epoch": epoch, "test_acc": 0.5 + 0.45 * min(epoch / reach, 1.0)})
+    return pd.DataFrame(rows)
+
+
+def test_epochs_to_accuracy_is_the_first_logged_epoch_and_never_counts_as_the_last_plus_one():
+    reached = epochs_to_accuracy(accuracy_history([20, 37, 500]), 0.95)
+    assert reached.tolist() == [20.0, 40.0, 101.0]   # 37 is not logged: the next logged epoch, 40
+
+
+def test_epochs_to_accuracy_ratio_finds_a_faster_network_and_not_noise():
+    rng = np.random.default_rng(0)
+    deep = accuracy_history(list(rng.uniform(20, 30, 20)))
+    shallow = accuracy_history(list(rng.uniform(60, 80, 20)))
+    faster = epochs_to_accuracy_ratio(deep, shallow, 0.95, interval="t")
+    assert faster.lo > 1.0 and faster.mean == pytest.approx(np.log2(70 / 25), abs=0.2)
+    alike = epochs_to_accuracy_ratio(accuracy_history(list(rng.uniform(20, 80, 20))),
+                                     accuracy_history(list(rng.uniform(20, 80, 20))), 0.95, interval="t")
+    assert alike.lo < 0 < alike.hi
+    never = epochs_to_accuracy_ratio(deep, accuracy_history([1000] * 20), 0.95)
+    assert never.detail["never_versus"] == 20 and never.detail["never"] == 0
