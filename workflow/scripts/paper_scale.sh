@@ -7,7 +7,7 @@
 # paper setting, paper/paper_scale/overrides.yaml changes it (a config file over params.yaml) and
 # says why.
 #
-#   sh workflow/scripts/paper_scale.sh EXPERIMENT
+#   sh workflow/scripts/paper_scale.sh EXPERIMENT      (or validation_gaussian, the estimators' grid)
 #
 # Resumable: Snakemake skips finished jobs and a killed training resumes from its checkpoint.
 set -eu
@@ -28,6 +28,12 @@ done
 snakemake --snakefile "$root/Snakefile" --directory "$work" --cores all --config scale=paper \
   --configfile "$root/paper/paper_scale/overrides.yaml" -- "$experiment"
 
+if [ "$experiment" = validation_gaussian ]; then   # estimator validation: a table of estimates
+  gzip -n -c "$work/results/estimators/validation_gaussian.csv" > "$out/validation_gaussian.csv.gz"
+  cp "$work/results/metrics/estimator_validation_gaussian.json" "$out/validation_gaussian_metrics.json"
+  cp "$work/figures/estimator_validation_gaussian.png" "$out/figures/"
+  exit 0
+fi
 gzip -n -c "$work/results/mi/$experiment/table.csv" > "$out/$experiment.csv.gz"
 cp "$work/results/mi/$experiment/aggregated.csv" "$out/${experiment}_aggregated.csv"
 cp "$work/results/mi/$experiment/history.csv" "$out/${experiment}_history.csv"
