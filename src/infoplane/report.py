@@ -216,8 +216,12 @@ def _claim_section(v: Verdict, params: Mapping[str, Any], root: Path, out_dir: P
     elif "seed_effect" in spec:
         effect = spec["seed_effect"].replace("_", " ")
         interval = "Student-t" if spec.get("interval") == "t" else "bootstrap"
-        source = (f"`{spec['table']}`{where}, {effect} of layer {spec['layer']} ({spec['analysis']}), "
-                  f"mean over seeds [95 % {interval} interval]")
+        if "table" in spec:
+            source = (f"`{spec['table']}`{where}, {effect} of layer {spec['layer']} ({spec['analysis']}), "
+                      f"mean over seeds [95 % {interval} interval]")
+        else:   # an effect read from training histories alone
+            source = (f"`{spec['history']}`{where} against `{spec['versus']}`, {effect} "
+                      f"(threshold {spec.get('threshold')}), mean over seeds [95 % {interval} interval]")
     else:
         source = f"`{spec['table']}`{where}, {spec['agg']} of `{spec['expr']}`"
     section = params.get(c["experiment"])

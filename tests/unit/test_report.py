@@ -343,3 +343,7 @@ def test_epochs_to_accuracy_ratio_reads_a_history_of_two_variants(results: Path)
     # 0.95 at epoch 9 and 36, logged every 4 epochs: 12 and 36
     assert verdicts["faster"].status == REPRODUCED and verdicts["faster"].value == pytest.approx(np.log2(3))
     assert verdicts["absent"].status == NOT_RUN
+    claims_path = results / "claims.yaml"
+    claims_path.write_text(yaml.safe_dump({"papers": {"p": "Paper P"}, "claims": claims[:1]}))
+    write_report(claims_path, {"scale": "paper"}, results, results / "paper/report.md")
+    assert "`results/history.csv` where `variant == 'deep'`" in (results / "paper/report.md").read_text()
