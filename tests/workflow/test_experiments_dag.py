@@ -56,7 +56,7 @@ def expected_jobs(name: str, spec: dict) -> Counter:
 
 def test_params_runs_every_experiment_file() -> None:
     assert EXPERIMENTS == sorted(p.stem for p in (REPO / "experiments").glob("*.yaml"))
-    assert len(EXPERIMENTS) == 10
+    assert len(EXPERIMENTS) == 11
 
 
 def test_every_target_plans_its_experiments_jobs(workflow_copy: Path) -> None:
