@@ -323,8 +323,8 @@ def train(
         torch.set_num_threads(config.threads)
     device = torch.device(resolve_device(config.device))
     model.to(device)
-    # On an accelerator the training and test sets move there once: copying every batch from
-    # host memory kept the GPU waiting on the CPU (the evaluation set stays: the recorder moves it)
+    # On an accelerator the training and test sets move there once, so no batch waits on a copy
+    # from host memory (the evaluation set stays: the recorder moves it)
     data = dataclasses.replace(data, train_x=data.train_x.to(device), train_y=data.train_y.to(device),
                                test_x=data.test_x.to(device), test_y=data.test_y.to(device))
     loss_fn = LOSSES[config.loss]()
