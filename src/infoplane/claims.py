@@ -233,7 +233,7 @@ def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
     """A seed effect (:class:`infoplane.seed_stats.SeedEffect`) from an MI table, or why not."""
     from infoplane import seed_stats
 
-    if spec["seed_effect"] == "epochs_to_accuracy_ratio":
+    if spec["seed_effect"] in HISTORY_EFFECTS:
         return _epochs_to_accuracy_ratio(spec, root)
     table = read_results(root, spec["table"])
     if table is None:
@@ -247,8 +247,8 @@ def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
     if spec["analysis"] not in set(table["analysis"]):   # an analysis not run on these runs yet
         return None, NOT_RUN, f"{spec['table']} has no rows of analysis {spec['analysis']!r}"
     kind, layer, analysis = spec["seed_effect"], str(spec["layer"]), spec["analysis"]
-    args = (table, spec.get("column", "i_xl"), layer, analysis)
     column = spec.get("column", "i_xl")
+    args = (table, column, layer, analysis)
     failed = _every_estimate_failed(table, column, layer, analysis)
     if failed:
         return None, UNKNOWN, f"{spec['table']}: every {column} of {layer} ({analysis}) failed: {failed}"

@@ -282,7 +282,6 @@ def drift_to_diffusion_lag(table: pd.DataFrame, history: pd.DataFrame, layer: st
 def epochs_to_accuracy(history: pd.DataFrame, threshold: float, column: str = "test_acc") -> pd.Series:
     """Per seed, the first logged epoch whose ``column`` reaches ``threshold``; a seed that never
     reaches it gets the last logged epoch + 1 (it was slower than the whole run)."""
-    history = history.sort_values("epoch")
     last = int(history["epoch"].max())
     reached = history[history[column] >= threshold].groupby("seed")["epoch"].min()
     return reached.reindex(history["seed"].unique(), fill_value=last + 1).astype(float)
