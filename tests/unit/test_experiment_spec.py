@@ -35,7 +35,7 @@ def test_every_experiment_of_the_papers_loads_at_both_scales(scale):
         assert spec["name"] == name and spec["scale"] == scale
         assert all(isinstance(s, int) for s in spec["seeds"])
         for panel in spec["panels"]:
-            assert panel["variant"] in spec["variants"] and panel["analysis"] in spec["analyses"]
+            assert panel["analysis"] in variant(spec, panel["variant"])["analyses"]
 
 
 def test_the_files_values_are_the_papers_settings():
@@ -151,3 +151,22 @@ def test_the_depth_variants_change_only_the_hidden_layers():
     bad["network"] = {**bad["network"], "hidden": [12, 0]}
     with pytest.raises(ValueError, match="hidden"):
         build_network(bad, 0)
+
+
+def test_a_variant_may_add_analyses_of_its_own(tmp_path):
+    from infoplane.cli.experiments import keep_analyses
+
+    spec = load_experiment(path("lorenzen_quantized"), "quick")
+    assert list(variant(spec, "tanh-32bit")["analyses"]) == ["exact", "bins-30", "bins-100", "bins-256"]
+    assert list(variant(spec, "tanh-8bit")["analyses"]) == ["exact"]
+    only_exact = keep_analyses(load_experiment(path("lorenzen_quantized"), "quick"), ["exact"])
+    assert list(variant(only_exact, "tanh-32bit")["analyses"]) == ["exact"]
+    # a panel names an analysis of its own variant, and a variant's analysis is checked as the file's
+    settings = yaml.safe_load(path("lorenzen_quantized").read_text())
+    settings["panels"].append({"variant": "tanh-8bit", "analysis": "bins-30", "title": "x"})
+    settings["variants"]["tanh-32bit"]["analyses"]["bins-30"]["params"]["n_bins"] = 0
+    with pytest.raises(ValueError) as info:
+        load_experiment(write(tmp_path, "lorenzen_quantized", settings), "quick")
+    message = str(info.value)
+    assert "no such analysis of variant 'tanh-8bit'" in message
+    assert "variants.tanh-32bit.analyses.bins-30" in message

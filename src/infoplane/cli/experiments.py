@@ -57,14 +57,20 @@ def cmd_train_autoencoder(args: argparse.Namespace) -> None:
 
 
 def keep_analyses(spec: dict, names: list[str] | None) -> dict:
-    """The experiment with only the analyses ``names`` (all of them when None)."""
+    """The experiment with only the analyses ``names`` (all of them when None), the file's and
+    those a variant adds."""
     if names is None:
         return spec
-    unknown = [a for a in names if a not in spec["analyses"]]
+    overlays = [overlay for overlay in spec["variants"].values() if (overlay or {}).get("analyses")]
+    added = [name for overlay in overlays for name in overlay["analyses"]]
+    known = list(dict.fromkeys([*spec["analyses"], *added]))
+    unknown = [a for a in names if a not in known]
     if unknown:
         raise ValueError(f"--analysis {unknown[0]!r}: experiment {spec['name']} has no such analysis "
-                         f"(analyses: {', '.join(spec['analyses'])})")
-    spec["analyses"] = {name: spec["analyses"][name] for name in names}
+                         f"(analyses: {', '.join(known)})")
+    spec["analyses"] = {name: spec["analyses"][name] for name in names if name in spec["analyses"]}
+    for overlay in overlays:
+        overlay["analyses"] = {name: a for name, a in overlay["analyses"].items() if name in names}
     return spec
 
 

@@ -128,10 +128,7 @@ def analyse_run(
 def _layer_kind(run: _Run, analyses: dict[str, dict[str, Any]], epochs: list[int] | None) -> pd.DataFrame:
     """Rows of the ``layer`` analyses, measured in one pass over epochs, layers and analyses."""
     inputs, labels, _ = load_eval_set(run.run_dir)
-    inputs = inputs.reshape(len(inputs), -1)
-    if len(np.unique(inputs, axis=0)) != len(inputs):
-        raise ValueError(f"the evaluation inputs of {run.run_dir} repeat; X must be uniform over distinct "
-                         "inputs")
+    inputs = distinct_inputs(inputs, str(run.run_dir))
     epochs = epochs if epochs is not None else captured_epochs(run.run_dir)
     ranged = [name for name, a in analyses.items() if a.get("global_range")]
     span = global_range(run, epochs) if ranged else {}
@@ -144,19 +141,39 @@ def _layer_kind(run: _Run, analyses: dict[str, dict[str, Any]], epochs: list[int
             raise ValueError(f"activations of epoch {epoch} in {run.run_dir} are not aligned with its "
                              "evaluation set")
         for layer in [name for name in run.stored if name in acts]:
-            t = acts[layer]
             for name, estimator in estimators.items():
-                # X is uniform over distinct inputs: estimators that know it take the layer alone
-                i_xl = (estimator.estimate_layer(t) if isinstance(estimator, LayerEstimator | DiscreteMI)
-                        else estimator.estimate_with_interval(t, inputs))
-                i_ly = estimator.estimate_with_interval(t, labels)
-                flags = [f"{key}_{flag}" for key, est in (("i_xl", i_xl), ("i_ly", i_ly))
-                         for flag in getattr(est, "flags", ())]
                 rows.append({"analysis": name, "estimator": analyses[name]["estimator"], "epoch": epoch,
-                             "layer": layer, "i_xl": i_xl.mi, "i_ly": i_ly.mi, "i_xl_lo": i_xl.lo,
-                             "i_xl_hi": i_xl.hi, "i_ly_lo": i_ly.lo, "i_ly_hi": i_ly.hi,
-                             "flags": ";".join(flags)})
+                             "layer": layer, **layer_estimates(estimator, acts[layer], inputs, labels)})
     return pd.DataFrame(rows)
+
+
+def layer_estimates(estimator: Any, t: np.ndarray, inputs: np.ndarray, labels: np.ndarray
+                    ) -> dict[str, float | str]:
+    """I(X;T) and I(T;Y) of one layer, nats, with their intervals and flags (the values of one
+    table row: i_xl, i_ly, i_xl_lo, i_xl_hi, i_ly_lo, i_ly_hi, flags).
+
+    Args:
+        estimator: a registry estimator.
+        t: the layer (n, d) on the n evaluation inputs.
+        inputs: the n distinct evaluation inputs (n, d_x); labels: their labels (n,).
+    """
+    # X is uniform over distinct inputs: estimators that know it take the layer alone
+    i_xl = (estimator.estimate_layer(t) if isinstance(estimator, LayerEstimator | DiscreteMI)
+            else estimator.estimate_with_interval(t, inputs))
+    i_ly = estimator.estimate_with_interval(t, labels)
+    flags = [f"{key}_{flag}" for key, est in (("i_xl", i_xl), ("i_ly", i_ly))
+             for flag in getattr(est, "flags", ())]
+    return {"i_xl": i_xl.mi, "i_ly": i_ly.mi, "i_xl_lo": i_xl.lo, "i_xl_hi": i_xl.hi, "i_ly_lo": i_ly.lo,
+            "i_ly_hi": i_ly.hi, "flags": ";".join(flags)}
+
+
+def distinct_inputs(inputs: np.ndarray, where: str) -> np.ndarray:
+    """The evaluation inputs as rows (n, d_x), checked to be distinct: every table treats X as
+    uniform over them (H(X) = log n)."""
+    inputs = inputs.reshape(len(inputs), -1)
+    if len(np.unique(inputs, axis=0)) != len(inputs):
+        raise ValueError(f"the evaluation inputs of {where} repeat; X must be uniform over distinct inputs")
+    return inputs
 
 
 def global_range(run: _Run, epochs: list[int]) -> dict[str, float]:

@@ -1,4 +1,4 @@
-"""Many seeds of one MLP variant at once, with binning (or exact) MI at every captured epoch.
+"""Many seeds of one MLP variant at once, with the MI of every layer at every captured epoch.
 
 :func:`train_seeds_at_once` trains the seeds of a variant together in one
 :class:`~infoplane.nets.batched.SeedStack` and measures its ``layer`` analyses in the same pass:
@@ -9,9 +9,10 @@ nothing is written per epoch, so 50 seeds x 400 captured epochs need no activati
 float rounding (the stacked products sum in another order; an MI value moves only where that
 rounding carries an activation across a bin edge).
 
-Binning analyses and the exact counts of quantised layers (``discrete``, no correction) are
-measured inline; the KDE bounds and sample propagation read stored activations or weights and
-stay with the per-seed path.
+Every ``layer`` analysis is measured inline (:func:`inline_analyses`): binning and the exact
+counts of quantised layers for all seeds and layers at once, the KDE bounds and other registry
+estimators seed by seed as the analysis step runs them. Sample propagation and compressed kNN
+need the network or a compressor fitted on stored activations and stay with the per-seed path.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from infoplane.estimators import build
 from infoplane.estimators.binning import bin_layer
 from infoplane.estimators.estimate import SATURATED_SHARE
 from infoplane.estimators.grouped import grouped_plugin_information
+from infoplane.experiments.analyse import distinct_inputs, layer_estimates
 from infoplane.experiments.build import build_data, build_network, is_mlp
 from infoplane.experiments.spec import variant
 from infoplane.flags import flag_values
@@ -81,36 +83,55 @@ def seed_data(settings: dict[str, Any], seeds: Sequence[int],
                     eval_rows)
 
 
-def inline_bin_params(analyses: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Analysis name -> binning parameters, for the analyses measured while training.
+@dataclasses.dataclass(frozen=True)
+class InlineAnalyses:
+    """How the ``layer`` analyses of a variant are measured while its seeds train.
+
+    ``binned``: analysis name -> binning parameters, measured for every seed and layer at once
+    (binning, and the exact counts of quantised layers). ``ranged``: the binned analyses with
+    ``global_range`` (each seed's bins span its smallest to largest activation over layers and
+    captured epochs, known only after training: they are measured on a second, identical pass).
+    ``per_seed``: analysis name -> estimator, run on each seed's layer alone as the analysis step
+    runs it (the KDE bounds and any other registry estimator).
+    """
+
+    binned: dict[str, dict[str, Any]]
+    ranged: tuple[str, ...]
+    per_seed: dict[str, Any]
+
+
+def inline_analyses(analyses: dict[str, dict[str, Any]]) -> InlineAnalyses:
+    """The ``layer`` analyses of a variant as the stacked training measures them.
 
     Raises:
-        ValueError: for an analysis that is not a ``layer`` binning or exact-count analysis.
+        ValueError: for an analysis that is not of kind ``layer``.
     """
-    bin_params = {}
+    binned, ranged, per_seed = {}, [], {}
     for name, analysis in analyses.items():
-        estimator_name = analysis.get("estimator")
         if analysis.get("kind") != "layer":
             raise ValueError(f"analysis {name!r} is of kind {analysis.get('kind')!r}; batched seeds "
                              "measure layer analyses only")
+        estimator_name = analysis["estimator"]
         estimator = build(estimator_name, **(analysis.get("params") or {}))  # checked, with defaults
         if estimator_name == "discrete" and estimator.params().get("correction") == "none":
-            bin_params[name] = {"scheme": "exact"}
+            binned[name] = {"scheme": "exact"}
         elif estimator_name == "binning":
-            bin_params[name] = estimator.params()
+            binned[name] = estimator.params()
+            if analysis.get("global_range"):
+                ranged.append(name)
         else:
-            raise ValueError(f"analysis {name!r} uses {estimator_name!r}; batched seeds measure binning "
-                             "and exact (discrete) analyses only (train the seeds one by one for the others)")
-    return bin_params
+            per_seed[name] = estimator
+    return InlineAnalyses(binned, tuple(ranged), per_seed)
 
 
-def stacked_bin_params(settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The binning parameters of a variant's analyses (:func:`inline_bin_params`) when its seeds
-    can be trained at once (its settings, :func:`~infoplane.experiments.spec.variant`).
+def stacked_analyses(settings: dict[str, Any]) -> InlineAnalyses:
+    """The analyses of a variant (:func:`inline_analyses`) when its seeds can be trained at once
+    (its settings, :func:`~infoplane.experiments.spec.variant`).
 
-    Stacked training covers MLPs trained on the nll loss with the given labels, and measures
-    binning and exact-count analyses only; the rest (KDE, sample propagation, compressed kNN,
-    shuffled labels, frozen networks, the orthonormality penalty) reads a stored run.
+    Stacked training covers MLPs trained on the nll loss with the given labels, captured in
+    float32, whose analyses are all of kind ``layer``; the rest (sample propagation, compressed
+    kNN, shuffled labels, frozen networks, the orthonormality penalty, float16 captures) reads
+    a stored run.
 
     Raises:
         ValueError: saying why the variant's seeds cannot be stacked.
@@ -124,14 +145,17 @@ def stacked_bin_params(settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
                    if train.get(key) not in (None, "given", False, 0, 0.0)]
     if unsupported:
         raise ValueError(f"train.{', train.'.join(unsupported)} is not implemented for stacked seeds")
-    return inline_bin_params(settings.get("analyses") or {})
+    dtype = settings["capture"].get("dtype", "float32")
+    if dtype != "float32":   # a stored run's estimators read its activations rounded to this type
+        raise ValueError(f"capture.dtype {dtype!r}: stacked seeds measure float32 activations")
+    return inline_analyses(settings.get("analyses") or {})
 
 
 def unbatchable_reason(settings: dict[str, Any]) -> str | None:
-    """Why the seeds of a variant cannot be trained at once (:func:`stacked_bin_params`), or
+    """Why the seeds of a variant cannot be trained at once (:func:`stacked_analyses`), or
     None when they can."""
     try:
-        stacked_bin_params(settings)
+        stacked_analyses(settings)
     except ValueError as error:
         return str(error)
     return None
@@ -158,7 +182,7 @@ def train_seeds_at_once(
     """
     settings = variant(spec, variant_name)
     try:
-        bin_params = stacked_bin_params(settings)
+        plan = stacked_analyses(settings)
     except ValueError as error:
         raise ValueError(f"variant {variant_name!r} cannot train its seeds at once: {error}; train it "
                          "seed by seed (`infoplane train`, then `infoplane analyse`)") from None
@@ -172,28 +196,54 @@ def train_seeds_at_once(
     if threads:
         torch.set_num_threads(threads)
     data = seed_data(settings, seeds, data_root)
-    stack = SeedStack([build_network(settings, s) for s in seeds], noise_seeds=[noise_seed(s) for s in seeds])
+    inputs = distinct_inputs(data.inputs[data.eval_rows].numpy(), f"variant {variant_name!r}")
     labels = data.labels[data.eval_rows].numpy()
-    measured: list[tuple[int, str, dict[str, np.ndarray]]] = []
-
-    def measure(epoch: int, layers: list[torch.Tensor]) -> None:
-        for name, params in bin_params.items():
-            width = max(t.shape[-1] for t in layers)
-            bins = np.zeros((len(layers), len(seeds), len(labels), width), dtype=np.int64)
-            for layer, t in enumerate(layers):  # a narrower layer's missing columns are one bin
-                bins[layer, :, :, : t.shape[-1]] = _bins(t.numpy(), params)
-            measured.append((epoch, name, grouped_plugin_information(bins.reshape(-1, len(labels), width),
-                                                                     labels)))
-
+    measured: list[tuple[int, str, dict[str, Any]]] = []
     epochs = int(train["epochs"])
     schedule = capture_schedule(epochs, **settings["capture"]["schedule"])
-    history = train_seeds(stack, data, seeds, epochs, int(train["batch_size"]), float(train["lr"]),
-                          train.get("optimizer", "adam"), capture_epochs=schedule, on_capture=measure,
-                          progress=progress)
+
+    def networks() -> list[torch.nn.Module]:
+        return [build_network(settings, s) for s in seeds]
+
+    def trained(on_capture: Any) -> pd.DataFrame:
+        """The history of one pass: the seeds trained from their initial weights."""
+        stack = SeedStack(networks(), noise_seeds=[noise_seed(s) for s in seeds])
+        return train_seeds(stack, data, seeds, epochs, int(train["batch_size"]), float(train["lr"]),
+                           train.get("optimizer", "adam"), capture_epochs=schedule, on_capture=on_capture,
+                           progress=progress)
+
+    lo = np.full(len(seeds), np.inf)
+    hi = np.full(len(seeds), -np.inf)
+
+    def measure(epoch: int, layers: list[torch.Tensor]) -> None:
+        for t in layers:
+            np.minimum(lo, t.amin(dim=(1, 2)).numpy(), out=lo)
+            np.maximum(hi, t.amax(dim=(1, 2)).numpy(), out=hi)
+        for name, params in plan.binned.items():
+            if name not in plan.ranged:
+                measured.append((epoch, name, _binned_information(layers, [params] * len(seeds), labels)))
+        for name, estimator in plan.per_seed.items():
+            rows = [layer_estimates(estimator, one_seed, inputs, labels)
+                    for t in layers for one_seed in t.numpy()]
+            measured.append((epoch, name, {key: [row[key] for row in rows] for key in rows[0]}))
+
+    history = trained(measure)
+    if plan.ranged:
+        if not np.all(lo < hi):
+            raise ValueError(f"variant {variant_name!r}: a seed's activations span no range; global_range "
+                             "bins need varying activations")
+
+        def measure_ranged(epoch: int, layers: list[torch.Tensor]) -> None:
+            for name in plan.ranged:
+                params = [{**plan.binned[name], "lo": float(low), "hi": float(high)}
+                          for low, high in zip(lo, hi, strict=True)]
+                measured.append((epoch, name, _binned_information(layers, params, labels)))
+
+        trained(measure_ranged)   # the same networks again (training is deterministic), on their ranges
     limits = {"h_x": math.log(len(labels)), "h_y": label_entropy(labels)}
     names = {"experiment": spec["name"], "variant": variant_name}
-    table = _table(measured, history, len(stack.widths) - 1, seeds, settings["analyses"], names, limits,
-                   len(labels))
+    n_layers = len(networks()[0].widths) - 1
+    table = _table(measured, history, n_layers, seeds, settings["analyses"], names, limits, len(labels))
     return table, history
 
 
@@ -209,27 +259,42 @@ class _TrainChunk:
         return train_seeds_at_once(self.spec, self.variant_name, seeds, self.data_root, threads=None)
 
 
-def _bins(t: np.ndarray, params: dict[str, Any]) -> np.ndarray:
-    """Bin indices (S, n, d), shifted to start at 0, of one layer of every seed, (S, n, d).
+def _binned_information(layers: list[torch.Tensor], params: list[dict[str, Any]], labels: np.ndarray
+                        ) -> dict[str, np.ndarray]:
+    """The plug-in I(X;T) and I(T;Y) of every layer and seed (group g = layer g // S, seed g % S)
+    of the layers (S, n, d_l), binned with ``params[s]`` for seed s."""
+    width = max(t.shape[-1] for t in layers)
+    bins = np.zeros((len(layers), len(params), len(labels), width), dtype=np.int64)
+    for layer, t in enumerate(layers):  # a narrower layer's missing columns are one bin
+        bins[layer, :, :, : t.shape[-1]] = _bins(t.numpy(), params)
+    return grouped_plugin_information(bins.reshape(-1, len(labels), width), labels)
+
+
+def _bins(t: np.ndarray, params: list[dict[str, Any]]) -> np.ndarray:
+    """Bin indices (S, n, d), shifted to start at 0, of one layer of every seed, (S, n, d),
+    seed s binned with ``params[s]``.
 
     Schemes whose bins depend on the layer's own range (``quantized``, ``uniform`` without
-    lo/hi) bin each seed alone, as a separate run would; the others bin all seeds at once.
-    ``exact`` (the ``discrete`` estimator on quantised layers) gives every distinct value its
-    own bin: rows are equal exactly where their values are.
+    lo/hi), and seeds with ranges of their own, are binned seed by seed, as separate runs would
+    be; the others all at once. ``exact`` (the ``discrete`` estimator on quantised layers) gives
+    every distinct value its own bin: rows are equal exactly where their values are.
     """
-    if params["scheme"] == "exact":
+    first = params[0]
+    if first["scheme"] == "exact":
         return np.unique(t, return_inverse=True)[1].reshape(t.shape)
-    per_seed = params["scheme"] == "quantized" or (
-        params["scheme"] == "uniform" and (params["lo"] is None or params["hi"] is None))
-    bins = np.stack([bin_layer(seed_t, **params) for seed_t in t]) if per_seed else bin_layer(t, **params)
+    per_seed = any(p != first for p in params) or first["scheme"] == "quantized" or (
+        first["scheme"] == "uniform" and (first["lo"] is None or first["hi"] is None))
+    bins = (np.stack([bin_layer(seed_t, **p) for seed_t, p in zip(t, params, strict=True)]) if per_seed
+            else bin_layer(t, **first))
     return bins - bins.min(axis=(1, 2), keepdims=True)
 
 
-def _table(measured: list[tuple[int, str, dict[str, np.ndarray]]], history: pd.DataFrame, n_layers: int,
+def _table(measured: list[tuple[int, str, dict[str, Any]]], history: pd.DataFrame, n_layers: int,
            seeds: list[int], analyses: dict[str, dict[str, Any]], names: dict[str, str],
            limits: dict[str, float], n_inputs: int) -> pd.DataFrame:
-    """The MI table from the grouped results (group g = layer g // S, seed g % S) of
-    ``n_inputs`` evaluation inputs."""
+    """The MI table from the measured values of every group (group g = layer g // S, seed
+    g % S) of ``n_inputs`` evaluation inputs: a binned analysis's flags are the binning
+    estimator's (:func:`_estimator_flags`), a per-seed estimator's come with its values."""
     accuracy = {(row.seed, row.epoch): (row.test_acc, row.train_acc) for row in history.itertuples()}
     rows = []
     for epoch, name, values in measured:
@@ -237,9 +302,11 @@ def _table(measured: list[tuple[int, str, dict[str, np.ndarray]]], history: pd.D
             depth, seed = g // len(seeds) + 1, seeds[g % len(seeds)]
             rows.append({**names, "seed": seed, "analysis": name, "estimator": analyses[name]["estimator"],
                          "epoch": epoch, "layer": f"T{depth}", "depth": depth,
-                         **{key: float(v[g]) for key, v in values.items() if key != "cells"}, **limits,
-                         "test_acc": accuracy[seed, epoch][0], "train_acc": accuracy[seed, epoch][1],
-                         "flags": _estimator_flags(values, g, n_inputs, limits["h_y"])})
+                         **{key: float(v[g]) for key, v in values.items() if key not in ("cells", "flags")},
+                         **limits, "test_acc": accuracy[seed, epoch][0],
+                         "train_acc": accuracy[seed, epoch][1],
+                         "flags": (values["flags"][g] if "flags" in values
+                                   else _estimator_flags(values, g, n_inputs, limits["h_y"]))})
     return flag_values(_sorted(pd.DataFrame(rows, columns=MI_COLUMNS), analyses))
 
 

@@ -171,15 +171,18 @@ def check_experiment(spec: Mapping[str, Any], path: str | Path = "<experiment>")
             for m in _describe(e)]
         problems += _check_network(settings, where)
         problems += _check_sizes(settings, where)
-    for name, analysis in spec["analyses"].items():
-        problems += _check_analysis(analysis, f"analyses.{name}")
+        for name, analysis in (settings.get("analyses") or {}).items():   # the file's and the variant's own
+            place = f"analyses.{name}" if name in spec["analyses"] else f"{where}.analyses.{name}"
+            problems += _check_analysis(analysis, place)
     for i, panel in enumerate(spec["panels"]):
         if panel["variant"] not in spec["variants"]:
             problems.append(f"panels[{i}].variant = {panel['variant']!r}: no such variant "
                             f"(variants: {', '.join(spec['variants'])})")
-        if panel["analysis"] not in spec["analyses"]:
-            problems.append(f"panels[{i}].analysis = {panel['analysis']!r}: no such analysis "
-                            f"(analyses: {', '.join(spec['analyses'])})")
+            continue
+        analyses = variant(spec, panel["variant"]).get("analyses") or {}
+        if panel["analysis"] not in analyses:
+            problems.append(f"panels[{i}].analysis = {panel['analysis']!r}: no such analysis of variant "
+                            f"{panel['variant']!r} (analyses: {', '.join(analyses)})")
     if uses_autoencoder(spec) and "x_autoencoder" not in spec:
         problems.append("x_autoencoder: missing; an analysis compresses X with `x: autoencoder`")
     return list(dict.fromkeys(problems))
