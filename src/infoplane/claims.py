@@ -62,7 +62,7 @@ CLAIM_KEYS = {"id", "paper", "claim", "experiment", "target", "measure", "criter
               "scale", "invalid_criterion", "criterion_changed_after_data", "at_paper_scale",
               "not_run_because"}
 EFFECT_KEYS = {"seed_effect", "table", "query", "layer", "analysis", "column", "start", "end", "epoch",
-               "interval", "flag", "other", "versus", "history", "threshold"}
+               "interval", "flag", "other", "versus", "history", "threshold", "versus_analysis"}
 #: The keys an effect needs beyond table, layer and analysis.
 EFFECT_NEEDS = {"flag_share": {"flag"}, "layer_gap": {"other"}, "paired_gap": {"query", "versus"},
                 "drift_to_diffusion_lag": {"history"},
@@ -255,7 +255,8 @@ def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
     interval = {"interval": spec["interval"]} if "interval" in spec else {}
     try:
         if kind == "held_out_compression":
-            return seed_stats.held_out_compression(table, layer, analysis), "", ""
+            versus = {"versus_analysis": spec["versus_analysis"]} if "versus_analysis" in spec else {}
+            return seed_stats.held_out_compression(table, layer, analysis, **versus), "", ""
         if kind == "held_out_dip":
             return seed_stats.held_out_dip(table, layer, analysis, **interval), "", ""
         if kind == "change_between":

@@ -107,8 +107,12 @@ def per_seed_curve(table: pd.DataFrame, column: str, layer: str, analysis: str) 
 
 
 def held_out_compression(table: pd.DataFrame, layer: str, analysis: str, split_seed: int = 0,
-                         n_boot: int = 10_000) -> SeedEffect:
+                         n_boot: int = 10_000, versus_analysis: str | None = None) -> SeedEffect:
     """I(X;T_l) at the peak epoch chosen on half the seeds minus at the last epoch, on the others.
+
+    With ``versus_analysis``, each judged seed's compression under ``analysis`` minus its
+    compression under ``versus_analysis`` (the same layer of the same networks read another way,
+    its own peak chosen on the same half): a paired comparison of two estimators.
 
     ``detail``: ``peak_epoch`` (e*), ``last_epoch``, ``peak_epoch_lo``/``_hi`` (a bootstrap
     interval of e* over the choosing half), ``choosing_seeds``.
@@ -121,8 +125,18 @@ def held_out_compression(table: pd.DataFrame, layer: str, analysis: str, split_s
     shuffled = rng.permutation(seeds)
     choose, judge = shuffled[: len(seeds) // 2], shuffled[len(seeds) // 2:]
     epochs = curve.columns.to_numpy()
-    peak = epochs[int(np.argmax(curve.loc[choose].mean(axis=0).to_numpy()))]
-    effect = (curve.loc[judge, peak] - curve.loc[judge, epochs[-1]]).to_numpy()
+
+    def compression(curve: pd.DataFrame) -> tuple[np.ndarray, float]:
+        peak = epochs[int(np.argmax(curve.loc[choose].mean(axis=0).to_numpy()))]
+        return (curve.loc[judge, peak] - curve.loc[judge, epochs[-1]]).to_numpy(), peak
+
+    effect, peak = compression(curve)
+    if versus_analysis is not None:
+        versus = per_seed_curve(table, "i_xl", layer, versus_analysis) / LOG2
+        if not (versus.index.equals(curve.index) and versus.columns.equals(curve.columns)):
+            raise ValueError(f"analyses {analysis!r} and {versus_analysis!r} must cover the same seeds "
+                             "and epochs")
+        effect = effect - compression(versus)[0]
     mean, lo, hi = bootstrap_mean(effect, n_boot, seed=split_seed)
     resampled = curve.loc[choose].to_numpy()[rng.integers(0, len(choose), size=(1000, len(choose)))]
     peaks = epochs[np.argmax(resampled.mean(axis=1), axis=1)]

@@ -67,6 +67,22 @@ def test_a_real_compression_is_found_at_its_peak():
     assert effect.detail["peak_epoch"] == pytest.approx(30, abs=10)
 
 
+def test_two_readings_of_the_same_networks_are_compared_seed_by_seed():
+    rise_then_fall = np.where(EPOCHS <= 30, 6 + EPOCHS / 10, 9 - (EPOCHS - 30) / 35)   # compresses 2 bits
+    falls_less = np.where(EPOCHS <= 30, 6 + EPOCHS / 10, 9 - (EPOCHS - 30) / 140)     # 0.5 bits
+    coarse = table(rise_then_fall, seeds=20, noise_bits=0.1, seed=0)
+    fine = table(falls_less, seeds=20, noise_bits=0.1, seed=1).assign(analysis="fine")
+    both = pd.concat([coarse, fine])
+    gap = held_out_compression(both, "T5", "szt", versus_analysis="fine")
+    assert gap.mean == pytest.approx(1.5, abs=0.15) and gap.lo > 1.2 and gap.seeds == 10
+    same = held_out_compression(pd.concat([coarse, coarse.assign(analysis="fine")]), "T5", "szt",
+                                versus_analysis="fine")
+    assert same.mean == 0.0 and same.lo == same.hi == 0.0
+    with pytest.raises(ValueError, match="same seeds and epochs"):
+        held_out_compression(pd.concat([coarse, fine[fine["seed"] < 10]]), "T5", "szt",
+                             versus_analysis="fine")
+
+
 def test_change_between_and_value_at_are_in_bits():
     rising = 6 + EPOCHS / 50
     noisy = table(rising, seeds=10, noise_bits=0.01, seed=0)

@@ -224,7 +224,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    help="variants of the experiment file (one table holds them all, one after another)")
     p.add_argument("--seeds", required=True, help="seeds, e.g. 0-49 or 3,7,9")
     p.add_argument("--analysis", action="append",
-                   help="an analysis of the experiment file (binning or discrete; repeatable; default: all "
+                   help="an analysis of the experiment file (of kind layer; repeatable; default: all "
                         "of them)")
     p.add_argument("--jobs", type=int, default=1, help="processes the seeds are split over (one core each)")
     p.add_argument("--out", type=Path, required=True, help="MI table (.csv or .csv.gz)")
