@@ -38,6 +38,7 @@ rule train_x_autoencoder:
     params:
         flags=exp_flags,
     threads: 1  # so that on two cores it trains beside the first seed's network
+    priority: 2
     log:
         "logs/train_x_autoencoder/{experiment}.log",
     resources:
@@ -62,6 +63,7 @@ rule train_run:
         flags=exp_flags,
         run_dir=subpath(output[0], parent=True),
     threads: 1
+    priority: 2
     log:
         "logs/train_run/{experiment}_{variant}_seed-{seed}.log",
     resources:
@@ -89,6 +91,7 @@ rule train_seeds:
         flags=exp_flags,
         seeds=exp_seed_list,
     threads: 1
+    priority: 1
     log:
         "logs/train_seeds/{experiment}_{variant}.log",
     resources:
@@ -115,6 +118,7 @@ rule analyse_run:
         run_dir=subpath(input.run, parent=True),
         autoencoder=lambda wildcards, input: " ".join(f"--autoencoder {shlex.quote(p)}" for p in input.autoencoder),
     threads: 1
+    priority: 3  # the longest chains (train, analyse, combine, plot) first: a short tail on 2 cores
     log:
         "logs/analyse_run/{experiment}_{variant}_seed-{seed}.log",
     resources:
