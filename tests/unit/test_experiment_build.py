@@ -49,9 +49,9 @@ def test_paper_scale_trains_and_captures_as_the_paper():
 
 def test_quick_scale_with_an_override_captures_every_epoch():
     s = load_experiment(MNIST, "quick", {"train.epochs": 3})
-    # the quick scale: lr 1e-3 in batches of 256 on 20,000 training images (the paper: 1e-5, 1024, 60,000)
+    # the quick scale: lr 1e-3 in batches of 256 on 12,000 training images (the paper: 1e-5, 1024, 60,000)
     assert s["train"]["epochs"] == 3 and s["train"]["lr"] == 1e-3 and s["train"]["batch_size"] == 256
-    assert s["dataset"]["eval_size"] == 2000 and s["dataset"]["train_size"] == 20000
+    assert s["dataset"]["eval_size"] == 2000 and s["dataset"]["train_size"] == 12000
     assert s["network"]["sigma"] == 1e-3
     config = config_of(s, seed=1)
     assert config.capture_epochs == (0, 1, 2, 3)

@@ -53,7 +53,7 @@ def test_the_files_values_are_the_papers_settings():
 def test_quick_scale_overlays_removes_with_null_and_overrides_come_last():
     quick = load_experiment(path("butakov_mnist"), "quick", {"train.epochs": 3})
     assert quick["train"]["epochs"] == 3 and quick["train"]["lr"] == 1e-3
-    assert quick["train"]["batch_size"] == 256 and quick["dataset"]["train_size"] == 20000  # the overlay's
+    assert quick["train"]["batch_size"] == 256 and quick["dataset"]["train_size"] == 12000  # the overlay's
     assert quick["train"]["optimizer"] == "adam" and quick["dataset"]["eval_seed"] == 0  # untouched by it
     assert list(quick["analyses"]) == ["per-epoch"]  # `fixed: null` removed it
     assert quick["capture"]["schedule"] == {"dense_until": 20, "every": 1}
