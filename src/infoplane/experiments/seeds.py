@@ -202,21 +202,19 @@ def train_seeds_at_once(
     epochs = int(train["epochs"])
     schedule = capture_schedule(epochs, **settings["capture"]["schedule"])
 
-    def networks() -> list[torch.nn.Module]:
-        return [build_network(settings, s) for s in seeds]
-
-    def trained(on_capture: Any) -> pd.DataFrame:
-        """The history of one pass: the seeds trained from their initial weights."""
-        stack = SeedStack(networks(), noise_seeds=[noise_seed(s) for s in seeds])
-        return train_seeds(stack, data, seeds, epochs, int(train["batch_size"]), float(train["lr"]),
-                           train.get("optimizer", "adam"), capture_epochs=schedule, on_capture=on_capture,
-                           progress=progress)
+    def trained(on_capture: Any) -> tuple[SeedStack, pd.DataFrame]:
+        """One pass: the seeds trained from their initial weights, and their history."""
+        stack = SeedStack([build_network(settings, s) for s in seeds],
+                          noise_seeds=[noise_seed(s) for s in seeds])
+        return stack, train_seeds(stack, data, seeds, epochs, int(train["batch_size"]), float(train["lr"]),
+                                  train.get("optimizer", "adam"), capture_epochs=schedule,
+                                  on_capture=on_capture, progress=progress)
 
     lo = np.full(len(seeds), np.inf)
     hi = np.full(len(seeds), -np.inf)
 
     def measure(epoch: int, layers: list[torch.Tensor]) -> None:
-        for t in layers:
+        for t in layers if plan.ranged else ():   # each seed's range, for the second pass
             np.minimum(lo, t.amin(dim=(1, 2)).numpy(), out=lo)
             np.maximum(hi, t.amax(dim=(1, 2)).numpy(), out=hi)
         for name, params in plan.binned.items():
@@ -227,23 +225,24 @@ def train_seeds_at_once(
                     for t in layers for one_seed in t.numpy()]
             measured.append((epoch, name, {key: [row[key] for row in rows] for key in rows[0]}))
 
-    history = trained(measure)
+    stack, history = trained(measure)
     if plan.ranged:
         if not np.all(lo < hi):
             raise ValueError(f"variant {variant_name!r}: a seed's activations span no range; global_range "
                              "bins need varying activations")
 
+        ranged = {name: [{**plan.binned[name], "lo": float(low), "hi": float(high)}
+                         for low, high in zip(lo, hi, strict=True)] for name in plan.ranged}
+
         def measure_ranged(epoch: int, layers: list[torch.Tensor]) -> None:
-            for name in plan.ranged:
-                params = [{**plan.binned[name], "lo": float(low), "hi": float(high)}
-                          for low, high in zip(lo, hi, strict=True)]
+            for name, params in ranged.items():
                 measured.append((epoch, name, _binned_information(layers, params, labels)))
 
         trained(measure_ranged)   # the same networks again (training is deterministic), on their ranges
     limits = {"h_x": math.log(len(labels)), "h_y": label_entropy(labels)}
     names = {"experiment": spec["name"], "variant": variant_name}
-    n_layers = len(networks()[0].widths) - 1
-    table = _table(measured, history, n_layers, seeds, settings["analyses"], names, limits, len(labels))
+    table = _table(measured, history, len(stack.widths) - 1, seeds, settings["analyses"], names, limits,
+                   len(labels))
     return table, history
 
 
