@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 from pathlib import Path
 
@@ -15,16 +16,24 @@ def load_script():
     return module
 
 
-def test_the_offline_page_draws_every_vega_plot_and_loads_nothing():
+def test_the_offline_page_draws_every_plot_and_loads_nothing(tmp_path: Path) -> None:
     spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "title": "MI against truth",
             "data": {"values": [{"mi_true": 0.0, "mi_estimate": 0.1}, {"mi_true": 2.0, "mi_estimate": 1.9}]},
             "mark": "point",
             "encoding": {"x": {"field": "mi_true", "type": "quantitative", "title": "true MI (nats)"},
                          "y": {"field": "mi_estimate", "type": "quantitative"}}}
-    shown = {"results/a.csv": [{"type": "vega", "revisions": ["workspace"], "content": spec}],
-             "figures/b.png": [{"type": "image", "revisions": ["workspace"], "url": "figures/b.png"}],
-             "errors": [{"rev": "workspace", "msg": "failed to load c"}]}
-    page = load_script().render_page(shown)
-    assert page.count("<svg") == 1 and "true MI (nats)" in page
-    assert "<script" not in page and "cdn." not in page
-    assert "not a Vega plot (image)" in page and "failed to load c" in page
+    image = tmp_path / "b.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n not really an image")
+    plots = {"results/a.csv": [{"type": "vega", "revisions": ["workspace"], "content": spec}],
+             "figures/b.png": [{"type": "image", "revisions": ["workspace"], "url": str(image)}],
+             "figures/gone.png": [{"type": "image", "revisions": ["workspace"],
+                                   "url": str(tmp_path / "no.png")}]}
+    errors = [{"rev": "workspace", "msg": "failed to load c"}]
+    # DVC 3 nests the plots under "data"; older versions put them at the top level
+    for shown in ({"data": plots, "errors": errors}, {**plots, "errors": errors}):
+        page = load_script().render_page(shown)
+        assert page.count("<svg") == 1 and "true MI (nats)" in page
+        assert "<script" not in page and "cdn." not in page
+        assert page.count('src="data:image/png;base64,') == 1
+        assert base64.b64encode(image.read_bytes()).decode() in page
+        assert "not drawn (image)" in page and "failed to load c" in page
