@@ -9,35 +9,26 @@ set -eu
 out="paper/paper_scale/figures"
 mkdir -p "$out"
 
-tables() {  # tables KIND EXPERIMENT: "--table"/"--history" and each file of that kind, one per line
-  for file in paper/paper_scale/"$2"_*.csv.gz; do
-    [ -e "$file" ] || continue   # the pattern itself, when nothing matches
-    case "$file:$1" in
-      *_history.csv.gz:history) printf -- '--history\n%s\n' "$file" ;;
-      *_history.csv.gz:table) ;;
-      *:table) printf -- '--table\n%s\n' "$file" ;;
-    esac
-  done
-}
-
 draw() {  # draw EXPERIMENT: its information planes (and MI against epoch, given histories)
   experiment="$1"
-  # The arguments are built in "$@", one file a word: committed names hold no newline.
-  set --
-  while IFS= read -r word; do set -- "$@" "$word"; done <<EOF_TABLES
-$(tables table "$experiment")
-EOF_TABLES
-  if [ "$#" -le 1 ]; then
+  set --   # the plot arguments, one file a word
+  for file in paper/paper_scale/"$experiment"_*.csv.gz; do
+    case "$file" in
+      *_history.csv.gz) ;;
+      *) if [ -e "$file" ]; then set -- "$@" --table "$file"; fi ;;   # not the unmatched pattern
+    esac
+  done
+  if [ "$#" -eq 0 ]; then
     echo "paper_scale_figures: no paper-scale table of $experiment; skipped" >&2
     return 0
   fi
   infoplane plot plane --experiment "$experiment" --scale paper --present-panels "$@" \
     --out "$out/${experiment}_plane.png"
-  histories="$(tables history "$experiment")"
-  [ -n "$histories" ] || return 0
-  while IFS= read -r word; do set -- "$@" "$word"; done <<EOF_HISTORIES
-$histories
-EOF_HISTORIES
+  tables="$#"
+  for file in paper/paper_scale/"$experiment"_*_history.csv.gz; do
+    if [ -e "$file" ]; then set -- "$@" --history "$file"; fi
+  done
+  [ "$#" -gt "$tables" ] || return 0
   infoplane plot epochs --experiment "$experiment" --scale paper --present-panels "$@" \
     --out "$out/${experiment}_epochs.png"
 }

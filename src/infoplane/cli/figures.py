@@ -79,7 +79,7 @@ def _joined(tables: list[pd.DataFrame]) -> pd.DataFrame:
     """The rows of several tables as one (columns missing from some are left empty there)."""
     import pandas as pd
 
-    return tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
+    return pd.concat(tables, ignore_index=True)
 
 
 def _present_panels(panels: list[dict], table: pd.DataFrame) -> list[dict]:
