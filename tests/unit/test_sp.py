@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from infoplane.estimators import build
-from infoplane.estimators.sp import gaussian_mixture_entropy
+from infoplane.estimators.sp import entropy_and_label_information, gaussian_mixture_entropy, mixture_entropies
 from infoplane.synthetic.mixture import mixture_entropy_quadrature, noisy_constellation_mi
 
 CUBE = np.array(np.meshgrid([-1, 1], [-1, 1], [-1, 1])).reshape(3, -1).T.astype(float)
@@ -82,3 +82,30 @@ def test_sp_is_seeded_and_validates():
         build("sp", beta=0.0)
     with pytest.raises(ValueError, match="n_mc"):
         build("sp", beta=1.0, n_mc=0)
+
+
+def test_batched_mixture_entropies_equal_one_call_each_and_the_truth():
+    # The conditional entropies of sample propagation, one small mixture per input: the batched
+    # pass gives each mixture's own call, and both stay on the integrated truth. The third mixture
+    # sits 1e3 beta from the origin: centring keeps its distances exact.
+    rng = np.random.default_rng(1)
+    centres = np.stack([PLANE, rng.uniform(-1, 1, (6, 2)), 50.0 + 0.3 * PLANE])
+    seeds = np.array([3, 11, 17])
+    batched = mixture_entropies(centres, 0.05, n_mc=500, seeds=seeds, block_elements=5000)
+    one_each = [gaussian_mixture_entropy(c, 0.05, n_mc=500, seed=int(s)).mi
+                for c, s in zip(centres, seeds, strict=True)]
+    np.testing.assert_allclose(batched, one_each, rtol=0, atol=1e-12)
+    truth = [mixture_entropy_quadrature(c, 0.05, 8) for c in centres]
+    np.testing.assert_allclose(batched, truth, atol=0.05)
+    with pytest.raises(ValueError, match="one seed per mixture"):
+        mixture_entropies(centres, 0.05, n_mc=4, seeds=seeds[:2])
+
+
+def test_entropy_and_label_information_share_the_draws_of_the_estimator():
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    h_t, i_ty = entropy_and_label_information(PLANE, labels, 0.3, n_mc=10, seed=4)
+    assert h_t.mi == pytest.approx(gaussian_mixture_entropy(PLANE, 0.3, n_mc=10, seed=4).mi, abs=1e-12)
+    alone = build("sp", beta=0.3, n_mc=10, seed=4).estimate_layer(PLANE, labels=labels)
+    assert i_ty == alone
+    # I(T;Y) is an information between 0 and H(Y) = log 3 here.
+    assert 0.0 < i_ty.mi < math.log(3)

@@ -12,7 +12,10 @@ The Monte Carlo error falls like 1/sqrt(n n_mc) (Goldfeld et al.: MSE <= 2d(2 + 
 (beta^2 n n_mc) for S in [-1, 1]^d).
 
 ``gaussian_mixture_entropy`` is public so that deeper layers' conditional terms
-h(T | X = x_i), estimated from repeated noisy passes of x_i, use the same code.
+h(T | X = x_i), estimated from repeated noisy passes of x_i, use the same code;
+``mixture_entropies`` computes thousands of such small mixtures in one batched pass (the same
+numbers as one call each, to float rounding), and ``entropy_and_label_information`` gives h(T)
+and I(T;Y) from one set of Monte Carlo draws.
 
 Estimator arguments (a layer estimator, :class:`~infoplane.estimators.base.LayerEstimator`),
 ``s`` (n, d) the noiseless outputs S(x_i) of the first noisy layer (or of any layer with no
@@ -37,7 +40,7 @@ import numpy as np
 from infoplane.arrays import as_labels, as_samples, check_same_length
 from infoplane.estimators.base import LayerEstimator, class_conditional
 from infoplane.estimators.estimate import Estimate, sanity_flags
-from infoplane.estimators.pairwise import gaussian_logsumexp
+from infoplane.estimators.pairwise import gaussian_logsumexp, row_blocks
 from infoplane.estimators.params import check_float, check_int, check_optional_str
 from infoplane.estimators.registry import register
 
@@ -93,6 +96,81 @@ def gaussian_mixture_entropy(
     return Estimate.from_terms(per_draw.reshape(n, n_mc).mean(axis=1))
 
 
+def mixture_entropies(
+    centres: np.ndarray, beta: float, n_mc: int, seeds: np.ndarray, block_elements: int = 2**22
+) -> np.ndarray:
+    """Entropies (nats) of k mixtures (1/n) sum_j N(centres[i, j], beta^2 I), one batched pass.
+
+    Mixture i is ``gaussian_mixture_entropy(centres[i], beta, n_mc, seeds[i]).mi`` (the same draws,
+    the same number to float rounding): the conditional entropies h(T | X = x_i) of sample
+    propagation, one small mixture per input, which one call each would spend in per-call
+    overhead. Squared distances are ||q||^2 + ||c||^2 - 2 q.c with each mixture's points centred
+    on its centres' mean: the draws lie within a few beta of the centres, so the cancellation
+    costs digits only when the centres themselves lie ~1e5 beta apart.
+
+    Args:
+        centres: (k, n, d) the centres of each mixture.
+        beta: noise standard deviation.
+        n_mc: draws per centre.
+        seeds: (k,) the seed of each mixture's draws.
+        block_elements: squared distances held at once (8 bytes each).
+
+    Returns:
+        (k,) entropies.
+    """
+    import torch
+
+    centres = np.asarray(centres, dtype=np.float64)
+    if centres.ndim != 3 or len(seeds) != len(centres):
+        raise ValueError(f"centres must be (k, n, d) with one seed per mixture, got {centres.shape} and "
+                         f"{len(seeds)} seeds")
+    check_sp_params(beta, n_mc)
+    k, n, d = centres.shape
+    draws = np.stack([mc_draws(c, beta, n_mc, int(seed)).reshape(n * n_mc, d)
+                      for c, seed in zip(centres, seeds, strict=True)])
+    constant = math.log(n) + 0.5 * d * math.log(2 * math.pi * beta**2)
+    per_block = max(1, block_elements // (n * n_mc * n))
+    out = np.empty(k)
+    origin = centres.mean(axis=1, keepdims=True)
+    queries, points = torch.from_numpy(draws - origin), torch.from_numpy(centres - origin)
+    for start, stop in row_blocks(k, per_block):
+        q, c = queries[start:stop], points[start:stop]      # (b, n n_mc, d), (b, n, d)
+        d2 = torch.baddbmm((c * c).sum(dim=-1)[:, None, :], q, c.transpose(1, 2), alpha=-2.0)
+        d2.add_((q * q).sum(dim=-1, keepdim=True)).clamp_(min=0.0).mul_(-0.5 / beta**2)
+        out[start:stop] = (constant - torch.logsumexp(d2, dim=-1)).mean(dim=-1).numpy()
+    return out
+
+
+def entropy_and_label_information(
+    s: np.ndarray, labels: np.ndarray, beta: float, n_mc: int = 10, seed: int = 0,
+    chunk: int | None = None, device: str | None = None,
+) -> tuple[Estimate, Estimate]:
+    """h(T) (the mixture on the rows of ``s``) and I(T;Y) from the same Monte Carlo draws (nats).
+
+    The same numbers as ``gaussian_mixture_entropy(s, ...)`` and ``SamplePropagation(...)
+    .estimate_layer(s, labels)`` with the same seed, for the cost of one marginal pass.
+
+    Args:
+        s: (n, d) the layer's noiseless outputs, one row per input; labels: (n,) integer labels.
+        beta, n_mc, seed, chunk, device: as for :class:`SamplePropagation`.
+
+    Returns:
+        (h(T), I(T;Y)), each with its pointwise interval; I(T;Y) carries the sanity flags.
+    """
+    n, d = s.shape
+    draws = mc_draws(s, beta, n_mc, seed)
+    marginal = neg_log_mixture(draws.reshape(n * n_mc, d), s, beta, chunk, device).reshape(n, n_mc)
+
+    def within_class(rows: np.ndarray, _: int) -> np.ndarray:
+        terms = neg_log_mixture(draws[rows].reshape(-1, d), s[rows], beta, chunk, device)
+        return terms.reshape(-1, n_mc)
+
+    conditional = class_conditional(within_class, labels)
+    information = Estimate.from_terms((marginal - conditional).mean(axis=1))
+    return (Estimate.from_terms(marginal.mean(axis=1)),
+            information.with_flags(*sanity_flags(information, n=n, labels=labels)))
+
+
 @register("sp")
 class SamplePropagation(LayerEstimator):
     """SP estimate of I(X;T) (or I(T;Y)) for a single noisy layer; see the module doc.
@@ -122,21 +200,13 @@ class SamplePropagation(LayerEstimator):
         if labels is not None:
             labels = as_labels(labels, "labels")
             check_same_length(s, labels)  # before the Monte Carlo work, not after it
+        if labels is not None:
+            return entropy_and_label_information(s, labels, self.beta, self.n_mc, self.seed, self.chunk,
+                                                 self.device)[1]
         n, d = s.shape
-        draws = mc_draws(s, self.beta, self.n_mc, self.seed)
-        flat = draws.reshape(n * self.n_mc, d)
-        marginal = neg_log_mixture(flat, s, self.beta, self.chunk, self.device).reshape(n, self.n_mc)
-        if labels is None:
-            noise_entropy = 0.5 * d * math.log(2 * math.pi * math.e * self.beta**2)
-            est = Estimate.from_terms(marginal.mean(axis=1), offset=-noise_entropy)
-            saturated = n > 1 and est.mi > math.log(n) - 0.01
-            return est.with_flags(*(("saturated",) if saturated else ()))
-
-        def within_class(rows: np.ndarray, _: int) -> np.ndarray:
-            queries = draws[rows].reshape(-1, d)
-            terms = neg_log_mixture(queries, s[rows], self.beta, self.chunk, self.device)
-            return terms.reshape(-1, self.n_mc)
-
-        conditional = class_conditional(within_class, labels)
-        est = Estimate.from_terms((marginal - conditional).mean(axis=1))
-        return est.with_flags(*sanity_flags(est, n=n, labels=labels))
+        draws = mc_draws(s, self.beta, self.n_mc, self.seed).reshape(n * self.n_mc, d)
+        marginal = neg_log_mixture(draws, s, self.beta, self.chunk, self.device).reshape(n, self.n_mc)
+        noise_entropy = 0.5 * d * math.log(2 * math.pi * math.e * self.beta**2)
+        est = Estimate.from_terms(marginal.mean(axis=1), offset=-noise_entropy)
+        saturated = n > 1 and est.mi > math.log(n) - 0.01
+        return est.with_flags(*(("saturated",) if saturated else ()))

@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from infoplane.estimators import build
-from infoplane.estimators.sp import gaussian_mixture_entropy
+from infoplane.arrays import as_labels
+from infoplane.estimators.sp import entropy_and_label_information, gaussian_mixture_entropy, mixture_entropies
 from infoplane.experiments.spec import variant
 from infoplane.nets.mlp import MLP
 from infoplane.synthetic.mixture import noisy_constellation_mi
@@ -75,23 +75,21 @@ def noisy_net_planes(
     repeated = inputs[chosen].repeat_interleave(n_cond, dim=0)  # (k * n_cond, d_0), input-major
     conditional = propagate(model, repeated, generator)
     rows = []
+    labels = as_labels(y, "y")
     for layer in range(1, len(model.layers)):  # hidden layers only: the output layer is noiseless
         s = unconditional[layer - 1].double().numpy()
         d = s.shape[1]
-        h_t = gaussian_mixture_entropy(s, beta, n_mc=n_mc, seed=seed + layer)
+        h_t, i_ly = entropy_and_label_information(s, labels, beta, n_mc=n_mc, seed=seed + layer)
         if layer == 1:
             h_cond, h_cond_half = 0.5 * d * math.log(2 * math.pi * math.e * beta**2), 0.0
         else:
             samples = conditional[layer - 1].double().numpy().reshape(len(chosen), n_cond, d)
-            per_input = np.array([
-                gaussian_mixture_entropy(c, beta, n_mc=n_mc, seed=seed + 7919 * layer + i).mi
-                for i, c in enumerate(samples)
-            ])
+            seeds = seed + 7919 * layer + np.arange(len(chosen))
+            per_input = mixture_entropies(samples, beta, n_mc, seeds)
             h_cond = float(per_input.mean())
             h_cond_half = 1.96 * float(per_input.std()) / math.sqrt(len(per_input))
         i_xl = h_t.mi - h_cond
         half = math.hypot((h_t.hi - h_t.lo) / 2, h_cond_half)
-        i_ly = build("sp", beta=beta, n_mc=n_mc, seed=seed + layer).estimate_with_interval(s, y)
         rows.append({"layer": layer, "i_xl": i_xl, "i_xl_lo": i_xl - half, "i_xl_hi": i_xl + half,
                      "i_ly": i_ly.mi, "i_ly_lo": i_ly.lo, "i_ly_hi": i_ly.hi})
     return pd.DataFrame(rows)
