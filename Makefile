@@ -38,6 +38,7 @@ paper-scale: install data
 	dvc repro szt_binning_paper szt_training_size_paper szt_depth_paper lorenzen_quantized_paper saxe_kde_paper
 	dvc repro validation_gaussian_paper
 	sh workflow/scripts/paper_scale.sh butakov_mnist
+	dvc repro goldfeld_sp_paper
 	dvc repro paper_scale_figures
 
 # DVC restores files with fresh mtimes, in no particular order, so Snakemake would see outputs

@@ -36,7 +36,15 @@ if [ "$experiment" = validation_gaussian ]; then   # estimator validation: a tab
 fi
 gzip -n -c "$work/results/mi/$experiment/table.csv" > "$out/$experiment.csv.gz"
 cp "$work/results/mi/$experiment/aggregated.csv" "$out/${experiment}_aggregated.csv"
-cp "$work/results/mi/$experiment/history.csv" "$out/${experiment}_history.csv"
+history="$work/results/mi/$experiment/history.csv"
+if [ "$(wc -c < "$history")" -le 2000000 ]; then
+  cp "$history" "$out/${experiment}_history.csv"
+else  # every epoch would not fit the repository (20 runs x 5000 epochs: ~40 MB): the logged epochs
+  awk -F, 'FNR == 1 { for (i = 1; i <= NF; i++) if ($i == "epoch") column = i }
+           NR == FNR { if (FNR > 1) logged[$column]; next }
+           FNR == 1 || ($column in logged)' "$work/results/mi/$experiment/table.csv" "$history" \
+    > "$out/${experiment}_history.csv"
+fi
 cp "$work/results/metrics/$experiment.json" "$out/${experiment}_metrics.json"
 for figure in "$work/figures/${experiment}"_*.png; do
   cp "$figure" "$out/figures/"
