@@ -250,7 +250,8 @@ def exp_ib_curve(wildcards):
 def exp_outputs(name):
     """What an experiment's target makes: its tables, metrics and figures."""
     spec = EXP[name]
-    extras = [k for k in ("neuron", "scatter") if k in spec]  # Goldfeld et al.'s extra figures
+    # Goldfeld et al.'s single neuron and layer scatter, Saxe et al.'s teacher-student task
+    extras = [k for k in ("neuron", "scatter", "teacher") if k in spec]
     return [f"results/mi/{name}/aggregated.csv", f"results/mi/{name}/finals.csv",
             f"results/metrics/{name}.json", *[f"results/mi/{name}/{kind}.csv" for kind in extras],
             *expand("figures/{name}_{kind}.{ext}", name=name, kind=["plane", "epochs", *extras],

@@ -230,6 +230,25 @@ rule single_neuron:
         "infoplane neuron --experiment {wildcards.experiment:q} {params.flags} --out {output:q} > {log:q} 2>&1"
 
 
+# Saxe et al.'s teacher-student task (experiments with a `teacher` section): seconds.
+rule teacher_student:
+    input:
+        experiment=exp_file,
+    output:
+        "results/mi/{experiment}/teacher.csv",
+    params:
+        flags=exp_flags,
+    log:
+        "logs/teacher_student/{experiment}.log",
+    resources:
+        **RES_SMALL,
+    conda:
+        ENV
+    shell:
+        "infoplane teacher-student --experiment {wildcards.experiment:q} {params.flags} --out {output:q}"
+        " > {log:q} 2>&1"
+
+
 # The noisy outputs of a 3-neuron layer at marked epochs (experiments with a `scatter` section):
 # the first variant's first seed.
 rule layer_scatter:
@@ -264,7 +283,7 @@ rule plot_extra:
         pdf="figures/{experiment}_{kind}.pdf",
         png="figures/{experiment}_{kind}.png",
     wildcard_constraints:
-        kind="neuron|scatter",
+        kind="neuron|scatter|teacher",
     params:
         flags=exp_flags,
     log:
@@ -287,4 +306,5 @@ localrules:
     plot_experiment,
     compute_ib_curve,
     single_neuron,
+    teacher_student,
     plot_extra,

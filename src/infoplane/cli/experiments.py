@@ -10,6 +10,7 @@
     infoplane train-seeds --experiment szt_binning --variant tanh --seeds 0-49 --out mi.csv.gz
     infoplane scatter --experiment goldfeld_sp --variant tanh --seed 0 --run-dir RUN --out scatter.csv
     infoplane neuron  --experiment goldfeld_sp --out neuron.csv
+    infoplane teacher-student --experiment saxe_kde --out teacher.csv
     infoplane ib-curve --data-root data/raw --out ib_curve.csv
 
 Every command takes --scale quick|paper and --set KEY.PATH=VALUE overrides of the experiment file.
@@ -145,6 +146,17 @@ def cmd_neuron(args: argparse.Namespace) -> None:
     write_json({"max_abs_error_bits": worst, "peak_bits": float(table["i_true"].max() / math.log(2))}, None)
 
 
+def cmd_teacher_student(args: argparse.Namespace) -> None:
+    from infoplane.synthetic.teacher_student import teacher_student_table
+
+    spec = experiment_of(args)
+    if "teacher" not in spec:
+        raise ValueError(f"experiment {spec['name']} has no `teacher` section")
+    table = teacher_student_table(spec["teacher"], experiment=spec["name"])
+    write_csv(table, args.out, float_format="%.7g")
+    print(f"{len(table)} rows -> {args.out}", file=sys.stderr)
+
+
 def cmd_ib_curve(args: argparse.Namespace) -> None:
     import numpy as np
     import pandas as pd
@@ -194,8 +206,8 @@ def cmd_combine(args: argparse.Namespace) -> None:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    """The train, train-autoencoder, train-seeds, analyse, scatter, combine, neuron and ib-curve
-    subcommands."""
+    """The train, train-autoencoder, train-seeds, analyse, scatter, combine, neuron, teacher-student
+    and ib-curve subcommands."""
     def run_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--variant", required=True, help="a variant of the experiment file")
         p.add_argument("--seed", type=int, required=True,
@@ -276,6 +288,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the samples (default 0)")
     p.add_argument("--out", type=Path, required=True, help="the curve (.csv)")
     p.set_defaults(func=cmd_neuron)
+
+    p = sub.add_parser("teacher-student", help="Saxe et al.'s teacher-student task: a linear student's exact "
+                                               "I(T;X), I(T;X_rel), I(T;X_irr) and I(T;Y) over training")
+    add_experiment_args(p)
+    p.add_argument("--out", type=Path, required=True, help="the table (.csv or .csv.gz)")
+    p.set_defaults(func=cmd_teacher_student)
 
     p = sub.add_parser("ib-curve", help="the IB and dual-IB curves of the SZT task")
     p.add_argument("--beta-min", type=float, default=0.1, help="smallest trade-off beta (default 0.1)")

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # pandas loads inside the command: the CLI starts without it
 #: Kinds drawn from a known-MI table (estimates against the truth): no experiment needed.
 ESTIMATE_KINDS = ("validation", "known-mi", "benchmark")
 #: Kinds drawn from an experiment's tables; its file gives the panels and titles.
-EXPERIMENT_KINDS = ("plane", "epochs", "neuron", "scatter")
+EXPERIMENT_KINDS = ("plane", "epochs", "neuron", "scatter", "teacher")
 
 
 def cmd_plot(args: argparse.Namespace) -> None:
@@ -71,6 +71,9 @@ def cmd_plot(args: argparse.Namespace) -> None:
             plots.plot_mi_epoch(table, history, outs, panels=spec["panels"], title=_title(spec))
         elif args.kind == "neuron":
             plots.plot_single_neuron(table, outs, beta=spec["neuron"]["beta"], title=_title(spec))
+        elif args.kind == "teacher":
+            title = f"{spec['paper']}: teacher-student task ({spec['scale']} scale; settings ours)"
+            plots.plot_teacher_student(table, outs, title=title)
         else:
             plots.plot_layer_scatter(table, outs, title=_title(spec))
 
@@ -109,7 +112,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("kind", choices=[*ESTIMATE_KINDS, *EXPERIMENT_KINDS],
                    help="validation, known-mi, benchmark: estimates against true MI; plane, epochs: an "
                         "experiment's information planes and MI against epoch; neuron, scatter: "
-                        "Goldfeld et al.'s single neuron and layer scatter")
+                        "Goldfeld et al.'s single neuron and layer scatter; teacher: Saxe et al.'s "
+                        "teacher-student task")
     p.add_argument("--table", type=Path, action="append", required=True,
                    help="the table drawn (an experiment's aggregated.csv or MI table for plane and "
                         "epochs; repeatable: the tables' rows are drawn together)")
