@@ -147,12 +147,15 @@ def cmd_neuron(args: argparse.Namespace) -> None:
 
 
 def cmd_teacher_student(args: argparse.Namespace) -> None:
+    from infoplane.parallel import limit_threads
     from infoplane.synthetic.teacher_student import teacher_student_table
 
     spec = experiment_of(args)
     if "teacher" not in spec:
         raise ValueError(f"experiment {spec['name']} has no `teacher` section")
-    table = teacher_student_table(spec["teacher"], experiment=spec["name"])
+    # 100 x 100 products: more BLAS threads only spin (sched_yield) beside other jobs
+    with limit_threads(1):
+        table = teacher_student_table(spec["teacher"], experiment=spec["name"])
     write_csv(table, args.out, float_format="%.7g")
     print(f"{len(table)} rows -> {args.out}", file=sys.stderr)
 
