@@ -46,6 +46,9 @@ else  # every epoch would not fit the repository (20 runs x 5000 epochs: ~40 MB)
     > "$out/${experiment}_history.csv"
 fi
 cp "$work/results/metrics/$experiment.json" "$out/${experiment}_metrics.json"
+if [ -f "$work/results/mi/$experiment/neuron.csv" ]; then   # Goldfeld et al.'s single neuron
+  cp "$work/results/mi/$experiment/neuron.csv" "$out/${experiment}_neuron.csv"
+fi
 for figure in "$work/figures/${experiment}"_*.png; do
   cp "$figure" "$out/figures/"
 done
