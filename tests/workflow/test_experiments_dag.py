@@ -50,7 +50,9 @@ def expected_jobs(name: str, spec: dict) -> Counter:
         jobs["single_neuron", name] = 1
     if "scatter" in spec:
         jobs["layer_scatter", name] = 1
-    jobs["plot_extra", name] = ("neuron" in spec) + ("scatter" in spec)
+    if "teacher" in spec:
+        jobs["teacher_student", name] = 1
+    jobs["plot_extra", name] = ("neuron" in spec) + ("scatter" in spec) + ("teacher" in spec)
     return +jobs
 
 
@@ -62,7 +64,7 @@ def test_params_runs_every_experiment_file() -> None:
 def test_every_target_plans_its_experiments_jobs(workflow_copy: Path) -> None:
     """One dry run of every experiment's target: per experiment, one training and one analysis
     per (variant, seed) or one train_seeds job per stacked variant, one combine and one plot, the
-    autoencoder, neuron and scatter steps where the file asks for them; the IB curve once
+    autoencoder, neuron, scatter and teacher-student steps where the file asks for them; the IB curve once
     (experiments with `ib_curve: true`)."""
     result = snakemake(workflow_copy, *EXPERIMENTS, "-n")
     assert result.returncode == 0, result.stderr[-3000:]

@@ -60,6 +60,15 @@ def test_tiny_end_to_end(workflow_copy: Path) -> None:
         assert ((h_y_bits > 3.0) & (h_y_bits <= math.log2(10))).all()
     for kind in ("neuron", "scatter"):
         assert (workflow_copy / "figures" / f"goldfeld_sp_{kind}.png").stat().st_size > 10_000
+    # the teacher-student task: two students fitted in 30 epochs; X_rel and X_irr independent, so
+    # I(T;X) >= I(T;X_rel) + I(T;X_irr) in every row
+    assert (workflow_copy / "figures" / "saxe_kde_teacher.png").stat().st_size > 10_000
+    teacher = load_table(workflow_copy / "results" / "mi" / "saxe_kde" / "teacher.csv")
+    assert sorted(teacher["seed"].unique()) == [0, 1]
+    by_part = teacher.pivot_table(index=["seed", "epoch"], columns="analysis", values="i_xl")
+    assert (by_part["input"] >= by_part["relevant"] + by_part["irrelevant"] - 1e-9).all()
+    losses = teacher.groupby("epoch")["test_loss"].mean()
+    assert losses.iloc[-1] < 0.5 * losses.iloc[0]
     # the tiny config propagates only 100 samples (SP accuracy is tested in tests/unit); the
     # quadrature truth must still rise to ~2 bits at w = 0.5 and fall to 1 bit at w = 50
     neuron = load_table(workflow_copy / "results" / "mi" / "goldfeld_sp" / "neuron.csv")
