@@ -35,7 +35,7 @@ reproduce: install data
 
 # The paper-scale runs whose small tables are committed (paper/paper_scale/; minutes to hours).
 paper-scale: install data
-	dvc repro szt_binning_paper szt_training_size_paper szt_depth_paper lorenzen_quantized_paper saxe_kde_paper
+	dvc repro szt_binning_paper szt_binning_bins256_paper szt_training_size_paper szt_depth_paper lorenzen_quantized_paper saxe_kde_paper
 	dvc repro saxe_teacher_student_paper
 	dvc repro validation_gaussian_paper
 	sh workflow/scripts/paper_scale.sh butakov_mnist
