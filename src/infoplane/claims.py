@@ -54,7 +54,8 @@ SMOKE_PASSES, SMOKE_FAILS = "smoke check passes", "smoke check fails"
 NO_VALID_CRITERION = "no valid criterion"
 STATUSES = (REPRODUCED, NOT_REPRODUCED, SMOKE_PASSES, SMOKE_FAILS, NO_VALID_CRITERION, UNKNOWN, NOT_RUN)
 EFFECTS = ("held_out_compression", "held_out_dip", "change_between", "range", "value_at", "flag_share",
-           "layer_gap", "paired_gap", "drift_to_diffusion_lag", "epochs_to_accuracy_ratio")
+           "layer_gap", "paired_gap", "drift_to_diffusion_lag", "error_at_held_out_peak",
+           "epochs_to_accuracy_ratio")
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 AGGREGATES = ("mean", "median", "min", "max", "sum", "count", "std")
@@ -65,7 +66,7 @@ EFFECT_KEYS = {"seed_effect", "table", "query", "layer", "analysis", "column", "
                "interval", "flag", "other", "versus", "history", "threshold", "versus_analysis"}
 #: The keys an effect needs beyond table, layer and analysis.
 EFFECT_NEEDS = {"flag_share": {"flag"}, "layer_gap": {"other"}, "paired_gap": {"query", "versus"},
-                "drift_to_diffusion_lag": {"history"},
+                "drift_to_diffusion_lag": {"history"}, "error_at_held_out_peak": {"history"},
                 "epochs_to_accuracy_ratio": {"history", "query", "versus", "threshold"}}
 #: Effects read from training histories alone (no MI table, layer or analysis).
 HISTORY_EFFECTS = ("epochs_to_accuracy_ratio",)
@@ -269,11 +270,12 @@ def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
         if kind == "layer_gap":
             gap = (spec.get("column", "i_xl"), layer, str(spec["other"]), analysis)
             return seed_stats.layer_gap(table, *gap, **interval), "", ""
-        if kind == "drift_to_diffusion_lag":
+        if kind in ("drift_to_diffusion_lag", "error_at_held_out_peak"):
             history = _history(root / spec["history"], spec.get("query"))
             if history is None:
                 return None, NOT_RUN, f"{spec['history']} absent or without rows where {spec.get('query')}"
-            return seed_stats.drift_to_diffusion_lag(table, history, layer, analysis, **interval), "", ""
+            effect = getattr(seed_stats, kind)
+            return effect(table, history, layer, analysis, **interval), "", ""
         if kind == "paired_gap":
             gap = seed_stats.paired_gap(table, versus, *args[1:], epoch=spec.get("epoch"), **interval)
             return gap, "", ""

@@ -293,6 +293,32 @@ def drift_to_diffusion_lag(table: pd.DataFrame, history: pd.DataFrame, layer: st
                                                    "signed_lag": float(lag.mean())})
 
 
+def error_at_held_out_peak(table: pd.DataFrame, history: pd.DataFrame, layer: str, analysis: str,
+                           column: str = "train_acc", interval: str = "bootstrap", n_boot: int = 10_000
+                           ) -> SeedEffect:
+    """Each seed's error, 1 - ``column`` of the history, at the epoch where compression starts (a
+    share, not bits): the peak epoch of the other seeds' mean curve of I(X;T_l), so that the
+    seed's own noise does not pick it.
+
+    ``history``: one row per seed and epoch, holding every epoch of the MI table.
+    ``detail``: ``peak_epoch``, the peak of all seeds' mean curve.
+    """
+    curve = per_seed_curve(table, "i_xl", layer, analysis)
+    values, epochs = curve.to_numpy(), curve.columns.to_numpy()
+    if len(values) < 2:
+        raise ValueError(f"a held-out peak needs at least 2 seeds, got {len(values)}")
+    accuracy = history.pivot_table(index="seed", columns="epoch", values=column, aggfunc="mean")
+    errors = []
+    for s, seed in enumerate(curve.index):
+        peak = epochs[int(np.argmax(np.delete(values, s, axis=0).mean(axis=0)))]
+        if seed not in accuracy.index or peak not in accuracy.columns or np.isnan(accuracy.loc[seed, peak]):
+            raise ValueError(f"the history has no {column} of seed {seed} at epoch {peak}")
+        errors.append(1.0 - float(accuracy.loc[seed, peak]))
+    mean, lo, hi = interval_of(np.array(errors), interval, n_boot)
+    peak = float(epochs[int(np.argmax(values.mean(axis=0)))])
+    return SeedEffect(mean, lo, hi, len(errors), {"peak_epoch": peak})
+
+
 def epochs_to_accuracy(history: pd.DataFrame, threshold: float, column: str = "test_acc") -> pd.Series:
     """Per seed, the first logged epoch whose ``column`` reaches ``threshold``; a seed that never
     reaches it gets the last logged epoch + 1 (it was slower than the whole run)."""

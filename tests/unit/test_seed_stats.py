@@ -14,6 +14,7 @@ from infoplane.seed_stats import (
     drift_to_diffusion_lag,
     epochs_to_accuracy,
     epochs_to_accuracy_ratio,
+    error_at_held_out_peak,
     flag_share,
     held_out_compression,
     held_out_dip,
@@ -199,6 +200,20 @@ def test_drift_to_diffusion_lag_is_zero_where_compression_starts_at_the_transiti
         drift_to_diffusion_lag(mi, gradient_history(6, transition=1000), "T5", "szt")
     with pytest.raises(ValueError, match="no grad_mean_5"):
         drift_to_diffusion_lag(mi, gradient_history(6, 40).drop(columns="grad_std_5"), "T5", "szt")
+
+
+def test_error_at_held_out_peak_reads_each_seeds_error_where_the_others_peak():
+    rise_then_fall = np.where(EPOCHS <= 40, 6 + EPOCHS / 10, 10 - (EPOCHS - 40) / 20)   # peak at 40
+    mi = table(rise_then_fall, seeds=6, noise_bits=0.05, seed=0)
+    # seed s's training accuracy is 1 - (s + 1) / 100 at epoch 40 and 0.5 elsewhere
+    history = pd.DataFrame([{"seed": s, "epoch": e, "train_acc": 1 - (s + 1) / 100 if e == 40 else 0.5}
+                            for s in range(6) for e in EPOCHS])
+    effect = error_at_held_out_peak(mi, history, "T5", "szt")
+    assert effect.detail["peak_epoch"] == 40
+    assert effect.mean == pytest.approx(np.mean([(s + 1) / 100 for s in range(6)]))
+    assert effect.hi < 0.1 and effect.lo > 0.0
+    with pytest.raises(ValueError, match="no train_acc of seed 5"):
+        error_at_held_out_peak(mi, history[history["seed"] < 5], "T5", "szt")
 
 
 def accuracy_history(epochs_to_095: list[float], last: int = 100) -> pd.DataFrame:
