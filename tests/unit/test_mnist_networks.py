@@ -130,3 +130,39 @@ def test_experiment_settings_name_the_dataset_a_network_needs(tmp_path):
     assert len(build_network(saxe, 0).layers) == 5
     rows = eval_subset(10_000, 50, 1)
     assert len(np.unique(rows)) == 50 and (np.diff(rows) > 0).all() and rows.max() < 10_000
+
+
+@pytest.mark.parametrize("bits", [2, 8])
+def test_exact_mi_of_the_conv_network_equals_a_brute_force_count(bits):
+    """Lorenzen et al.'s quantised Conv network: every layer takes at most 2^bits values per unit,
+    and the discrete estimator equals counting distinct rows, H(L_l) never growing (DPI)."""
+    from infoplane.nets.quantized_cnn import LorenzenConv
+
+    generator = torch.Generator().manual_seed(bits)
+    x = torch.rand(64, 1, 28, 28, generator=generator)
+    y = torch.arange(64) % 10
+    torch.manual_seed(0)
+    net = LorenzenConv(bits=bits)
+    net.train()
+    net(x)  # sets the moving ReLU ranges
+    layers = [t.detach().numpy() for t in net.eval().layer_outputs(x)]
+    assert [t.shape[1] for t in layers] == [338, 50, 16, 10]
+    assert all(len(np.unique(t)) <= 2**bits for t in layers)
+    assert_exact_mi_is_counting(layers, x.flatten(1).numpy(), y.numpy())
+    with pytest.raises(ValueError, match="ReLU only"):
+        LorenzenConv(activation="tanh")
+
+
+@needs_mnist
+def test_conv_network_runs_through_the_experiment_model(tmp_path):
+    spec = load_experiment(ROOT / "experiments" / "lorenzen_quantized_mnist.yaml", "quick",
+                           {**TINY_DATA, "train.lr": 1e-3, "train.batch_size": 64})
+    run_dir = train_run(spec, "conv-8bit", 0, tmp_path / "conv", data_root=DATA, threads=1)
+    table = analyse_run(spec, "conv-8bit", 0, run_dir)
+    h_x, h_y = information_limits(run_dir)
+    assert sorted(table["layer"].unique()) == ["L1", "L2", "L3", "L4"] and table["epoch"].nunique() == 3
+    assert (table["i_xl"] >= -1e-12).all() and (table["i_xl"] <= h_x + 1e-9).all()
+    assert (table["i_ly"] >= -1e-12).all() and (table["i_ly"] <= h_y + 1e-9).all()
+    # every quantised layer is a function of the one before: I(X;L) = H(L) never grows with depth
+    wide = table.pivot_table(index="epoch", columns="depth", values="i_xl")
+    assert (wide.diff(axis=1).iloc[:, 1:] <= 1e-9).all().all()

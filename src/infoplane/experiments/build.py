@@ -48,7 +48,8 @@ MLP_WIDTHS = {"szt-mlp": SZT_WIDTHS, "saxe-mnist": SAXE_MNIST_WIDTHS, "bottlenec
               "lorenzen-4x10": LORENZEN_4X10_WIDTHS, "bottleneck4": BOTTLENECK4_WIDTHS,
               "hourglass": HOURGLASS_WIDTHS}
 #: CNN networks: name -> the model name of :func:`infoplane.nets.cnn.build_model`.
-CNN_MODELS = {"butakov-mnist-cnn": "butakov_mnist_cnn", "butakov-cifar10-cnn": "butakov_cifar10_cnn"}
+CNN_MODELS = {"butakov-mnist-cnn": "butakov_mnist_cnn", "butakov-cifar10-cnn": "butakov_cifar10_cnn",
+              "lorenzen-conv": "lorenzen_conv"}
 NETWORKS = tuple(DATASET_OF)
 DATASETS = ("szt", "mnist", "cifar10")
 MLP_PARAMS = ("activation", "bits", "noise_std", "init", "hidden")

@@ -34,7 +34,7 @@ DATASET_SIZES = {"mnist": (60000, 10000), "cifar10": (50000, 10000), "szt": (409
 #: that checking an experiment file does not load torch.
 DATASET_OF = {"szt-mlp": "szt", "saxe-mnist": "mnist", "bottleneck2": "mnist", "lorenzen-4x10": "mnist",
               "bottleneck4": "mnist", "hourglass": "mnist",
-              "butakov-mnist-cnn": "mnist", "butakov-cifar10-cnn": "cifar10"}
+              "butakov-mnist-cnn": "mnist", "butakov-cifar10-cnn": "cifar10", "lorenzen-conv": "mnist"}
 
 
 def experiment_path(experiment: str | Path) -> Path:

@@ -84,11 +84,18 @@ def cifar10_cnn(**noise_params) -> nn.Sequential:
     return noisy_cnn(in_channels=3, image_size=32, padding=1, **noise_params)
 
 
+def lorenzen_conv(**params) -> nn.Module:
+    """Lorenzen et al.'s quantised Conv network (:mod:`infoplane.nets.quantized_cnn`)."""
+    from infoplane.nets.quantized_cnn import LorenzenConv
+
+    return LorenzenConv(**params)
+
+
 #: Model builders by the name experiment files use.
-MODELS = {"butakov_mnist_cnn": mnist_cnn, "butakov_cifar10_cnn": cifar10_cnn}
+MODELS = {"butakov_mnist_cnn": mnist_cnn, "butakov_cifar10_cnn": cifar10_cnn, "lorenzen_conv": lorenzen_conv}
 
 
-def build_model(name: str, **params) -> nn.Sequential:
+def build_model(name: str, **params) -> nn.Module:
     """Build a network by name (``MODELS``) with keyword parameters."""
     try:
         builder = MODELS[name]
