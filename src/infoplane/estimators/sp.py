@@ -200,7 +200,6 @@ class SamplePropagation(LayerEstimator):
         if labels is not None:
             labels = as_labels(labels, "labels")
             check_same_length(s, labels)  # before the Monte Carlo work, not after it
-        if labels is not None:
             return entropy_and_label_information(s, labels, self.beta, self.n_mc, self.seed, self.chunk,
                                                  self.device)[1]
         n, d = s.shape
