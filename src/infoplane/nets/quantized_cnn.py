@@ -26,11 +26,6 @@ from infoplane.nets.mlp import FakeQuant
 LAYERS = ("L1", "L2", "L3", "L4")
 
 
-class Softmax(nn.Module):
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(x, dim=-1)
-
-
 class LorenzenConv(nn.Module):
     """The quantised Conv network (see the module doc); blocks ``L1`` .. ``L4``.
 
@@ -50,7 +45,7 @@ class LorenzenConv(nn.Module):
         self.L1 = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), FakeQuant(bits), nn.MaxPool2d(2))
         self.L2 = nn.Sequential(nn.Conv2d(2, 2, 3), nn.ReLU(), FakeQuant(bits), nn.MaxPool2d(2), nn.Flatten())
         self.L3 = nn.Sequential(nn.Linear(50, 16), nn.ReLU(), FakeQuant(bits))
-        self.L4 = nn.Sequential(nn.Linear(16, 10), Softmax(), FakeQuant(bits, 0.0, 1.0))
+        self.L4 = nn.Sequential(nn.Linear(16, 10), nn.Softmax(dim=-1), FakeQuant(bits, 0.0, 1.0))
         if init == "glorot":
             for module in self.modules():
                 if isinstance(module, nn.Conv2d | nn.Linear):
