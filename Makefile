@@ -37,7 +37,7 @@ reproduce: install data
 paper-scale: install data
 	dvc repro szt_binning_paper szt_binning_bins256_paper szt_training_size_paper szt_depth_paper lorenzen_quantized_paper saxe_kde_paper
 	dvc repro saxe_teacher_student_paper
-	dvc repro validation_gaussian_paper
+	dvc repro validation_gaussian_paper anti_pca_paper
 	sh workflow/scripts/paper_scale.sh butakov_mnist
 	dvc repro goldfeld_sp_paper
 	dvc repro paper_scale_figures

@@ -168,11 +168,13 @@ def _check_measure(measure: Mapping[str, Any], where: str) -> None:
         if set(measure) != {"metric", "key"}:
             raise ValueError(f"{where}: a metric measure has exactly `metric` (file) and `key` (dotted path)")
     elif "table" in measure:
-        unknown = set(measure) - {"table", "query", "expr", "agg"}
-        if unknown or "expr" not in measure or measure.get("agg") not in AGGREGATES:
+        unknown = set(measure) - {"table", "query", "expr", "agg", "per", "interval"}
+        if unknown or "expr" not in measure or measure.get("agg") not in AGGREGATES or (
+                "interval" in measure and "per" not in measure):
             raise ValueError(
                 f"{where}: a table measure has `table`, `expr`, `agg` (one of {AGGREGATES}) and an "
-                f"optional `query`; got {sorted(measure)}"
+                f"optional `query`, and `per` (a column, e.g. seed) with an optional `interval`; got "
+                f"{sorted(measure)}"
             )
     else:
         raise ValueError(f"{where}: measure needs `metric` or `table`")
@@ -228,6 +230,32 @@ def measure(spec: Mapping[str, Any], root: Path) -> tuple[float | None, str, str
     if values.empty:   # the table is there but what the query selects was not run into it
         return None, NOT_RUN, f"{spec['table']} has no rows where {spec.get('query')}"
     return _number(getattr(values, spec["agg"])(), spec["table"])
+
+
+def measure_per_group(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
+    """A table measure aggregated within each group of the column ``per`` (a seed), as a
+    :class:`~infoplane.seed_stats.SeedEffect`: the mean over groups with its 95 % interval, or
+    why not."""
+    from infoplane import seed_stats
+
+    table = read_results(root, spec["table"])
+    if table is None:
+        return None, NOT_RUN, f"{spec['table']} absent"
+    try:
+        if spec.get("query"):
+            table = table.query(spec["query"])
+        values = pd.Series(table.eval(spec["expr"]), index=table.index, dtype=float)
+        per_group = values.groupby(table[spec["per"]]).agg(spec["agg"])
+    except Exception as err:  # a column that this table lacks: the claim cannot be read from it
+        return None, UNKNOWN, f"{spec['table']}: {type(err).__name__}: {err}"
+    if per_group.empty:
+        return None, NOT_RUN, f"{spec['table']} has no rows where {spec.get('query')}"
+    try:
+        mean, lo, hi = seed_stats.interval_of(per_group.to_numpy(), spec.get("interval", "bootstrap"))
+    except ValueError as err:
+        return None, UNKNOWN, f"{spec['table']}: {err}"
+    detail = {f"{spec['per']} {key}": float(value) for key, value in per_group.items()}
+    return seed_stats.SeedEffect(mean, lo, hi, len(per_group), detail), "", ""
 
 
 def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
@@ -367,8 +395,9 @@ def judge(claims: list[dict[str, Any]], root: Path, params: Mapping[str, Any] | 
         seeds = _seed_count(params, claim["experiment"]) if scale == params.get("scale", "quick") else None
         verdict = Verdict(claim, None, NOT_RUN, scale=scale, seeds=seeds,
                           criterion_commit=commits.get(claim["id"], ""))
-        if "seed_effect" in spec:
-            effect, verdict.status, verdict.detail = measure_effect(spec, root)
+        if "seed_effect" in spec or "per" in spec:
+            measured = measure_effect if "seed_effect" in spec else measure_per_group
+            effect, verdict.status, verdict.detail = measured(spec, root)
             if effect is not None:
                 verdict.value, verdict.lo, verdict.hi = effect.mean, effect.lo, effect.hi
                 verdict.seeds = effect.seeds

@@ -222,6 +222,10 @@ def _claim_section(v: Verdict, params: Mapping[str, Any], root: Path, out_dir: P
         else:   # an effect read from training histories alone
             source = (f"`{spec['history']}`{where} against `{spec['versus']}`, {effect} "
                       f"(threshold {spec.get('threshold')}), mean over seeds [95 % {interval} interval]")
+    elif "per" in spec:
+        interval = "Student-t" if spec.get("interval") == "t" else "bootstrap"
+        source = (f"`{spec['table']}`{where}, {spec['agg']} of `{spec['expr']}` per {spec['per']}, "
+                  f"mean over the {spec['per']}s [95 % {interval} interval]")
     else:
         source = f"`{spec['table']}`{where}, {spec['agg']} of `{spec['expr']}`"
     section = params.get(c["experiment"])

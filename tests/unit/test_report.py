@@ -347,3 +347,30 @@ def test_epochs_to_accuracy_ratio_reads_a_history_of_two_variants(results: Path)
     claims_path.write_text(yaml.safe_dump({"papers": {"p": "Paper P"}, "claims": claims[:1]}))
     write_report(claims_path, {"scale": "paper"}, results, results / "paper/report.md")
     assert "`results/history.csv` where `variant == 'deep'`" in (results / "paper/report.md").read_text()
+
+
+def test_a_table_measure_per_seed_is_judged_on_its_interval_over_seeds(results: Path) -> None:
+    """``per: seed`` aggregates within each seed, then gives the mean over seeds with its interval:
+    a gap that one seed reverses is not judged by its mean."""
+    rows = [{"seed": s, "label": label, "err": err + 0.1 * s}
+            for s, (a, b) in enumerate([(3.0, 0.5), (2.5, 0.4), (2.8, 0.6), (0.2, 0.9)])
+            for label, err in (("pca", a), ("ae", b)) for _ in range(3)]
+    pd.DataFrame(rows).to_csv(results / "results/errors.csv", index=False)
+    gap = {"table": "results/errors.csv", "expr": "2 * err * ((label == 'pca') * 2 - 1)", "agg": "mean",
+           "per": "seed", "interval": "t"}
+    verdicts = judge([claim("gap_mean", gap, {">": 1.0}, scale="paper"),
+                      claim("gap_lo", gap, {">": 1.0, "judged": "lo"}, scale="paper"),
+                      claim("no_seed", {**gap, "per": "run"}, {">": 1.0}, scale="paper")],
+                     results, {"scale": "paper"})
+    by_id = {v.claim["id"]: v for v in verdicts}
+    per_seed = np.array([2.5, 2.1, 2.2, -0.7])             # pca minus ae in each seed
+    assert by_id["gap_mean"].value == pytest.approx(per_seed.mean()) and by_id["gap_mean"].seeds == 4
+    assert by_id["gap_mean"].status == REPRODUCED
+    assert by_id["gap_lo"].lo < 0 and by_id["gap_lo"].status == NOT_REPRODUCED
+    assert by_id["no_seed"].status == UNKNOWN
+    # an interval without `per` has no groups to be over
+    doc = {"papers": {"p": "P"}, "claims": [claim("bad", {"table": "t.csv", "expr": "x", "agg": "mean",
+                                                          "interval": "t"}, {">": 0})]}
+    (results / "claims.yaml").write_text(yaml.safe_dump(doc))
+    with pytest.raises(ValueError, match="per"):
+        load_claims(results / "claims.yaml")

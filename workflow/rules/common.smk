@@ -260,10 +260,12 @@ def exp_outputs(name):
 
 # --- known-MI benchmarks (estimators.smk) ---------------------------------------------------
 
-def _image_records():
+def _image_records(only_family=None):
+    """The estimate records of every family of the known-MI images, or of one."""
     return [
         f"results/estimator_validation/images/{family}/mi-{fmt(mi)}/seed-{seed}.{name}.json"
         for family, spec in P["estimator_validation"]["images"]["families"].items()
+        if only_family in (None, family)
         for name, method in P["estimator_validation"]["images"]["methods"].items()
         if name in spec.get("methods", [name])
         for mi in method.get("mi", P["estimator_validation"]["images"]["mi"])

@@ -227,6 +227,12 @@ class AutoencoderCompressor:
         """Train on (n, d) vectors, or (n, H, W) or (n, C, H, W) images in [0, 1]."""
         x = self._check(x)
         self.input_shape = tuple(x.shape[1:])
+        if len(self.input_shape) > 1 and (x.min() < 0.0 or x.max() > 1.0):
+            # the convolutional decoder ends in a sigmoid: it would learn the mean image and
+            # give codes that keep nothing, with no error to say so
+            raise ValueError(f"ae: images must be intensities in [0, 1] (the decoder's output ends in a "
+                             f"sigmoid), these span [{x.min():.3g}, {x.max():.3g}]; rescale them, or pass "
+                             "them as (n, d) vectors for the dense autoencoder, which standardises them")
         if len(self.input_shape) == 1:
             self.mean, std = x.mean(axis=0), x.std(axis=0)
             self.std = np.where(std > 0, std, 1.0)

@@ -13,8 +13,10 @@ The nuisance fills d - 1 directions with variance of order scale^2, the informat
 direction of variance 1, orthogonal to all of them: a PCA to few components keeps none of it,
 while (z, xi) -> v is injective, so a 2-D code can keep all of it and I(X;Y) = I(xi;eta) = mi.
 Samples are stored as their latents (u_xi, u_z) = Phi(xi, z) in [0, 1]^2 and rendered on
-loading, as for the image tasks (:mod:`infoplane.synthetic.images`); ``render`` returns
-(n, size, size) so the image pipeline (compressors, estimators) takes it unchanged.
+loading, as for the image tasks (:mod:`infoplane.synthetic.images`). ``render`` returns (n, d)
+vectors, not (size, size) images: their values are of order ``scale``, not intensities in [0, 1],
+so the compressors treat them as vectors (the dense autoencoder standardises each coordinate; the
+convolutional one reconstructs through a sigmoid and cannot reach them).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from infoplane.synthetic.gaussian import CorrelatedPairs
 class AntiPCA:
     """Attributes:
         mi: the true I(X;Y) in nats (>= 0).
-        size: each sample is a (size, size) array, d = size^2 coordinates (default 6: 36).
+        size: each sample has d = size^2 coordinates (default 6: 36).
         scale: the nuisance's scale; its directions have variance of order scale^2, the
             informative one variance 1.
         rotation_seed: seed of the rotation R and of nothing else (part of the task).
@@ -74,13 +76,13 @@ class AntiPCA:
                 np.column_stack([ndtr(eta[:, 0]), ndtr(nuisance[:, 1])]))
 
     def sample(self, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-        """n sample pairs, each of shape (n, size, size)."""
+        """n sample pairs, each of shape (n, d), d = size^2."""
         lx, ly = self.sample_latent(n, seed)
         return self.render(lx), self.render(ly)
 
     def render(self, latents: np.ndarray) -> np.ndarray:
-        """(n, 2) latents (u_xi, u_z) -> (n, size, size) samples v = R [scale g(z), xi]."""
+        """(n, 2) latents (u_xi, u_z) -> (n, d) samples v = R [scale g(z), xi]."""
         xi, z = ndtri(latents[:, 0]), ndtri(latents[:, 1])
         curve = np.column_stack([z, np.tanh(z[:, None] - self._kinks[None, :])])
         v = np.column_stack([self.scale * curve, xi]) @ self._rotation.T
-        return v.reshape(len(latents), self.size, self.size)
+        return v
