@@ -24,7 +24,7 @@ from infoplane.experiments.build import build_network
 from infoplane.experiments.run import load_network
 from infoplane.experiments.seeds import seed_data, train_seeds_at_once
 from infoplane.files import write_csv
-from infoplane.nets.batched import SeedStack, train_seeds
+from infoplane.nets.batched import SeedStack, StackCheckpoint, noise_seed, train_seeds
 from infoplane.nets.mlp import MLP, SZT_WIDTHS
 from infoplane.runstore import load_history
 
@@ -169,3 +169,69 @@ def test_an_archived_table_keeps_the_digits_asked_for(tmp_path):
     table = pd.DataFrame({"seed": [0], "i_xl": [8.317766166719343]})
     write_csv(table, tmp_path / "a.csv.gz", float_format="%.7g")
     assert pd.read_csv(tmp_path / "a.csv.gz")["i_xl"].iloc[0] == 8.317766
+
+
+@needs_szt
+def test_a_killed_stack_resumes_to_the_numbers_of_an_uninterrupted_run(tmp_path):
+    """Killed after epoch 3 and run again, a checkpointed stack ends with the weights, history
+    and captures of a run that was never stopped; a checkpoint of other settings is refused."""
+    settings = variant(tiny_spec(epochs=6, log_points=4), "noisy")
+    data = seed_data(settings, SEEDS, DATA)
+
+    def run(checkpoint: StackCheckpoint | None, killed_at: int | None = None):
+        captured = checkpoint.carry if checkpoint is not None else []
+
+        def on_capture(epoch: int, layers: list[torch.Tensor]) -> None:
+            if epoch == killed_at:
+                raise InterruptedError(epoch)
+            captured.append((epoch, torch.stack([t.sum(dim=(1, 2)) for t in layers])))
+
+        stack = SeedStack([build_network(settings, s) for s in SEEDS],
+                          noise_seeds=[noise_seed(s) for s in SEEDS])
+        history = train_seeds(stack, data, SEEDS, 6, 512, 1e-2, capture_epochs=range(7),
+                              on_capture=on_capture, checkpoint=checkpoint)
+        return stack.flat.detach().clone(), history.drop(columns="seconds"), captured
+
+    weights, history, captured = run(None)
+    path = tmp_path / "stack.pt"
+    with pytest.raises(InterruptedError):
+        run(StackCheckpoint(path, "these settings", seconds=0.0), killed_at=4)
+    resumed = StackCheckpoint(path, "these settings", seconds=0.0)
+    weights_after, history_after, captured_after = run(resumed)
+    torch.testing.assert_close(weights_after, weights, rtol=0, atol=0)
+    pd.testing.assert_frame_equal(history_after, history)
+    assert [e for e, _ in captured_after] == list(range(7))
+    for (_, a), (_, b) in zip(captured_after, captured, strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    with pytest.raises(ValueError, match="another training"):
+        StackCheckpoint(path, "other settings").load()
+
+
+@needs_szt
+def test_a_killed_variant_resumes_to_the_table_of_an_uninterrupted_run(tmp_path, monkeypatch):
+    """The measured values travel with the checkpoint: killed after its second capture and run
+    again, a variant gives the table of a run never stopped, and leaves no checkpoint behind."""
+    import infoplane.experiments.seeds as seeds_module
+
+    spec = tiny_spec(epochs=4, log_points=5, analyses={"exact": ANALYSES["exact"], "kde": ANALYSES["kde"]})
+    uninterrupted, history = train_seeds_at_once(spec, "relu-4bit", SEEDS, DATA)
+
+    def killed_at_epoch_2(*args, on_capture, checkpoint, **kwargs):
+        checkpoint.seconds = 0.0   # save after every epoch
+
+        def capture(epoch, layers):
+            if epoch == 2:
+                raise InterruptedError(epoch)
+            on_capture(epoch, layers)
+
+        return train_seeds(*args, on_capture=capture, checkpoint=checkpoint, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(seeds_module, "train_seeds", killed_at_epoch_2)
+        with pytest.raises(InterruptedError):
+            train_seeds_at_once(spec, "relu-4bit", SEEDS, DATA, checkpoints=tmp_path)
+    assert len(list(tmp_path.glob("*.pt"))) == 1
+    resumed, history_resumed = train_seeds_at_once(spec, "relu-4bit", SEEDS, DATA, checkpoints=tmp_path)
+    pd.testing.assert_frame_equal(resumed, uninterrupted)
+    pd.testing.assert_frame_equal(history_resumed.drop(columns="seconds"), history.drop(columns="seconds"))
+    assert not list(tmp_path.glob("*.pt"))

@@ -101,9 +101,10 @@ rule train_seeds:
     conda:
         ENV
     shell:
+        # --checkpoints: a killed job resumes where it stopped when rerun (the file goes when it ends)
         "infoplane train-seeds --experiment {wildcards.experiment:q} --variant {wildcards.variant:q}"
-        " --seeds {params.seeds:q} {params.flags} --threads {threads:q} --out {output.table:q}"
-        " --history {output.history:q} --every-epoch > {log:q} 2>&1"
+        " --seeds {params.seeds:q} {params.flags} --threads {threads:q} --checkpoints results/checkpoints"
+        " --out {output.table:q} --history {output.history:q} --every-epoch > {log:q} 2>&1"
 
 
 rule analyse_run:

@@ -82,7 +82,8 @@ def cmd_train_seeds(args: argparse.Namespace) -> None:
 
     spec = keep_analyses(experiment_of(args), args.analysis)
     parts = [train_seeds_at_once(spec, variant_name, parse_seeds(args.seeds), data_root=args.data_root,
-                                 threads=args.threads, progress=not args.no_progress, jobs=args.jobs)
+                                 threads=args.threads, progress=not args.no_progress, jobs=args.jobs,
+                                 checkpoints=args.checkpoints)
              for variant_name in args.variant]
     tables, histories = zip(*parts, strict=True)
     table = pd.concat(tables, ignore_index=True)
@@ -242,6 +243,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    help="an analysis of the experiment file (of kind layer; repeatable; default: all "
                         "of them)")
     p.add_argument("--jobs", type=int, default=1, help="processes the seeds are split over (one core each)")
+    p.add_argument("--checkpoints", type=Path,
+                   help="a folder where the training keeps its state every ten minutes and resumes "
+                        "from when run again (default: none, no resuming)")
     p.add_argument("--out", type=Path, required=True, help="MI table (.csv or .csv.gz)")
     p.add_argument("--digits", type=int, help="significant digits of the table's floats (default: all); "
                                               "the committed paper-scale tables use 7 to stay small")

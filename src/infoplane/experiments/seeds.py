@@ -18,6 +18,8 @@ need the network or a compressor fitted on stored activations and stay with the 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,7 +38,7 @@ from infoplane.experiments.analyse import distinct_inputs, layer_estimates
 from infoplane.experiments.build import build_data, build_network, is_mlp
 from infoplane.experiments.spec import variant
 from infoplane.flags import flag_values
-from infoplane.nets.batched import SeedData, SeedStack, noise_seed, train_seeds
+from infoplane.nets.batched import SeedData, SeedStack, StackCheckpoint, noise_seed, train_seeds
 from infoplane.parallel import parallel_map
 from infoplane.tables import MI_COLUMNS
 from infoplane.train import capture_schedule
@@ -163,7 +165,7 @@ def unbatchable_reason(settings: dict[str, Any]) -> str | None:
 
 def train_seeds_at_once(
     spec: dict[str, Any], variant_name: str, seeds: Sequence[int], data_root: str | Path | None = None,
-    threads: int | None = 1, progress: bool = False, jobs: int = 1,
+    threads: int | None = 1, progress: bool = False, jobs: int = 1, checkpoints: str | Path | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Train every seed of a variant at once and measure its ``layer`` analyses as it trains.
 
@@ -175,6 +177,10 @@ def train_seeds_at_once(
         progress: a progress bar.
         jobs: split the seeds into this many stacks, trained in parallel processes (one core
             each). Every seed's numbers are the same for any ``jobs``.
+        checkpoints: a folder where each stack keeps its state every ten minutes, in a file
+            named by its settings and seeds, and resumes from it when run again (hours-long
+            paper-scale runs survive a kill); the file is deleted once the variant's table is
+            made. Variants with ``global_range`` bins train twice and are not checkpointed.
 
     Returns:
         (the MI table, columns ``MI_COLUMNS``, one row per seed, analysis, captured epoch
@@ -190,7 +196,8 @@ def train_seeds_at_once(
     seeds = [int(s) for s in seeds]
     if jobs > 1 and len(seeds) > 1:
         chunks = [list(chunk) for chunk in np.array_split(seeds, min(jobs, len(seeds)))]
-        parts = parallel_map(_TrainChunk(spec, variant_name, data_root), chunks, n_jobs=len(chunks))
+        parts = parallel_map(_TrainChunk(spec, variant_name, data_root, checkpoints), chunks,
+                             n_jobs=len(chunks))
         tables, histories = zip(*parts, strict=True)
         return _sorted(pd.concat(tables), settings["analyses"]), pd.concat(histories, ignore_index=True)
     if threads:
@@ -202,13 +209,20 @@ def train_seeds_at_once(
     epochs = int(train["epochs"])
     schedule = capture_schedule(epochs, **settings["capture"]["schedule"])
 
+    checkpoint = None
+    if checkpoints is not None and not plan.ranged:
+        identity = json.dumps({"settings": settings, "seeds": seeds}, sort_keys=True, default=str)
+        digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
+        path = Path(checkpoints) / f"{spec['name']}_{variant_name}_seeds-{seeds[0]}-{seeds[-1]}_{digest}.pt"
+        checkpoint = StackCheckpoint(path, identity, carry=measured)
+
     def trained(on_capture: Any) -> tuple[SeedStack, pd.DataFrame]:
         """One pass: the seeds trained from their initial weights, and their history."""
         stack = SeedStack([build_network(settings, s) for s in seeds],
                           noise_seeds=[noise_seed(s) for s in seeds])
         return stack, train_seeds(stack, data, seeds, epochs, int(train["batch_size"]), float(train["lr"]),
                                   train.get("optimizer", "adam"), capture_epochs=schedule,
-                                  on_capture=on_capture, progress=progress)
+                                  on_capture=on_capture, progress=progress, checkpoint=checkpoint)
 
     lo = np.full(len(seeds), np.inf)
     hi = np.full(len(seeds), -np.inf)
@@ -219,11 +233,12 @@ def train_seeds_at_once(
             np.maximum(hi, t.amax(dim=(1, 2)).numpy(), out=hi)
         for name, params in plan.binned.items():
             if name not in plan.ranged:
-                measured.append((epoch, name, _binned_information(layers, [params] * len(seeds), labels)))
+                measured.append((epoch, name, _storable(_binned_information(layers, [params] * len(seeds),
+                                                                            labels))))
         for name, estimator in plan.per_seed.items():
             rows = [layer_estimates(estimator, one_seed, inputs, labels)
                     for t in layers for one_seed in t.numpy()]
-            measured.append((epoch, name, {key: [row[key] for row in rows] for key in rows[0]}))
+            measured.append((epoch, name, _storable({key: [row[key] for row in rows] for key in rows[0]})))
 
     stack, history = trained(measure)
     if plan.ranged:
@@ -243,6 +258,8 @@ def train_seeds_at_once(
     names = {"experiment": spec["name"], "variant": variant_name}
     table = _table(measured, history, len(stack.widths) - 1, seeds, settings["analyses"], names, limits,
                    len(labels))
+    if checkpoint is not None:   # finished: a later run of changed code must not read this one back
+        checkpoint.path.unlink(missing_ok=True)
     return table, history
 
 
@@ -253,9 +270,21 @@ class _TrainChunk:
     spec: dict[str, Any]
     variant_name: str
     data_root: str | Path | None
+    checkpoints: str | Path | None = None
 
     def __call__(self, seeds: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
-        return train_seeds_at_once(self.spec, self.variant_name, seeds, self.data_root, threads=None)
+        return train_seeds_at_once(self.spec, self.variant_name, seeds, self.data_root, threads=None,
+                                   checkpoints=self.checkpoints)
+
+
+def _storable(values: dict[str, Any]) -> dict[str, Any]:
+    """Measured values as a checkpoint can hold them: numeric arrays as tensors, the rest
+    (flags) as lists."""
+    stored = {}
+    for key, value in values.items():
+        array = np.asarray(value)
+        stored[key] = torch.from_numpy(array.copy()) if array.dtype.kind in "biuf" else list(value)
+    return stored
 
 
 def _binned_information(layers: list[torch.Tensor], params: list[dict[str, Any]], labels: np.ndarray

@@ -23,13 +23,16 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
+from infoplane.files import load_torch, require_keys, save_torch
 from infoplane.nets.mlp import MLP, fake_quantise
 from infoplane.train import GradientMoments
 
@@ -208,6 +211,46 @@ class SeedData:
         return self.train_rows.shape[0]
 
 
+#: A stack's checkpoint: tensors and plain values only, loaded with ``weights_only=True``.
+STACK_CHECKPOINT_KIND, STACK_CHECKPOINT_VERSION = "seed-stack-checkpoint", 1
+STACK_CHECKPOINT_KEYS = ["epoch", "identity", "stack", "noise", "optimizer", "batches", "rows", "carry"]
+
+
+@dataclass
+class StackCheckpoint:
+    """Where :func:`train_seeds` keeps its state, so that a killed run resumes where it stopped.
+
+    Attributes:
+        path: the checkpoint file (written atomically; its parent is created).
+        identity: what the state belongs to (the settings and seeds); a file of another
+            identity is refused, never resumed from.
+        seconds: the least wall time between two saves; the last epoch is always saved.
+        carry: the caller's results so far (tensors and plain values), saved with the state and
+            restored in place on resuming: what ``on_capture`` measured before the kill.
+    """
+
+    path: Path
+    identity: str
+    seconds: float = 600.0
+    carry: list[Any] = field(default_factory=list)
+
+    def load(self) -> dict[str, Any] | None:
+        """The stored state, or None when there is none yet."""
+        if not self.path.exists():
+            return None
+        remedy = f"delete {self.path} to train these seeds from the start"
+        state = load_torch(self.path, STACK_CHECKPOINT_KIND, STACK_CHECKPOINT_VERSION, "checkpoint", remedy)
+        require_keys(state, STACK_CHECKPOINT_KEYS, self.path, "checkpoint", remedy)
+        if state["identity"] != self.identity:
+            raise ValueError(f"{self.path} holds another training (other settings or seeds); {remedy}")
+        return state
+
+    def save(self, state: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        save_torch({**state, "identity": self.identity, "carry": self.carry}, self.path,
+                   STACK_CHECKPOINT_KIND, STACK_CHECKPOINT_VERSION)
+
+
 def train_seeds(
     stack: SeedStack,
     data: SeedData,
@@ -219,6 +262,7 @@ def train_seeds(
     capture_epochs: Sequence[int] = (),
     on_capture: CaptureCallback | None = None,
     progress: bool = False,
+    checkpoint: StackCheckpoint | None = None,
 ) -> pd.DataFrame:
     """Train every seed of ``stack`` for ``epochs`` epochs, as separate runs of ``train`` would.
 
@@ -231,6 +275,10 @@ def train_seeds(
         capture_epochs: epochs (0 = before training) at which ``on_capture`` receives the
             layers on the evaluation set, computed in eval mode.
         progress: show a tqdm bar.
+        checkpoint: save the training's state there now and then, and resume from it when it
+            holds an earlier state of the same training: the stack's weights, ranges and noise
+            generators, the optimizer, the batch orders and the history, so the numbers are
+            those of an uninterrupted run.
 
     Returns:
         history, one row per seed and epoch: seed, epoch, train_loss, train_acc, test_loss,
@@ -253,8 +301,21 @@ def train_seeds(
     inputs = data.inputs.contiguous()                            # (N, d_0)
     test_x, test_y = _gather_columns(inputs, data.test_rows), data.labels[data.test_rows]
     eval_x = _gather_columns(inputs, data.eval_rows.expand(n_seeds, -1))
-    rows, slices = [], stack.layer_slices()
-    for epoch in tqdm(range(epochs + 1), disable=not progress, desc=f"{n_seeds} seeds", unit="epoch"):
+    rows: list[dict[str, Any]] = []
+    slices = stack.layer_slices()
+    start = 0
+    state = checkpoint.load() if checkpoint is not None else None
+    if state is not None and checkpoint is not None:
+        stack.load_state_dict(state["stack"])
+        opt.load_state_dict(state["optimizer"])
+        for generator, saved in zip([*stack.noise, *generators], [*state["noise"], *state["batches"]],
+                                    strict=True):
+            generator.set_state(saved)
+        rows, checkpoint.carry[:] = list(state["rows"]), list(state["carry"])
+        start = int(state["epoch"]) + 1
+    saved_at = time.perf_counter()
+    for epoch in tqdm(range(start, epochs + 1), initial=start, total=epochs + 1, disable=not progress,
+                      desc=f"{n_seeds} seeds", unit="epoch"):
         started = time.perf_counter()
         train_loss = train_acc = torch.full((n_seeds,), math.nan)
         gradients: dict[str, torch.Tensor] = {}
@@ -289,6 +350,12 @@ def train_seeds(
                          "train_acc": float(train_acc[s]), "test_loss": float(test_loss[s]),
                          "test_acc": float(test_acc[s]), "seconds": seconds,
                          **{key: float(value[s]) for key, value in gradients.items()}})
+        due = epoch == epochs or time.perf_counter() - saved_at >= (checkpoint.seconds if checkpoint else 0)
+        if checkpoint is not None and due:
+            checkpoint.save({"epoch": epoch, "stack": stack.state_dict(), "optimizer": opt.state_dict(),
+                             "noise": [g.get_state() for g in stack.noise],
+                             "batches": [g.get_state() for g in generators], "rows": rows})
+            saved_at = time.perf_counter()
     return pd.DataFrame(rows)
 
 
