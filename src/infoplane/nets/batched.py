@@ -50,9 +50,9 @@ class SeedStack(nn.Module):
         noise_seeds: S seeds of the generators of each network's additive noise (default
             0 .. S-1; :func:`noise_seed` derives one from a training seed).
 
-    Shapes: :meth:`columns` and ``forward`` take samples as columns, (S, d_0, B), and give
-    T_l as (S, d_l, B) and the log class probabilities as (S, C, B); :meth:`layer_outputs`
-    takes and gives samples as rows.
+    Shapes: :meth:`columns` and ``forward`` take samples as rows, (S, B, d_0), and give T_l
+    as (S, d_l, B) and the log class probabilities as (S, C, B), samples as columns;
+    :meth:`layer_outputs` takes and gives samples as rows.
     """
 
     def __init__(self, models: Sequence[MLP], noise_seeds: Sequence[int] | None = None) -> None:
@@ -107,14 +107,21 @@ class SeedStack(nn.Module):
         return slices
 
     def columns(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """T_1 .. T_L of every seed, samples as columns: (S, d_0, B) -> list of (S, d_l, B).
+        """T_1 .. T_L of every seed, samples as columns: (S, B, d_0) -> list of (S, d_l, B).
 
         Samples are columns because ``W @ x`` with the batch as the long last dimension runs
-        several times faster for these narrow layers than ``x @ W.T`` with the batch first.
+        several times faster for these narrow layers than ``x @ W.T`` with the batch first. The
+        inputs come as rows all the same: turning a batch of wide inputs (MNIST's 784 pixels)
+        into columns cost more than the first layer's product with them as rows (measured on
+        20 stacked MNIST MLPs: 5.9 s an epoch, 4.6 s without the turn).
         """
         outputs = []
         for i, (weight, bias) in enumerate(self.layers()):
-            x = self._activate(torch.baddbmm(bias.unsqueeze(2), weight, x), i)
+            if i == 0:   # (S, B, d_0) @ (S, d_0, d_1), then the narrow result turned to (S, d_1, B)
+                z = torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2)).transpose(1, 2)
+            else:
+                z = torch.baddbmm(bias.unsqueeze(2), weight, x)
+            x = self._activate(z, i)
             if self.noise_std[i] > 0:
                 eps = torch.stack([torch.randn(x.shape[1:], generator=g) for g in self.noise])
                 x = x + self.noise_std[i] * eps
@@ -123,10 +130,10 @@ class SeedStack(nn.Module):
 
     def layer_outputs(self, x: torch.Tensor) -> list[torch.Tensor]:
         """T_1 .. T_L of every seed, samples as rows: (S, B, d_0) -> list of (S, B, d_l)."""
-        return [t.transpose(1, 2) for t in self.columns(x.transpose(1, 2).contiguous())]
+        return [t.transpose(1, 2) for t in self.columns(x)]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Log class probabilities (S, C, B) of inputs (S, d_0, B), clamped at log 1e-12 as
+        """Log class probabilities (S, C, B) of inputs (S, B, d_0), clamped at log 1e-12 as
         :class:`MLP` does."""
         return torch.log(self.columns(x)[-1].clamp_min(1e-12))
 
@@ -299,8 +306,8 @@ def train_seeds(
     capture = set(int(e) for e in capture_epochs)
     n_seeds, n_train = data.train_rows.shape
     inputs = data.inputs.contiguous()                            # (N, d_0)
-    test_x, test_y = _gather_columns(inputs, data.test_rows), data.labels[data.test_rows]
-    eval_x = _gather_columns(inputs, data.eval_rows.expand(n_seeds, -1))
+    test_x, test_y = _gather_rows(inputs, data.test_rows), data.labels[data.test_rows]
+    eval_x = _gather_rows(inputs, data.eval_rows.expand(n_seeds, -1))
     rows: list[dict[str, Any]] = []
     slices = stack.layer_slices()
     start = 0
@@ -326,7 +333,7 @@ def train_seeds(
             moments = GradientMoments(slices)
             for start in range(0, n_train, batch_size):
                 rows_b = data.train_rows.gather(1, order[:, start:start + batch_size])
-                xb, yb = _gather_columns(inputs, rows_b), data.labels.take(rows_b)
+                xb, yb = _gather_rows(inputs, rows_b), data.labels.take(rows_b)
                 out = stack(xb)
                 loss = _nll(out, yb)
                 opt.zero_grad(set_to_none=True)
@@ -373,11 +380,6 @@ def _predicted(log_probs: torch.Tensor) -> torch.Tensor:
     return log_probs.transpose(1, 2).contiguous().argmax(dim=-1)
 
 
-def _gather_columns(inputs: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
-    """Inputs (S, d_0, B) of the pool's ``rows`` (S, B), from the pool as rows (N, d_0).
-
-    Picking whole rows and transposing the small result is many times faster for MNIST's
-    784-pixel rows than picking columns of a (d_0, N) pool, whose elements lie N apart.
-    """
-    picked = inputs.index_select(0, rows.reshape(-1)).view(*rows.shape, inputs.shape[1])
-    return picked.transpose(1, 2).contiguous()
+def _gather_rows(inputs: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+    """Inputs (S, B, d_0) of the pool's ``rows`` (S, B), from the pool as rows (N, d_0)."""
+    return inputs.index_select(0, rows.reshape(-1)).view(*rows.shape, inputs.shape[1])
