@@ -218,18 +218,28 @@ def measure(spec: Mapping[str, Any], root: Path) -> tuple[float | None, str, str
                 return None, UNKNOWN, f"{spec['metric']} has no key {spec['key']}"
             node = node[part]
         return _number(node, f"{spec['metric']}:{spec['key']}")
+    values, status, detail = _row_values(spec, root)
+    if values is None:
+        return None, status, detail
+    return _number(getattr(values, spec["agg"])(), spec["table"])
+
+
+def _row_values(spec: Mapping[str, Any], root: Path) -> tuple[pd.Series | None, str, str]:
+    """A table measure's ``expr`` on each row its ``query`` selects, with the rows' ``per``
+    column as the index when it names one; or None, the status and why."""
     table = read_results(root, spec["table"])
     if table is None:
         return None, NOT_RUN, f"{spec['table']} absent"
     try:
         if spec.get("query"):
             table = table.query(spec["query"])
-        values = pd.Series(table.eval(spec["expr"]), dtype=float)
+        index = table[spec["per"]].to_numpy() if "per" in spec else None
+        values = pd.Series(pd.Series(table.eval(spec["expr"])).to_numpy(), index=index, dtype=float)
     except Exception as err:  # a column that this table lacks: the claim cannot be read from it
         return None, UNKNOWN, f"{spec['table']}: {type(err).__name__}: {err}"
     if values.empty:   # the table is there but what the query selects was not run into it
         return None, NOT_RUN, f"{spec['table']} has no rows where {spec.get('query')}"
-    return _number(getattr(values, spec["agg"])(), spec["table"])
+    return values, "", ""
 
 
 def measure_per_group(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
@@ -238,18 +248,10 @@ def measure_per_group(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, st
     why not."""
     from infoplane import seed_stats
 
-    table = read_results(root, spec["table"])
-    if table is None:
-        return None, NOT_RUN, f"{spec['table']} absent"
-    try:
-        if spec.get("query"):
-            table = table.query(spec["query"])
-        values = pd.Series(table.eval(spec["expr"]), index=table.index, dtype=float)
-        per_group = values.groupby(table[spec["per"]]).agg(spec["agg"])
-    except Exception as err:  # a column that this table lacks: the claim cannot be read from it
-        return None, UNKNOWN, f"{spec['table']}: {type(err).__name__}: {err}"
-    if per_group.empty:
-        return None, NOT_RUN, f"{spec['table']} has no rows where {spec.get('query')}"
+    values, status, detail = _row_values(spec, root)
+    if values is None:
+        return None, status, detail
+    per_group = values.groupby(level=0).agg(spec["agg"])
     try:
         mean, lo, hi = seed_stats.interval_of(per_group.to_numpy(), spec.get("interval", "bootstrap"))
     except ValueError as err:
