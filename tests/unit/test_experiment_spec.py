@@ -116,7 +116,7 @@ def test_names_are_checked_against_the_code(tmp_path):
 
 
 @pytest.mark.parametrize("x, valid", [("ae:4", True), ("pca:3", True), ("none", True),
-                                      ("pca", False), ("umap:2", False)])
+                                      ("pca", False), ("umap:2", False), ("autoencoder:", False)])
 def test_a_compressed_analysis_names_how_x_is_compressed(tmp_path, x, valid):
     settings = yaml.safe_load(path("estimator_comparison").read_text())
     settings["analyses"]["ksg"]["x"] = x
@@ -129,6 +129,28 @@ def test_a_compressed_analysis_names_how_x_is_compressed(tmp_path, x, valid):
     settings["analyses"]["ksg"]["x"] = "autoencoder"   # the experiment's own file, which it lacks
     with pytest.raises(ValueError, match="x_autoencoder: missing"):
         load_experiment(write(tmp_path, "estimator_comparison", settings), "quick")
+
+
+def test_analyses_name_the_code_sizes_of_their_x_autoencoders(tmp_path):
+    """`x: autoencoder` is the experiment's own autoencoder, `x: autoencoder:K` its twin with a
+    K-dimensional code; an analysis picks the autoencoder of its size, or says which to make."""
+    from types import SimpleNamespace
+
+    from infoplane.experiments.analyse import _x_autoencoder
+    from infoplane.experiments.spec import autoencoder_latents
+
+    spec = load_experiment("butakov_mnist", "paper")
+    assert autoencoder_latents(spec) == [2, 4]                     # x-latent-2 beside the others
+    assert autoencoder_latents(load_experiment("butakov_mnist", "quick")) == [4]
+    assert autoencoder_latents(load_experiment("szt_binning", "quick")) == []
+    two, four = SimpleNamespace(latent_dim=2), SimpleNamespace(latent_dim=4)
+    settings = variant(spec, "base")
+    assert _x_autoencoder("per-epoch", "autoencoder", settings, [two, four]) is four
+    assert _x_autoencoder("x-latent-2", "autoencoder:2", settings, [four, two]) is two
+    with pytest.raises(ValueError, match="x_autoencoder.latent_dim=2"):
+        _x_autoencoder("x-latent-2", "autoencoder:2", settings, [four])
+    with pytest.raises(ValueError, match="pass its file"):
+        _x_autoencoder("per-epoch", "autoencoder", settings, None)
 
 
 def test_the_name_is_the_files_stem_and_only_a_quick_overlay_exists(tmp_path):

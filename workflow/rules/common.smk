@@ -34,7 +34,7 @@ from pathlib import Path
 
 from infoplane.config import require_valid, scaled
 from infoplane.experiments.seeds import unbatchable_reason
-from infoplane.experiments.spec import experiment_path, load_experiment, uses_autoencoder, variant
+from infoplane.experiments.spec import autoencoder_latents, experiment_path, load_experiment, variant
 
 from snakemake.utils import validate
 
@@ -237,9 +237,13 @@ def train_gpus(wildcards):
 
 
 def exp_autoencoder(wildcards):
-    """The X autoencoder an experiment's analyses need (none for most)."""
+    """The X autoencoders an experiment's analyses need (none for most): its own, and one per
+    other code size an analysis names (`x: autoencoder:K`)."""
     spec = EXP[wildcards.experiment]
-    return [f"results/autoencoders/{wildcards.experiment}.pt"] if uses_autoencoder(spec) else []
+    own = (spec.get("x_autoencoder") or {}).get("latent_dim")
+    return [f"results/autoencoders/{wildcards.experiment}.pt" if size == own
+            else f"results/autoencoders/{wildcards.experiment}_latent-{size}.pt"
+            for size in autoencoder_latents(spec)]
 
 
 def exp_ib_curve(wildcards):

@@ -51,6 +51,18 @@ rule train_x_autoencoder:
         " --threads {threads:q} --out {output:q} > {log:q} 2>&1"
 
 
+# The same autoencoder with another code size, for analyses with `x: autoencoder:K`.
+use rule train_x_autoencoder as train_x_autoencoder_latent with:
+    output:
+        "results/autoencoders/{experiment}_latent-{latent}.pt",
+    wildcard_constraints:
+        latent=r"\d+",
+    params:
+        flags=lambda w: f"{exp_flags(w)} --set x_autoencoder.latent_dim={int(w.latent)}",
+    log:
+        "logs/train_x_autoencoder/{experiment}_latent-{latent}.log",
+
+
 # The run directory holds checkpoints; only summary.json (written last) is declared, so a killed
 # job's checkpoints survive Snakemake's cleanup and the rerun resumes from them.
 rule train_run:

@@ -105,15 +105,15 @@ def cmd_analyse(args: argparse.Namespace) -> None:
 
     _threads(args)
     spec = keep_analyses(experiment_of(args), args.analysis)
-    autoencoder = None
-    if args.autoencoder is not None:  # a bad file is named before any run is read
-        if not args.autoencoder.exists():
-            raise ValueError(f"--autoencoder {args.autoencoder} does not exist; make it with "
+    autoencoders = []
+    for path in args.autoencoder or []:  # a bad file is named before any run is read
+        if not path.exists():
+            raise ValueError(f"--autoencoder {path} does not exist; make it with "
                              "`infoplane train-autoencoder`")
-        autoencoder = ImageAutoencoderCompressor.load(existing_file(args.autoencoder, "--autoencoder"),
-                                                      device=args.device or spec["device"])
+        autoencoders.append(ImageAutoencoderCompressor.load(existing_file(path, "--autoencoder"),
+                                                            device=args.device or spec["device"]))
     table = analyse_run(spec, args.variant, args.seed, args.run_dir,
-                        autoencoder=autoencoder, jobs=args.jobs, progress=not args.no_progress,
+                        autoencoder=autoencoders or None, jobs=args.jobs, progress=not args.no_progress,
                         device=args.device)
     write_csv(table, args.out)
     print(f"{len(table)} rows -> {args.out}", file=sys.stderr)
@@ -260,7 +260,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                                        "for the experiment's analyses (all, or those named by --analysis)")
     add_experiment_args(p)
     run_args(p)
-    p.add_argument("--autoencoder", type=Path, help="the X autoencoder (analyses with x: autoencoder)")
+    p.add_argument("--autoencoder", type=Path, action="append",
+                   help="the X autoencoder (analyses with x: autoencoder); repeat it for the other code "
+                        "sizes that analyses with x: autoencoder:K name")
     p.add_argument("--analysis", action="append",
                    help="run only this analysis of the experiment file (repeatable; default: all of "
                         "the variant's); one process per analysis spreads a run over more cores")

@@ -87,7 +87,9 @@ def analyse_run(
         spec: the loaded experiment; variant_name, seed: the run's.
         run_dir: the run directory of :func:`infoplane.experiments.train_run`.
         autoencoder: the X autoencoder (a saved ``.pt`` path or a fitted compressor) for
-            ``compressed`` analyses with ``x: autoencoder``.
+            ``compressed`` analyses with ``x: autoencoder``, or a list of them when analyses
+            name other code sizes (``x: autoencoder:K``): each analysis takes the one whose
+            code has its size.
         jobs: worker processes over (epoch, layer) pairs of ``compressed`` analyses.
         progress: a progress bar (``compressed``).
         device: where the autoencoder runs (None: the experiment's ``device``).
@@ -101,14 +103,15 @@ def analyse_run(
         if analysis.get("kind") not in KINDS:
             raise ValueError(f"analysis {name!r}: kind must be one of {KINDS}, got {analysis.get('kind')!r}")
     run = _open(settings, seed, Path(run_dir))
+    if autoencoder is not None:
+        autoencoder = _loaded(autoencoder, device or settings.get("device", "auto"))
     parts = []
     layer_analyses = {name: a for name, a in analyses.items() if a["kind"] == "layer"}
     if layer_analyses:
         parts.append(_layer_kind(run, layer_analyses, epochs))
     for name, analysis in analyses.items():
         if analysis["kind"] == "compressed":
-            parts.append(_compressed_kind(run, name, analysis, autoencoder, jobs, progress,
-                                          device or settings.get("device", "auto"), epochs))
+            parts.append(_compressed_kind(run, name, analysis, autoencoder, jobs, progress, epochs))
         elif analysis["kind"] == "sample-propagation":
             parts.append(_sp_kind(run, name, analysis, epochs))
     table = pd.concat(parts, ignore_index=True)
@@ -190,22 +193,46 @@ def global_range(run: _Run, epochs: list[int]) -> dict[str, float]:
     return {"lo": lo, "hi": hi}
 
 
-def _compressed_kind(run: _Run, name: str, analysis: dict[str, Any], autoencoder: Any, jobs: int,
-                     progress: bool, device: str, epochs: list[int] | None) -> pd.DataFrame:
+def _loaded(autoencoders: Any, device: str) -> list[Any]:
+    """X autoencoders (one, or a list; files or fitted compressors) as fitted compressors."""
+    from infoplane.compression.image_autoencoder import ImageAutoencoderCompressor
+
+    many = autoencoders if isinstance(autoencoders, list | tuple) else [autoencoders]
+    return [ImageAutoencoderCompressor.load(a, device=device) if isinstance(a, str | os.PathLike) else a
+            for a in many]
+
+
+def _x_autoencoder(name: str, x: str, settings: dict[str, Any], autoencoders: list[Any] | None) -> Any:
+    """The autoencoder analysis ``name`` compresses X with: ``x: autoencoder`` the experiment's
+    own, ``x: autoencoder:K`` the one whose code has K dimensions."""
+    own = (settings.get("x_autoencoder") or {}).get("latent_dim")
+    size = int(x.split(":")[1]) if ":" in x else own
+    make = "`infoplane train-autoencoder`"
+    if size != own:
+        make += f" with --set x_autoencoder.latent_dim={size}"
+    if not autoencoders:
+        raise ValueError(f"analysis {name!r} compresses X with the autoencoder; pass its file "
+                         f"({make} makes it)")
+    if x == "autoencoder" and len(autoencoders) == 1:
+        return autoencoders[0]
+    fitting = [a for a in autoencoders if a.latent_dim == size]
+    if not fitting:
+        raise ValueError(f"analysis {name!r} compresses X to {size} dimensions, but the autoencoders "
+                         f"passed have codes of {sorted(a.latent_dim for a in autoencoders)}; pass one of "
+                         f"{size} ({make} makes it)")
+    return fitting[0]
+
+
+def _compressed_kind(run: _Run, name: str, analysis: dict[str, Any], autoencoders: list[Any] | None,
+                     jobs: int, progress: bool, epochs: list[int] | None) -> pd.DataFrame:
     """Rows of a ``compressed`` analysis (Butakov et al.'s recipe, :mod:`infoplane.analysis`)."""
     from infoplane.analysis import AnalysisConfig
     from infoplane.analysis import analyse_run as compressed_table
 
     inputs, _, _ = load_eval_set(run.run_dir)
     x = analysis.get("x", "autoencoder")
-    if x == "autoencoder":
-        if autoencoder is None:
-            raise ValueError(f"analysis {name!r} compresses X with the autoencoder; pass its file "
-                             "(`infoplane train-autoencoder` makes it)")
-        if isinstance(autoencoder, str | os.PathLike):
-            from infoplane.compression.image_autoencoder import ImageAutoencoderCompressor
-
-            autoencoder = ImageAutoencoderCompressor.load(autoencoder, device=device)
+    if x.startswith("autoencoder"):
+        autoencoder = _x_autoencoder(name, x, run.settings, autoencoders)
         x_codes, x_compression = autoencoder.transform(inputs), f"ae:{autoencoder.latent_dim}"
     else:
         from infoplane.recorder import encode_inputs

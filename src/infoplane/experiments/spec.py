@@ -128,7 +128,21 @@ def variant(spec: Mapping[str, Any], name: str) -> dict[str, Any]:
 
 def uses_autoencoder(spec: Mapping[str, Any]) -> bool:
     """Whether an analysis compresses X with the experiment's autoencoder."""
-    return any(a.get("x") == "autoencoder" for a in spec["analyses"].values())
+    return any(str(a.get("x", "")).startswith("autoencoder") for a in spec["analyses"].values())
+
+
+def autoencoder_latents(spec: Mapping[str, Any]) -> list[int]:
+    """The code sizes of the X autoencoders the analyses name, sorted: ``x: autoencoder`` the
+    experiment's own (``x_autoencoder.latent_dim``), ``x: autoencoder:K`` the same trained
+    with a K-dimensional code (an ablation of the code size)."""
+    sizes = set()
+    for analysis in spec["analyses"].values():
+        x = str(analysis.get("x", ""))
+        if x == "autoencoder":
+            sizes.add(int(spec["x_autoencoder"]["latent_dim"]))
+        elif x.startswith("autoencoder:"):
+            sizes.add(int(x.split(":")[1]))
+    return sorted(sizes)
 
 
 def _has_key(spec: Mapping[str, Any], dotted_key: str) -> bool:
