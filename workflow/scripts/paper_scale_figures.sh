@@ -1,7 +1,8 @@
 #!/bin/sh
-# The figures of the paper-scale runs whose tables train-seeds writes (one table per variant, in
-# paper/paper_scale/), drawn by `infoplane plot` from the committed tables alone: the information
-# planes and MI against epoch of each experiment, with the panels of its file that were run.
+# The figures of the paper-scale runs whose tables train-seeds writes (one table per variant, as
+# paper/paper_scale/EXPERIMENT_VARIANT.csv.gz or paper/paper_scale/EXPERIMENT/VARIANT.csv.gz),
+# drawn by `infoplane plot` from the committed tables alone: the information planes and MI
+# against epoch of each experiment, with the panels of its file that were run.
 #
 #   sh workflow/scripts/paper_scale_figures.sh
 set -eu
@@ -12,7 +13,7 @@ mkdir -p "$out"
 draw() {  # draw EXPERIMENT: its information planes (and MI against epoch, given histories)
   experiment="$1"
   set --   # the plot arguments, one file a word
-  for file in paper/paper_scale/"$experiment"_*.csv.gz; do
+  for file in paper/paper_scale/"$experiment"_*.csv.gz paper/paper_scale/"$experiment"/*.csv.gz; do
     case "$file" in
       *_history.csv.gz) ;;
       *) if [ -e "$file" ]; then set -- "$@" --table "$file"; fi ;;   # not the unmatched pattern
@@ -25,7 +26,7 @@ draw() {  # draw EXPERIMENT: its information planes (and MI against epoch, given
   infoplane plot plane --experiment "$experiment" --scale paper --present-panels "$@" \
     --out "$out/${experiment}_plane.png"
   tables="$#"
-  for file in paper/paper_scale/"$experiment"_*_history.csv.gz; do
+  for file in paper/paper_scale/"$experiment"_*_history.csv.gz paper/paper_scale/"$experiment"/*_history.csv.gz; do
     if [ -e "$file" ]; then set -- "$@" --history "$file"; fi
   done
   [ "$#" -gt "$tables" ] || return 0
@@ -33,6 +34,6 @@ draw() {  # draw EXPERIMENT: its information planes (and MI against epoch, given
     --out "$out/${experiment}_epochs.png"
 }
 
-for experiment in szt_binning szt_training_size szt_depth lorenzen_quantized saxe_kde; do
+for experiment in szt_binning szt_training_size szt_depth lorenzen_quantized lorenzen_quantized_mnist saxe_kde; do
   draw "$experiment"
 done
