@@ -357,8 +357,8 @@ def train_seeds(
                          "train_acc": float(train_acc[s]), "test_loss": float(test_loss[s]),
                          "test_acc": float(test_acc[s]), "seconds": seconds,
                          **{key: float(value[s]) for key, value in gradients.items()}})
-        due = epoch == epochs or time.perf_counter() - saved_at >= (checkpoint.seconds if checkpoint else 0)
-        if checkpoint is not None and due:
+        if checkpoint is not None and (epoch == epochs
+                                       or time.perf_counter() - saved_at >= checkpoint.seconds):
             checkpoint.save({"epoch": epoch, "stack": stack.state_dict(), "optimizer": opt.state_dict(),
                              "noise": [g.get_state() for g in stack.noise],
                              "batches": [g.get_state() for g in generators], "rows": rows})
