@@ -32,6 +32,7 @@ from infoplane.claims import (
     load_questions,
     paper_scale_link,
 )
+from infoplane.config import scaled
 from infoplane.files import write_text
 
 
@@ -228,7 +229,7 @@ def _claim_section(v: Verdict, params: Mapping[str, Any], root: Path, out_dir: P
                   f"mean over the {spec['per']}s [95 % {interval} interval]")
     else:
         source = f"`{spec['table']}`{where}, {spec['agg']} of `{spec['expr']}`"
-    section = params.get(c["experiment"])
+    section = scaled({**params, "scale": v.scale}).get(c["experiment"])   # params.yaml at the claim's scale
     lines = [
         "",
         f'### <a id="{c["id"]}"></a>{c["id"]}: {v.status}',

@@ -374,3 +374,18 @@ def test_a_table_measure_per_seed_is_judged_on_its_interval_over_seeds(results: 
     (results / "claims.yaml").write_text(yaml.safe_dump(doc))
     with pytest.raises(ValueError, match="per"):
         load_claims(results / "claims.yaml")
+
+
+def test_a_claim_shows_the_parameters_of_its_own_scale(results: Path) -> None:
+    """A paper-scale claim of a params.yaml section shows the section with `scales.paper` over it,
+    not the quick values the rest of the report runs at."""
+    claims_path = results / "claims.yaml"
+    mae = {"metric": "results/metrics/exp.json", "key": "ksg.mae"}
+    claims_path.write_text(yaml.safe_dump({"papers": {"p": "Paper P"}, "claims": [
+        claim("quick_one", mae, {"<=": 0.05}), claim("paper_one", mae, {"<=": 0.05}, scale="paper")]}))
+    md = results / "paper/report.md"
+    write_report(claims_path, {"scale": "quick", "exp": {"n": 5, "seeds": [0, 1]},
+                               "scales": {"paper": {"exp": {"n": 41}}}}, results, md)
+    quick, paper = md.read_text().split('<a id="paper_one">')
+    assert '`{"n": 5, "seeds": [0, 1]}`' in quick.split('<a id="quick_one">')[1]
+    assert '`{"n": 41, "seeds": [0, 1]}`' in paper
