@@ -235,3 +235,17 @@ def test_a_killed_variant_resumes_to_the_table_of_an_uninterrupted_run(tmp_path,
     pd.testing.assert_frame_equal(resumed, uninterrupted)
     pd.testing.assert_frame_equal(history_resumed.drop(columns="seconds"), history.drop(columns="seconds"))
     assert not list(tmp_path.glob("*.pt"))
+
+
+def test_a_stack_checkpoint_is_named_by_its_settings_and_seeds(tmp_path):
+    """The same settings and seeds name the same file (a rerun finds it), other seeds or
+    settings another."""
+    from infoplane.experiments.seeds import _checkpoint_file
+
+    spec = tiny_spec(epochs=4, log_points=2)
+    settings = variant(spec, "tanh")
+    path, identity = _checkpoint_file(tmp_path, spec, settings, [3, 7])
+    assert path == _checkpoint_file(tmp_path, spec, settings, [3, 7])[0]
+    assert path.name.startswith("szt_binning_tanh_seeds-3-7_") and '"seeds": [3, 7]' in identity
+    assert path != _checkpoint_file(tmp_path, spec, settings, [3, 8])[0]
+    assert path != _checkpoint_file(tmp_path, spec, variant(spec, "noisy"), [3, 7])[0]

@@ -179,8 +179,9 @@ def train_seeds_at_once(
             each). Every seed's numbers are the same for any ``jobs``.
         checkpoints: a folder where each stack keeps its state every ten minutes, in a file
             named by its settings and seeds, and resumes from it when run again (hours-long
-            paper-scale runs survive a kill); the file is deleted once the variant's table is
-            made. Variants with ``global_range`` bins train twice and are not checkpointed.
+            paper-scale runs survive a kill); the files are deleted once every stack of the
+            variant is done. Variants with ``global_range`` bins train twice and are not
+            checkpointed.
 
     Returns:
         (the MI table, columns ``MI_COLUMNS``, one row per seed, analysis, captured epoch
@@ -188,20 +189,42 @@ def train_seeds_at_once(
     """
     settings = variant(spec, variant_name)
     try:
-        plan = stacked_analyses(settings)
+        stacked_analyses(settings)
     except ValueError as error:
         raise ValueError(f"variant {variant_name!r} cannot train its seeds at once: {error}; train it "
                          "seed by seed (`infoplane train`, then `infoplane analyse`)") from None
-    train = settings["train"]
     seeds = [int(s) for s in seeds]
-    if jobs > 1 and len(seeds) > 1:
-        chunks = [list(chunk) for chunk in np.array_split(seeds, min(jobs, len(seeds)))]
+    chunks = ([[int(s) for s in chunk] for chunk in np.array_split(seeds, min(jobs, len(seeds)))]
+              if jobs > 1 and len(seeds) > 1 else [seeds])
+    if len(chunks) > 1:
         parts = parallel_map(_TrainChunk(spec, variant_name, data_root, checkpoints), chunks,
                              n_jobs=len(chunks))
-        tables, histories = zip(*parts, strict=True)
-        return _sorted(pd.concat(tables), settings["analyses"]), pd.concat(histories, ignore_index=True)
-    if threads:
-        torch.set_num_threads(threads)
+    else:
+        if threads:
+            torch.set_num_threads(threads)
+        parts = [_train_stack(spec, variant_name, seeds, data_root, progress, checkpoints)]
+    if checkpoints is not None:   # every stack is done: no later run, of other code perhaps, reads one back
+        for chunk in chunks:
+            _checkpoint_file(checkpoints, spec, settings, chunk)[0].unlink(missing_ok=True)
+    tables, histories = zip(*parts, strict=True)
+    return _sorted(pd.concat(tables), settings["analyses"]), pd.concat(histories, ignore_index=True)
+
+
+def _checkpoint_file(checkpoints: str | Path, spec: dict[str, Any], settings: dict[str, Any],
+                     seeds: list[int]) -> tuple[Path, str]:
+    """Where a stack of ``seeds`` keeps its state, and the identity the state must carry."""
+    identity = json.dumps({"settings": settings, "seeds": seeds}, sort_keys=True, default=str)
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
+    name = f"{spec['name']}_{settings['variant']}_seeds-{seeds[0]}-{seeds[-1]}_{digest}.pt"
+    return Path(checkpoints) / name, identity
+
+
+def _train_stack(spec: dict[str, Any], variant_name: str, seeds: list[int], data_root: str | Path | None,
+                 progress: bool, checkpoints: str | Path | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`train_seeds_at_once` of one stack, in this process; its checkpoint is kept."""
+    settings = variant(spec, variant_name)
+    plan = stacked_analyses(settings)
+    train = settings["train"]
     data = seed_data(settings, seeds, data_root)
     inputs = distinct_inputs(data.inputs[data.eval_rows].numpy(), f"variant {variant_name!r}")
     labels = data.labels[data.eval_rows].numpy()
@@ -211,9 +234,7 @@ def train_seeds_at_once(
 
     checkpoint = None
     if checkpoints is not None and not plan.ranged:
-        identity = json.dumps({"settings": settings, "seeds": seeds}, sort_keys=True, default=str)
-        digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
-        path = Path(checkpoints) / f"{spec['name']}_{variant_name}_seeds-{seeds[0]}-{seeds[-1]}_{digest}.pt"
+        path, identity = _checkpoint_file(checkpoints, spec, settings, seeds)
         checkpoint = StackCheckpoint(path, identity, carry=measured)
 
     def trained(on_capture: Any) -> tuple[SeedStack, pd.DataFrame]:
@@ -258,8 +279,6 @@ def train_seeds_at_once(
     names = {"experiment": spec["name"], "variant": variant_name}
     table = _table(measured, history, len(stack.widths) - 1, seeds, settings["analyses"], names, limits,
                    len(labels))
-    if checkpoint is not None:   # finished: a later run of changed code must not read this one back
-        checkpoint.path.unlink(missing_ok=True)
     return table, history
 
 
@@ -273,8 +292,7 @@ class _TrainChunk:
     checkpoints: str | Path | None = None
 
     def __call__(self, seeds: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
-        return train_seeds_at_once(self.spec, self.variant_name, seeds, self.data_root, threads=None,
-                                   checkpoints=self.checkpoints)
+        return _train_stack(self.spec, self.variant_name, seeds, self.data_root, False, self.checkpoints)
 
 
 def _storable(values: dict[str, Any]) -> dict[str, Any]:
