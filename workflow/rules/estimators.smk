@@ -152,40 +152,13 @@ rule aggregate_known_mi_images:
 
 # One family alone (its compressors and estimates, none of the other families'): the anti-PCA
 # task at the paper scale runs without the image families' 2000-epoch autoencoders and MINE.
-rule aggregate_known_mi_family:
+use rule aggregate_known_mi_images as aggregate_known_mi_family with:
     input:
         lambda w: _image_records(w.family),
     output:
         "results/estimator_validation/family/{family}.csv",
     log:
         "logs/aggregate_known_mi_family/{family}.log",
-    threads: 1
-    resources:
-        **RES_SMALL,
-    conda:
-        ENV
-    shell:
-        "infoplane aggregate {input:q} --out {output:q} > {log:q} 2>&1"
-
-
-rule plot_known_mi_family:
-    input:
-        "results/estimator_validation/family/{family}.csv",
-    output:
-        pdf="figures/known_mi_family_{family}.pdf",
-        png="figures/known_mi_family_{family}.png",
-    params:
-        title=lambda w: f"Known MI, {w.family} (n = {EV['n']}); band: min-max over {len(EV['seeds'])} seeds",
-    log:
-        "logs/plot_known_mi_family/{family}.log",
-    threads: 1
-    resources:
-        **RES_SMALL,
-    conda:
-        ENV
-    shell:
-        "infoplane plot known-mi --table {input:q} --out {output.pdf:q} --out {output.png:q}"
-        " --title {params.title:q} > {log:q} 2>&1"
 
 
 rule aggregate_known_mi_vectors:
@@ -240,6 +213,18 @@ rule plot_known_mi_images:
     shell:
         "infoplane plot known-mi --table {input:q} --out {output.pdf:q} --out {output.png:q}"
         " --title {params.title:q} > {log:q} 2>&1"
+
+
+use rule plot_known_mi_images as plot_known_mi_family with:
+    input:
+        "results/estimator_validation/family/{family}.csv",
+    output:
+        pdf="figures/known_mi_family_{family}.pdf",
+        png="figures/known_mi_family_{family}.png",
+    params:
+        title=lambda w: f"Known MI, {w.family} (n = {EV['n']}); band: min-max over {len(EV['seeds'])} seeds",
+    log:
+        "logs/plot_known_mi_family/{family}.log",
 
 
 rule plot_known_mi_benchmark:
