@@ -23,7 +23,8 @@ Statuses:
 
 Effects over seeds. A ``seed_effect`` measure (see claims.yaml's header) reads an MI table and
 computes an effect per seed with a 95 % interval over seeds (bootstrap, or Student-t with
-``interval: t`` for a handful of seeds; :mod:`infoplane.seed_stats`); its criterion may apply to
+``interval: t`` for a handful of seeds, the default of a held-out dip: :func:`interval_method`;
+:mod:`infoplane.seed_stats`); its criterion may apply to
 the interval's lower or upper end (``judged: lo``), so that an effect smaller than the spread
 between seeds does not pass.
 
@@ -154,6 +155,12 @@ def paper_scale_link(claim: Mapping[str, Any]) -> str | None:
 
 
 def _check_measure(measure: Mapping[str, Any], where: str) -> None:
+    if measure.get("interval", "t") not in ("bootstrap", "t"):
+        raise ValueError(f"{where}: measure `interval` is bootstrap or t (Student-t), "
+                         f"got {measure['interval']!r}")
+    if measure.get("seed_effect") == "held_out_compression" and "interval" in measure:
+        raise ValueError(f"{where}: a held_out_compression is judged on halves of the seeds with the "
+                         "bootstrap; drop its `interval`")
     if "seed_effect" in measure:
         unknown = set(measure) - EFFECT_KEYS
         table_keys = set() if measure["seed_effect"] in HISTORY_EFFECTS else {"table", "layer", "analysis"}
@@ -242,6 +249,13 @@ def _row_values(spec: Mapping[str, Any], root: Path) -> tuple[pd.Series | None, 
     return values, "", ""
 
 
+def interval_method(spec: Mapping[str, Any]) -> str:
+    """The 95 % interval over seeds (or groups) of a seed-effect or per-group measure: its
+    ``interval``, else Student-t for a held-out dip (each seed's effect is judged against the other
+    seeds, which leaves a handful of values) and the bootstrap for every other measure."""
+    return str(spec.get("interval", "t" if spec.get("seed_effect") == "held_out_dip" else "bootstrap"))
+
+
 def measure_per_group(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
     """A table measure aggregated within each group of the column ``per`` (a seed), as a
     :class:`~infoplane.seed_stats.SeedEffect`: the mean over groups with its 95 % interval, or
@@ -253,7 +267,7 @@ def measure_per_group(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, st
         return None, status, detail
     per_group = values.groupby(level=0).agg(spec["agg"])
     try:
-        mean, lo, hi = seed_stats.interval_of(per_group.to_numpy(), spec.get("interval", "bootstrap"))
+        mean, lo, hi = seed_stats.interval_of(per_group.to_numpy(), interval_method(spec))
     except ValueError as err:
         return None, UNKNOWN, f"{spec['table']}: {err}"
     detail = {f"{spec['per']} {key}": float(value) for key, value in per_group.items()}
@@ -283,9 +297,9 @@ def measure_effect(spec: Mapping[str, Any], root: Path) -> tuple[Any, str, str]:
     failed = _every_estimate_failed(table, column, layer, analysis)
     if failed:
         return None, UNKNOWN, f"{spec['table']}: every {column} of {layer} ({analysis}) failed: {failed}"
-    interval = {"interval": spec["interval"]} if "interval" in spec else {}
+    interval = {"interval": interval_method(spec)}
     try:
-        if kind == "held_out_compression":
+        if kind == "held_out_compression":   # its halves of the seeds: always the bootstrap
             versus = {"versus_analysis": spec["versus_analysis"]} if "versus_analysis" in spec else {}
             return seed_stats.held_out_compression(table, layer, analysis, **versus), "", ""
         if kind == "held_out_dip":
@@ -327,7 +341,7 @@ def _epochs_to_accuracy_ratio(spec: Mapping[str, Any], root: Path) -> tuple[Any,
         parts[key] = history.query(spec[key])
         if parts[key].empty:
             return None, NOT_RUN, f"{spec['history']} has no rows where {spec[key]}"
-    interval = {"interval": spec["interval"]} if "interval" in spec else {}
+    interval = {"interval": interval_method(spec)}
     try:
         effect = seed_stats.epochs_to_accuracy_ratio(parts["query"], parts["versus"],
                                                      float(spec["threshold"]), spec.get("column", "test_acc"),

@@ -146,6 +146,42 @@ def test_claims_file_errors_name_the_claim(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump({"papers": {"p": "P"}, "claims": [no_flag]}))
     with pytest.raises(ValueError, match="claim c4: .*`flag` for flag_share"):
         load_claims(path)
+    dip = {"seed_effect": "held_out_dip", "table": "t.csv", "layer": "T5", "analysis": "a"}
+    for cid, measured, message in (("c5", {**dip, "interval": "student"}, "interval` is bootstrap or t"),
+                                   ("c6", {**dip, "seed_effect": "held_out_compression", "interval": "t"},
+                                    "drop its `interval`")):
+        path.write_text(yaml.safe_dump({"papers": {"p": "P"}, "claims": [claim(cid, measured, {"<": 1})]}))
+        with pytest.raises(ValueError, match=f"claim {cid}: .*{message}"):
+            load_claims(path)
+
+
+def test_the_report_names_the_interval_each_effect_was_judged_on(results: Path) -> None:
+    """A held-out dip is judged on a Student-t interval unless its claim says otherwise, and the
+    report says so; a held-out compression on the bootstrap."""
+    mi_table(2.0).to_csv(results / "results/compressing.csv", index=False)
+    effect = {"layer": "T5", "analysis": "szt", "table": "results/compressing.csv"}
+    claims_path = results / "claims.yaml"
+    claims_path.write_text(yaml.safe_dump({"papers": {"p": "Paper P"}, "claims": [
+        claim("dip_default", {**effect, "seed_effect": "held_out_dip"}, {">": 0, "judged": "lo"},
+              scale="paper"),
+        claim("dip_t", {**effect, "seed_effect": "held_out_dip", "interval": "t"}, {">": 0, "judged": "lo"},
+              scale="paper"),
+        claim("dip_bootstrap", {**effect, "seed_effect": "held_out_dip", "interval": "bootstrap"},
+              {">": 0, "judged": "lo"}, scale="paper"),
+        claim("compression", {**effect, "seed_effect": "held_out_compression"}, {">": 0, "judged": "lo"},
+              scale="paper"),
+    ]}))
+    md = results / "paper/report.md"
+    verdicts = {v.claim["id"]: v for v in write_report(claims_path, {"scale": "quick"}, results, md)}
+    default, t, bootstrap = verdicts["dip_default"], verdicts["dip_t"], verdicts["dip_bootstrap"]
+    assert (default.value, default.lo, default.hi) == (t.value, t.lo, t.hi)
+    assert default.value == bootstrap.value and (default.lo, default.hi) != (bootstrap.lo, bootstrap.hi)
+    sections = md.read_text().split("### ")
+    label = {cid: next(part for part in sections if part.startswith(f'<a id="{cid}"></a>'))
+             for cid in verdicts}
+    assert "95 % Student-t interval" in label["dip_default"] and "95 % Student-t interval" in label["dip_t"]
+    assert "95 % bootstrap interval" in label["dip_bootstrap"]
+    assert "95 % bootstrap interval" in label["compression"]
 
 
 def test_the_project_claims_file_is_valid() -> None:
