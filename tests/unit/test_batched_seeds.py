@@ -22,7 +22,7 @@ from infoplane.estimators.grouped import grouped_plugin_information
 from infoplane.experiments import analyse_run, load_experiment, train_run, variant
 from infoplane.experiments.build import build_network
 from infoplane.experiments.run import load_network
-from infoplane.experiments.seeds import seed_data, train_seeds_at_once
+from infoplane.experiments.seeds import remove_checkpoints, seed_data, train_seeds_at_once
 from infoplane.files import write_csv
 from infoplane.nets.batched import SeedStack, StackCheckpoint, noise_seed, train_seeds
 from infoplane.nets.mlp import MLP, SZT_WIDTHS
@@ -234,7 +234,49 @@ def test_a_killed_variant_resumes_to_the_table_of_an_uninterrupted_run(tmp_path,
     resumed, history_resumed = train_seeds_at_once(spec, "relu-4bit", SEEDS, DATA, checkpoints=tmp_path)
     pd.testing.assert_frame_equal(resumed, uninterrupted)
     pd.testing.assert_frame_equal(history_resumed.drop(columns="seconds"), history.drop(columns="seconds"))
+    assert len(list(tmp_path.glob("*.pt"))) == 1   # kept until the caller has written the tables
+    assert len(remove_checkpoints(tmp_path, spec, "relu-4bit", SEEDS)) == 1
     assert not list(tmp_path.glob("*.pt"))
+
+
+def test_checkpoints_are_removed_for_the_run_s_seeds_only(tmp_path):
+    """Every stack file of the variant's seeds goes, whatever split made it, with the half-written
+    files of a killed save; other seeds' and other variants' files stay."""
+    spec = tiny_spec(epochs=4, log_points=2)
+    names = ["szt_binning_tanh_seeds-0-9_aaaa.pt", "szt_binning_tanh_seeds-10-19_bbbb.pt",
+             "szt_binning_tanh_seeds-0-19_cccc.pt", ".szt_binning_tanh_seeds-0-9_aaaa.tmp-123.pt",
+             "szt_binning_tanh_seeds-20-29_dddd.pt", "szt_binning_noisy_seeds-0-9_eeee.pt"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    removed = remove_checkpoints(tmp_path, spec, "tanh", range(20))
+    assert sorted(p.name for p in removed) == sorted(names[:4])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[4:])
+
+
+def test_a_checkpoint_written_by_other_code_is_not_resumed(tmp_path, monkeypatch):
+    """The file's name carries the code of the modules that decide the numbers: after a change
+    to one of them a rerun starts afresh instead of mixing two codes' epochs."""
+    import infoplane.experiments.seeds as seeds_module
+    from infoplane.experiments.seeds import _checkpoint_file
+
+    spec = tiny_spec(epochs=4, log_points=2)
+    settings = variant(spec, "tanh")
+    before = _checkpoint_file(tmp_path, spec, settings, [3, 7])[0]
+    monkeypatch.setattr(seeds_module, "NUMERIC_MODULES", seeds_module.NUMERIC_MODULES[:-1])
+    assert _checkpoint_file(tmp_path, spec, settings, [3, 7])[0] != before
+
+
+def test_measured_flags_survive_a_weights_only_checkpoint(tmp_path):
+    """Flags may come as numpy strings or with numpy numbers beside None; stored, they load back."""
+    from infoplane.experiments.seeds import _storable
+    from infoplane.files import load_torch, save_torch
+
+    values = {"i_xl": np.array([0.5, 1.5]), "flags": np.array(["", "saturated"]),
+              "mixed": [np.float64(0.25), None]}
+    save_torch({"values": _storable(values)}, tmp_path / "c.pt", "test", 1)
+    loaded = load_torch(tmp_path / "c.pt", "test", 1, "checkpoint", "remove it")["values"]
+    assert loaded["flags"] == ["", "saturated"] and loaded["mixed"] == [0.25, None]
+    assert loaded["i_xl"].tolist() == [0.5, 1.5]
 
 
 def test_a_stack_checkpoint_is_named_by_its_settings_and_seeds(tmp_path):

@@ -151,6 +151,9 @@ def test_analyses_name_the_code_sizes_of_their_x_autoencoders(tmp_path):
         _x_autoencoder("x-latent-2", "autoencoder:2", settings, [four])
     with pytest.raises(ValueError, match="pass its file"):
         _x_autoencoder("per-epoch", "autoencoder", settings, None)
+    # one autoencoder of another size than the experiment's is refused, not used in its place
+    with pytest.raises(ValueError, match="compresses X to 4 dimensions"):
+        _x_autoencoder("per-epoch", "autoencoder", settings, [two])
 
 
 def test_the_name_is_the_files_stem_and_only_a_quick_overlay_exists(tmp_path):

@@ -78,7 +78,7 @@ def keep_analyses(spec: dict, names: list[str] | None) -> dict:
 def cmd_train_seeds(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from infoplane.experiments.seeds import train_seeds_at_once
+    from infoplane.experiments.seeds import remove_checkpoints, train_seeds_at_once
 
     spec = keep_analyses(experiment_of(args), args.analysis)
     parts = [train_seeds_at_once(spec, variant_name, parse_seeds(args.seeds), data_root=args.data_root,
@@ -96,6 +96,9 @@ def cmd_train_seeds(args: argparse.Namespace) -> None:
         if not args.every_epoch:
             history = history[history["epoch"].isin(table["epoch"].unique())]
         write_csv(history, args.history, float_format=float_format)
+    if args.checkpoints:   # the tables are written: no later run, of other code perhaps, reads one back
+        for variant_name in args.variant:
+            remove_checkpoints(args.checkpoints, spec, variant_name, parse_seeds(args.seeds))
     print(f"{len(table)} rows -> {args.out}", file=sys.stderr)
 
 

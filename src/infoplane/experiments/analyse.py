@@ -213,9 +213,11 @@ def _x_autoencoder(name: str, x: str, settings: dict[str, Any], autoencoders: li
     if not autoencoders:
         raise ValueError(f"analysis {name!r} compresses X with the autoencoder; pass its file "
                          f"({make} makes it)")
-    if x == "autoencoder" and len(autoencoders) == 1:
-        return autoencoders[0]
-    fitting = [a for a in autoencoders if a.latent_dim == size]
+    # the experiment names no code size: the one autoencoder passed, whatever its code
+    fitting = [a for a in autoencoders if size is None or a.latent_dim == size]
+    if size is None and len(fitting) > 1:
+        raise ValueError(f"analysis {name!r} compresses X with the autoencoder, and {len(fitting)} were "
+                         "passed; pass one, or name the code size as `x: autoencoder:K`")
     if not fitting:
         raise ValueError(f"analysis {name!r} compresses X to {size} dimensions, but the autoencoders "
                          f"passed have codes of {sorted(a.latent_dim for a in autoencoders)}; pass one of "

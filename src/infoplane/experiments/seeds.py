@@ -18,7 +18,9 @@ need the network or a compressor fitted on stored activations and stay with the 
 from __future__ import annotations
 
 import dataclasses
+import glob
 import hashlib
+import importlib
 import json
 import math
 from collections.abc import Sequence
@@ -178,10 +180,10 @@ def train_seeds_at_once(
         jobs: split the seeds into this many stacks, trained in parallel processes (one core
             each). Every seed's numbers are the same for any ``jobs``.
         checkpoints: a folder where each stack keeps its state every ten minutes, in a file
-            named by its settings and seeds, and resumes from it when run again (hours-long
-            paper-scale runs survive a kill); the files are deleted once every stack of the
-            variant is done. Variants with ``global_range`` bins train twice and are not
-            checkpointed.
+            named by its settings, seeds and code, and resumes from it when run again with the
+            same ``jobs`` (hours-long paper-scale runs survive a kill). The files stay until
+            :func:`remove_checkpoints` (once the tables are safely written). Variants with
+            ``global_range`` bins train twice and are not checkpointed.
 
     Returns:
         (the MI table, columns ``MI_COLUMNS``, one row per seed, analysis, captured epoch
@@ -203,17 +205,50 @@ def train_seeds_at_once(
         if threads:
             torch.set_num_threads(threads)
         parts = [_train_stack(spec, variant_name, seeds, data_root, progress, checkpoints)]
-    if checkpoints is not None:   # every stack is done: no later run, of other code perhaps, reads one back
-        for chunk in chunks:
-            _checkpoint_file(checkpoints, spec, settings, chunk)[0].unlink(missing_ok=True)
     tables, histories = zip(*parts, strict=True)
     return _sorted(pd.concat(tables), settings["analyses"]), pd.concat(histories, ignore_index=True)
+
+
+def remove_checkpoints(checkpoints: str | Path, spec: dict[str, Any], variant_name: str,
+                       seeds: Sequence[int]) -> list[Path]:
+    """Delete the stack checkpoints of a variant's ``seeds`` (whichever ``jobs`` split them, and
+    whichever code wrote them) and the half-written files a kill during a save left; call it
+    once the run's tables are written, so that a failure before then costs no training.
+
+    Returns the paths removed.
+    """
+    wanted = {int(s) for s in seeds}
+    prefix = f"{spec['name']}_{variant(spec, variant_name)['variant']}_seeds-"
+    removed = []
+    for pattern in (f"{glob.escape(prefix)}*.pt", f".{glob.escape(prefix)}*.tmp-*.pt"):
+        for path in Path(checkpoints).glob(pattern):
+            first, last = path.name.split("_seeds-", 1)[1].split("_", 1)[0].split("-")
+            if {int(first), int(last)} <= wanted:
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
+
+
+#: The modules whose code decides a stack's numbers: a checkpoint that other code wrote is not
+#: resumed (a run killed, then resumed after a pull, would mix two codes' epochs in one table).
+NUMERIC_MODULES = ("infoplane.nets.batched", "infoplane.nets.mlp", "infoplane.experiments.seeds",
+                   "infoplane.experiments.build", "infoplane.experiments.analyse", "infoplane.train",
+                   "infoplane.estimators.grouped", "infoplane.estimators.binning", "infoplane.data.images")
+
+
+def _code_digest() -> str:
+    """A digest of the source of :data:`NUMERIC_MODULES` and of torch's version."""
+    digest = hashlib.sha256(torch.__version__.encode())
+    for name in NUMERIC_MODULES:
+        digest.update(Path(str(importlib.import_module(name).__file__)).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _checkpoint_file(checkpoints: str | Path, spec: dict[str, Any], settings: dict[str, Any],
                      seeds: list[int]) -> tuple[Path, str]:
     """Where a stack of ``seeds`` keeps its state, and the identity the state must carry."""
-    identity = json.dumps({"settings": settings, "seeds": seeds}, sort_keys=True, default=str)
+    identity = json.dumps({"settings": settings, "seeds": seeds, "code": _code_digest()}, sort_keys=True,
+                          default=str)
     digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
     name = f"{spec['name']}_{settings['variant']}_seeds-{seeds[0]}-{seeds[-1]}_{digest}.pt"
     return Path(checkpoints) / name, identity
@@ -301,7 +336,10 @@ def _storable(values: dict[str, Any]) -> dict[str, Any]:
     stored = {}
     for key, value in values.items():
         array = np.asarray(value)
-        stored[key] = torch.from_numpy(array.copy()) if array.dtype.kind in "biuf" else list(value)
+        if array.dtype.kind in "biuf":
+            stored[key] = torch.from_numpy(array.copy())
+        else:   # numpy scalars (np.str_, np.float64) as Python's: a weights-only load refuses them
+            stored[key] = [item.item() if isinstance(item, np.generic) else item for item in value]
     return stored
 
 
