@@ -245,7 +245,8 @@ def test_checkpoints_are_removed_for_the_run_s_seeds_only(tmp_path):
     spec = tiny_spec(epochs=4, log_points=2)
     names = ["szt_binning_tanh_seeds-0-9_aaaa.pt", "szt_binning_tanh_seeds-10-19_bbbb.pt",
              "szt_binning_tanh_seeds-0-19_cccc.pt", ".szt_binning_tanh_seeds-0-9_aaaa.tmp-123.pt",
-             "szt_binning_tanh_seeds-20-29_dddd.pt", "szt_binning_noisy_seeds-0-9_eeee.pt"]
+             "szt_binning_tanh_seeds-20-29_dddd.pt", "szt_binning_noisy_seeds-0-9_eeee.pt",
+             "szt_binning_tanh_seeds-notes.pt"]
     for name in names:
         (tmp_path / name).write_bytes(b"")
     removed = remove_checkpoints(tmp_path, spec, "tanh", range(20))

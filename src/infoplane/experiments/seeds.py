@@ -23,6 +23,7 @@ import hashlib
 import importlib
 import json
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -222,8 +223,8 @@ def remove_checkpoints(checkpoints: str | Path, spec: dict[str, Any], variant_na
     removed = []
     for pattern in (f"{glob.escape(prefix)}*.pt", f".{glob.escape(prefix)}*.tmp-*.pt"):
         for path in Path(checkpoints).glob(pattern):
-            first, last = path.name.split("_seeds-", 1)[1].split("_", 1)[0].split("-")
-            if {int(first), int(last)} <= wanted:
+            ends = re.match(r"(\d+)-(\d+)_", path.name.split("_seeds-", 1)[1])
+            if ends and {int(ends[1]), int(ends[2])} <= wanted:   # a stack of these seeds
                 path.unlink(missing_ok=True)
                 removed.append(path)
     return removed
