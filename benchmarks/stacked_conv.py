@@ -12,19 +12,24 @@ on one thread, three ways:
 
     python benchmarks/stacked_conv.py --seeds 10 [--steps 20]
 
-Prints milliseconds per step and seconds per epoch of 60,000 images (235 steps of 256).
+Prints the median milliseconds per step (``benchmarks/measure.py``), seconds per epoch of 60,000
+images (235 steps of 256) and the step's peak resident memory.
 """
 
 from __future__ import annotations
 
 import argparse
-import time
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
 from infoplane.nets.quantized_cnn import LorenzenConv
+
+sys.path.insert(0, str(Path(__file__).parent))
+from measure import measure  # noqa: E402
 
 BATCH = 256
 STEPS_PER_EPOCH = 60_000 // BATCH + 1
@@ -67,15 +72,6 @@ def stacked(seeds: int, unfolded: bool) -> Callable[[], None]:
     return step
 
 
-def seconds_per_step(step: Callable[[], None], steps: int) -> float:
-    for _ in range(3):   # warm-up: allocator and kernel choice
-        step()
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    return (time.perf_counter() - start) / steps
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -87,9 +83,11 @@ def main() -> None:
     ways = {"one-by-one": one_by_one(args.seeds), "grouped": stacked(args.seeds, unfolded=False),
             "unfolded": stacked(args.seeds, unfolded=True)}
     for name, step in ways.items():
-        seconds = seconds_per_step(step, args.steps)
+        step()   # warm-up: allocator and kernel choice
+        timing = measure(step, args.steps)
+        seconds = timing["seconds"]
         print(f"{name:>10}: {seconds * 1e3:7.1f} ms a step, {seconds * STEPS_PER_EPOCH:6.1f} s an epoch "
-              f"for {args.seeds} networks")
+              f"for {args.seeds} networks, peak RSS +{timing['peak_rss_mb']:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -155,7 +155,7 @@ def paper_scale_link(claim: Mapping[str, Any]) -> str | None:
 
 
 def _check_measure(measure: Mapping[str, Any], where: str) -> None:
-    if measure.get("interval", "t") not in ("bootstrap", "t"):
+    if "interval" in measure and measure["interval"] not in ("bootstrap", "t"):
         raise ValueError(f"{where}: measure `interval` is bootstrap or t (Student-t), "
                          f"got {measure['interval']!r}")
     if measure.get("seed_effect") == "held_out_compression" and "interval" in measure:

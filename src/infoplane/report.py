@@ -213,11 +213,11 @@ def _claim_section(v: Verdict, params: Mapping[str, Any], root: Path, out_dir: P
     c = v.claim
     spec = c["measure"]
     where = f" where `{spec['query']}`" if spec.get("query") else ""
+    interval = "Student-t" if interval_method(spec) == "t" else "bootstrap"   # of an effect over seeds
     if "metric" in spec:
         source = f"`{spec['metric']}` key `{spec['key']}`"
     elif "seed_effect" in spec:
         effect = spec["seed_effect"].replace("_", " ")
-        interval = "Student-t" if interval_method(spec) == "t" else "bootstrap"
         if "table" in spec:
             source = (f"`{spec['table']}`{where}, {effect} of layer {spec['layer']} ({spec['analysis']}), "
                       f"mean over seeds [95 % {interval} interval]")
@@ -225,7 +225,6 @@ def _claim_section(v: Verdict, params: Mapping[str, Any], root: Path, out_dir: P
             source = (f"`{spec['history']}`{where} against `{spec['versus']}`, {effect} "
                       f"(threshold {spec.get('threshold')}), mean over seeds [95 % {interval} interval]")
     elif "per" in spec:
-        interval = "Student-t" if interval_method(spec) == "t" else "bootstrap"
         source = (f"`{spec['table']}`{where}, {spec['agg']} of `{spec['expr']}` per {spec['per']}, "
                   f"mean over the {spec['per']}s [95 % {interval} interval]")
     else:

@@ -81,7 +81,8 @@ def cmd_train_seeds(args: argparse.Namespace) -> None:
     from infoplane.experiments.seeds import remove_checkpoints, train_seeds_at_once
 
     spec = keep_analyses(experiment_of(args), args.analysis)
-    parts = [train_seeds_at_once(spec, variant_name, parse_seeds(args.seeds), data_root=args.data_root,
+    seeds = parse_seeds(args.seeds)
+    parts = [train_seeds_at_once(spec, variant_name, seeds, data_root=args.data_root,
                                  threads=args.threads, progress=not args.no_progress, jobs=args.jobs,
                                  checkpoints=args.checkpoints)
              for variant_name in args.variant]
@@ -98,7 +99,7 @@ def cmd_train_seeds(args: argparse.Namespace) -> None:
         write_csv(history, args.history, float_format=float_format)
     if args.checkpoints:   # the tables are written: no later run, of other code perhaps, reads one back
         for variant_name in args.variant:
-            remove_checkpoints(args.checkpoints, spec, variant_name, parse_seeds(args.seeds))
+            remove_checkpoints(args.checkpoints, spec, variant_name, seeds)
     print(f"{len(table)} rows -> {args.out}", file=sys.stderr)
 
 

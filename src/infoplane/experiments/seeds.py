@@ -219,11 +219,11 @@ def remove_checkpoints(checkpoints: str | Path, spec: dict[str, Any], variant_na
     Returns the paths removed.
     """
     wanted = {int(s) for s in seeds}
-    prefix = f"{spec['name']}_{variant(spec, variant_name)['variant']}_seeds-"
+    prefix = _checkpoint_prefix(spec, variant(spec, variant_name))
     removed = []
     for pattern in (f"{glob.escape(prefix)}*.pt", f".{glob.escape(prefix)}*.tmp-*.pt"):
         for path in Path(checkpoints).glob(pattern):
-            ends = re.match(r"(\d+)-(\d+)_", path.name.split("_seeds-", 1)[1])
+            ends = re.match(r"\.?" + re.escape(prefix) + r"(\d+)-(\d+)_", path.name)
             if ends and {int(ends[1]), int(ends[2])} <= wanted:   # a stack of these seeds
                 path.unlink(missing_ok=True)
                 removed.append(path)
@@ -245,13 +245,18 @@ def _code_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+def _checkpoint_prefix(spec: dict[str, Any], settings: dict[str, Any]) -> str:
+    """How every stack checkpoint of a variant's file name begins (its seeds and digest follow)."""
+    return f"{spec['name']}_{settings['variant']}_seeds-"
+
+
 def _checkpoint_file(checkpoints: str | Path, spec: dict[str, Any], settings: dict[str, Any],
                      seeds: list[int]) -> tuple[Path, str]:
     """Where a stack of ``seeds`` keeps its state, and the identity the state must carry."""
     identity = json.dumps({"settings": settings, "seeds": seeds, "code": _code_digest()}, sort_keys=True,
                           default=str)
     digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
-    name = f"{spec['name']}_{settings['variant']}_seeds-{seeds[0]}-{seeds[-1]}_{digest}.pt"
+    name = f"{_checkpoint_prefix(spec, settings)}{seeds[0]}-{seeds[-1]}_{digest}.pt"
     return Path(checkpoints) / name, identity
 
 
