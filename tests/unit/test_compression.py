@@ -92,11 +92,13 @@ def test_conv_autoencoder_shapes(size):
 
 def test_conv_autoencoder_refuses_images_outside_its_sigmoid_range():
     """Its decoder ends in a sigmoid: values beyond [0, 1] would train it to the mean image and
-    give codes that keep nothing, silently. It says so, and what to do instead."""
+    give codes that keep nothing, silently. It says so, and what to do instead; doing it on the
+    same object works (the refused fit left no shape behind to check the retry against)."""
     x = np.random.default_rng(0).normal(scale=10.0, size=(64, 8, 8))
+    ae = AutoencoderCompressor(2, epochs=1)
     with pytest.raises(ValueError, match=r"\[0, 1\].*\(n, d\) vectors"):
-        AutoencoderCompressor(2, epochs=1).fit(x)
-    codes = AutoencoderCompressor(2, epochs=1).fit(x.reshape(64, -1)).transform(x.reshape(64, -1))
+        ae.fit(x)
+    codes = ae.fit(x.reshape(64, -1)).transform(x.reshape(64, -1))
     assert codes.shape == (64, 2)
 
 

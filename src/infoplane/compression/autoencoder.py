@@ -196,8 +196,11 @@ class AutoencoderCompressor:
             raise ValueError("ae: call fit() before transform()")
         return self.model
 
-    def _check(self, x: Any) -> np.ndarray:
-        """Samples as float64: (n, d) vectors, (n, H, W) images, or (n, C, H, W) (C = 1 squeezed)."""
+    def _check(self, x: Any, fitting: bool = False) -> np.ndarray:
+        """Samples as float64: (n, d) vectors, (n, H, W) images, or (n, C, H, W) (C = 1 squeezed).
+
+        Outside ``fit`` they must have the fitted samples' shape; a fit may change it.
+        """
         x = to_array(x, "ae input")
         if x.ndim == 4 and x.shape[1] == 1:
             x = x[:, 0]  # one channel: the same model as (n, H, W)
@@ -212,7 +215,7 @@ class AutoencoderCompressor:
         else:
             raise ValueError(f"ae: expected (n, d) vectors or (n, H, W) / (n, C, H, W) images, got shape "
                              f"{x.shape}")
-        if self.input_shape and x.shape[1:] != self.input_shape:
+        if not fitting and self.input_shape and x.shape[1:] != self.input_shape:
             raise ValueError(f"ae: fitted on samples of shape {self.input_shape}, got {x.shape[1:]}")
         return x
 
@@ -225,14 +228,16 @@ class AutoencoderCompressor:
 
     def fit(self, x: np.ndarray) -> AutoencoderCompressor:
         """Train on (n, d) vectors, or (n, H, W) or (n, C, H, W) images in [0, 1]."""
-        x = self._check(x)
-        self.input_shape = tuple(x.shape[1:])
-        if len(self.input_shape) > 1 and (x.min() < 0.0 or x.max() > 1.0):
+        x = self._check(x, fitting=True)
+        if x.ndim > 2 and (x.min() < 0.0 or x.max() > 1.0):
             # the convolutional decoder ends in a sigmoid: it would learn the mean image and
             # give codes that keep nothing, with no error to say so
             raise ValueError(f"ae: images must be intensities in [0, 1] (the decoder's output ends in a "
                              f"sigmoid), these span [{x.min():.3g}, {x.max():.3g}]; rescale them, or pass "
                              "them as (n, d) vectors for the dense autoencoder, which standardises them")
+        # set only now: a refused fit leaves the compressor as it was, so a retry is not checked
+        # against samples it never trained on
+        self.input_shape = tuple(x.shape[1:])
         if len(self.input_shape) == 1:
             self.mean, std = x.mean(axis=0), x.std(axis=0)
             self.std = np.where(std > 0, std, 1.0)
