@@ -140,6 +140,7 @@ def render_markdown(papers: Mapping[str, str], verdicts: list[Verdict], params: 
                     questions: list[dict[str, Any]] | None = None,
                     figures_of: Mapping[str, list[str]] | None = None) -> str:
     """The report as Markdown; figure links are relative to ``out_dir`` (where the report lives).
+    ``params``: params.yaml as read (not scaled; each claim's section scales it to the claim's own);
     ``questions``: claims.yaml's (:func:`infoplane.claims.load_questions`), shown after the table;
     ``figures_of``: claims.yaml's figure patterns of experiments whose figures are not named
     ``figures/<experiment>_*`` (:func:`claim_figures`). Every figure under ``FIGURE_DIRS`` is
@@ -335,11 +336,15 @@ def write_report(claims_path: Path, params: Mapping[str, Any], root: Path, markd
                  headlines_dir: Path | None = None) -> list[Verdict]:
     """Judge every claim under ``root`` and write the Markdown (and HTML, the numbers as JSON:
     :func:`verdict_numbers`, and one ``<experiment>.json`` of :func:`headlines` per experiment in
-    ``headlines_dir``, emptied first) report atomically."""
+    ``headlines_dir``, emptied first) report atomically.
+
+    ``params``: params.yaml as read, not yet :func:`~infoplane.config.scaled`: each claim's section
+    shows the settings of the claim's own scale, which an already scaled copy no longer gives.
+    """
     papers, claims = load_claims(claims_path)
     questions = load_questions(claims_path, {c["id"] for c in claims})
     figures_of = (yaml.safe_load(claims_path.read_text()) or {}).get("figures_of") or {}
-    verdicts = judge(claims, root, params, claims_path)
+    verdicts = judge(claims, root, scaled(params), claims_path)
     text = render_markdown(papers, verdicts, params, root, markdown_out.parent, git_state(root), questions,
                            figures_of)
     outputs = [(markdown_out, text)] + ([(html_out, render_html(text))] if html_out else [])

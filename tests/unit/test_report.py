@@ -25,6 +25,7 @@ from infoplane.claims import (
     measure,
     meets,
 )
+from infoplane.cli import main
 from infoplane.report import git_state, render_html, write_report
 
 REPO = Path(__file__).resolve().parents[2]
@@ -182,6 +183,27 @@ def test_the_report_names_the_interval_each_effect_was_judged_on(results: Path) 
     assert "95 % Student-t interval" in label["dip_default"] and "95 % Student-t interval" in label["dip_t"]
     assert "95 % bootstrap interval" in label["dip_bootstrap"]
     assert "95 % bootstrap interval" in label["compression"]
+
+
+def test_each_claim_shows_the_settings_of_its_own_scale(results: Path) -> None:
+    """With params.yaml at the paper scale, `infoplane report` still shows a quick-scale claim the
+    quick settings, not the paper scale's merged in once on reading params and again per claim."""
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params["scale"] = "paper"
+    (results / "params.yaml").write_text(yaml.safe_dump(params))
+    measured = {"metric": "results/metrics/exp.json", "key": "ksg.mae"}
+    claims_path = results / "claims.yaml"
+    claims_path.write_text(yaml.safe_dump({"papers": {"p": "Paper P"}, "claims": [
+        claim(f"{scale}_claim", measured, {"<=": 0.05}, experiment="validation_gaussian", scale=scale)
+        for scale in ("quick", "paper")]}))
+    md = results / "paper/report.md"
+    assert main(["report", "--claims", str(claims_path), "--params", str(results / "params.yaml"),
+                 "--schema", str(REPO / "workflow/schemas/params.schema.yaml"), "--root", str(results),
+                 "--out", str(md)]) == 0
+    sections = md.read_text().split("### ")
+    quick, paper = (next(part for part in sections if part.startswith(f'<a id="{scale}_claim"></a>'))
+                    for scale in ("quick", "paper"))
+    assert '"dims": [1, 2, 5]' in quick and '"dims": [1, 2, 3, 5]' in paper
 
 
 def test_the_project_claims_file_is_valid() -> None:
