@@ -34,12 +34,13 @@ def cmd_check_params(args: argparse.Namespace) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> None:
-    from infoplane.config import load_params, read_yaml
+    from infoplane.config import read_yaml, require_valid
     from infoplane.report import write_report
 
-    load_params(args.params, args.schema)   # refuses a params.yaml that breaks its schema, naming the keys
-    verdicts = write_report(args.claims, read_yaml(args.params), args.root, args.out, args.html,
-                            args.verdicts, args.headlines)
+    params = read_yaml(args.params)   # as written: the report scales it per claim
+    require_valid(params, args.schema, source=str(args.params))
+    verdicts = write_report(args.claims, params, args.root, args.out, args.html, args.verdicts,
+                            args.headlines)
     for v in verdicts:
         print(f"{v.claim['id']}: {v.status}", file=sys.stderr)
 
