@@ -96,6 +96,19 @@ def test_overlay_shrinks_several_experiments_at_once(workflow_copy: Path) -> Non
                for c in commands if "--experiment butakov_mnist" in c)
 
 
+def test_a_variant_waits_only_for_the_autoencoders_of_its_own_analyses(workflow_copy: Path) -> None:
+    """At the paper scale the base variant's `x-latent-2` ablation needs a second X autoencoder
+    (2-D code); the sigma-0.01 variant drops that analysis, so its run must not train it."""
+    dry = {variant: planned_jobs(snakemake(workflow_copy, "-n", "--config", "scale=paper", "--",
+                                           f"results/runs/butakov_mnist/{variant}/seed-0/mi.csv").stdout)
+           for variant in ("base", "sigma-0.01")}
+    for jobs in dry.values():
+        assert jobs["train_x_autoencoder", "butakov_mnist"] == 1
+        assert jobs["analyse_run", "butakov_mnist"] == 1
+    assert dry["base"]["train_x_autoencoder_latent", "butakov_mnist"] == 1
+    assert dry["sigma-0.01"]["train_x_autoencoder_latent", "butakov_mnist"] == 0
+
+
 @pytest.mark.parametrize(("edit", "named"), [
     # a key the experiment schema does not know (train.learning_rate for train.lr)
     (lambda text: text.replace("  lr: 4.0e-4\n", "  learning_rate: 4.0e-4\n"), "train.learning_rate"),

@@ -237,13 +237,14 @@ def train_gpus(wildcards):
 
 
 def exp_autoencoder(wildcards):
-    """The X autoencoders an experiment's analyses need (none for most): its own, and one per
-    other code size an analysis names (`x: autoencoder:K`)."""
+    """The X autoencoders a variant's analyses need (none for most): the experiment's own, and
+    one per other code size an analysis names (`x: autoencoder:K`). Per variant, so that a
+    variant which drops an ablation does not wait for that ablation's autoencoder."""
     spec = EXP[wildcards.experiment]
     own = (spec.get("x_autoencoder") or {}).get("latent_dim")
     return [f"results/autoencoders/{wildcards.experiment}.pt" if size == own
             else f"results/autoencoders/{wildcards.experiment}_latent-{size}.pt"
-            for size in autoencoder_latents(spec)]
+            for size in autoencoder_latents(variant(spec, wildcards.variant))]
 
 
 def exp_ib_curve(wildcards):
