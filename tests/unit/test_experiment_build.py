@@ -33,6 +33,9 @@ def test_paper_scale_trains_and_captures_as_the_paper():
         changed = {k for k in per_epoch if s["analyses"][name].get(k) != per_epoch[k]}
         one_change = [{key, "exp_layers"} for key in ("pca_fit", "layer_dim", "estimator")]
         assert changed in one_change, name
+    # KSG at 8 dimensions (where the weighted estimator has no weights): one change of `ksg`
+    ksg, ksg_8 = s["analyses"]["ksg"], s["analyses"]["ksg-layer-dim-8"]
+    assert {k for k in ksg if ksg_8.get(k) != ksg[k]} == {"layer_dim"} and ksg_8["layer_dim"] == 8
     assert list(variant(s, "frozen")["analyses"]) == ["per-epoch", "fixed"]
     assert variant(s, "frozen")["train"]["frozen"]
     assert variant(s, "shuffled_labels")["train"]["labels"] == "shuffled"
