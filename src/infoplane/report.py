@@ -119,6 +119,17 @@ def summary_line(verdicts: list[Verdict]) -> str:
             " (each says why).")
 
 
+def status_tally(verdicts: list[Verdict]) -> str:
+    """How a question's claims came out, counted per scale: the answer before its evidence."""
+    parts = []
+    for scale in ("paper", "quick"):
+        counts = [f"{n} {status}" for status in STATUSES
+                  if (n := sum(v.scale == scale and v.status == status for v in verdicts))]
+        if counts:
+            parts.append(f"{scale} scale: {', '.join(counts)}")
+    return "In all: " + "; ".join(parts) + "."
+
+
 def question_lines(questions: list[dict[str, Any]], verdicts: list[Verdict]) -> list[str]:
     """The questions a skeptical reader asks, each with the status and number of its claims."""
     if not questions:
@@ -126,7 +137,8 @@ def question_lines(questions: list[dict[str, Any]], verdicts: list[Verdict]) -> 
     by_id = {v.claim["id"]: v for v in verdicts}
     lines = ["", "## Questions a reviewer asks", ""]
     for question in questions:
-        lines += [f"**{question['ask'].strip()}**", ""]
+        tally = status_tally([by_id[c] for c in question["claims"]])
+        lines += [f"**{question['ask'].strip()}**", "", tally, ""]
         for claim_id in question["claims"]:
             v = by_id[claim_id]
             lines.append(f"- [{claim_id}](#{claim_id}) ({v.scale} scale): {_fmt_status(v)}; measured "

@@ -320,6 +320,7 @@ def test_questions_gather_their_claims_verdicts_before_the_papers(results: Path)
     assert text.index("## Questions a reviewer asks") < text.index(f"**{ask}**") < text.index("## Papers")
     assert "- [passes](#passes) (paper scale): reproduced; measured 0.04, criterion <= 0.05" in text
     assert "- [absent](#absent) (paper scale): not run" in text
+    assert f"**{ask}**\n\nIn all: paper scale: 1 reproduced, 1 not run.\n" in text
     doc["questions"][0]["claims"].append("nope")
     claims_path.write_text(yaml.safe_dump(doc))
     with pytest.raises(ValueError, match=r"questions\[0\] names claims that do not exist: \['nope'\]"):
