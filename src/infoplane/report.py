@@ -122,11 +122,11 @@ def summary_line(verdicts: list[Verdict]) -> str:
 def status_tally(verdicts: list[Verdict]) -> str:
     """How a question's claims came out, counted per scale: the answer before its evidence."""
     parts = []
-    for scale in ("paper", "quick"):
-        counts = [f"{n} {status}" for status in STATUSES
+    for scale, label in (("paper", "paper scale"), ("quick", "quick-scale smoke checks")):
+        counts = [f"{n} {status.removeprefix('smoke check ')}" for status in STATUSES
                   if (n := sum(v.scale == scale and v.status == status for v in verdicts))]
         if counts:
-            parts.append(f"{scale} scale: {', '.join(counts)}")
+            parts.append(f"{label}: {', '.join(counts)}")
     return "In all: " + "; ".join(parts) + "."
 
 
