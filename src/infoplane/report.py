@@ -120,7 +120,8 @@ def summary_line(verdicts: list[Verdict]) -> str:
 
 
 def status_tally(verdicts: list[Verdict]) -> str:
-    """How a question's claims came out, counted per scale: the answer before its evidence."""
+    """How a question's claims came out, counted per scale: the answer before its evidence,
+    e.g. "In all: paper scale: 11 not reproduced, 1 unknown."."""
     parts = []
     for scale, label in (("paper", "paper scale"), ("quick", "quick-scale smoke checks")):
         counts = [f"{n} {status.removeprefix('smoke check ')}" for status in STATUSES
