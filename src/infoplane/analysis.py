@@ -153,7 +153,8 @@ def analyse_run(run_dir: str | Path | RunStore, x_codes: np.ndarray, config: Ana
             evaluation set (e.g. ``compressor.transform(load_eval_set(run_dir)[0])``).
         config: the analysis settings.
         experiment, seed: written into the table.
-        x_compression: how ``x_codes`` were made, e.g. ``"ae:4"`` (written into the table).
+        x_compression: how ``x_codes`` were made, e.g. ``"pca:4"`` (a spec fitted on these inputs) or
+            ``"autoencoder:4"`` (an autoencoder trained before, on other inputs); written into the table.
         progress: show a tqdm bar over the (epoch, layer) pairs (one process only).
         n_jobs: worker processes over the (epoch, layer) pairs (None or -1: one per core),
             threads split between them by :func:`infoplane.parallel.parallel_map`; 1 runs here

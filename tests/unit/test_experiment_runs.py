@@ -216,7 +216,7 @@ def test_a_compressed_analysis_gives_the_numbers_of_the_compressed_recipe(tmp_pa
     table = analyse_run(spec, "tanh", 0, run_dir, autoencoder=_FixedCodes(), epochs=[3])
     assert table["layer"].tolist() == [f"T{i}" for i in range(1, 7)] + ["exp(T6)"]
     assert table["depth"].tolist() == [1, 2, 3, 4, 5, 6, 6]
-    assert (table["x_compression"] == "ae:4").all() and (table["pca_fit"] == "fixed").all()
+    assert (table["x_compression"] == "autoencoder:4").all() and (table["pca_fit"] == "fixed").all()
 
     codes = _FixedCodes().transform(load_eval_set(run_dir)[0])
     config = AnalysisConfig(estimator="wkl", estimator_params={"k": 5}, layer_dim=4, pca_fit="fixed",
@@ -224,6 +224,19 @@ def test_a_compressed_analysis_gives_the_numbers_of_the_compressed_recipe(tmp_pa
     old = compressed_recipe(run_dir, codes, config, "tiny_szt", 0, "ae:4")
     for column in VALUES[:6] + ["layer_dim", "pca_dim", "pca_explained", "flags"]:
         np.testing.assert_array_equal(table[column].to_numpy(), old[column].to_numpy(), err_msg=column)
+
+
+def test_the_x_column_tells_the_pretrained_autoencoder_from_a_spec_fitted_on_the_eval_inputs(tmp_path):
+    """``x: autoencoder`` (codes of the autoencoder passed in) and ``x: pca:4`` (fitted on the
+    evaluation inputs here) are different X compressions, so their rows must not share a label."""
+    spec = copy.deepcopy(SPEC)
+    common = {"kind": "compressed", "estimator": "ksg", "params": {"k": 5}, "layer_dim": 2,
+              "pca_fit": "fixed"}
+    spec["analyses"] = {"pretrained": {**common, "x": "autoencoder"}, "fitted": {**common, "x": "pca:4"}}
+    run_dir = train_run(spec, "tanh", 0, tmp_path / "run", data_root=DATA, threads=1)
+    table = analyse_run(spec, "tanh", 0, run_dir, autoencoder=_FixedCodes(), epochs=[3])
+    labels = table.groupby("analysis")["x_compression"].unique().map(list).to_dict()
+    assert labels == {"pretrained": ["autoencoder:4"], "fitted": ["pca:4"]}
 
 
 @pytest.mark.slow  # loads MNIST twice: ~20 s on a loaded two-core machine

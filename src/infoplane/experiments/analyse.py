@@ -235,7 +235,8 @@ def _compressed_kind(run: _Run, name: str, analysis: dict[str, Any], autoencoder
     x = analysis.get("x", "autoencoder")
     if x.startswith("autoencoder"):
         autoencoder = _x_autoencoder(name, x, run.settings, autoencoders)
-        x_codes, x_compression = autoencoder.transform(inputs), f"ae:{autoencoder.latent_dim}"
+        # "autoencoder:K" as in the experiment file: a spec "ae:K" would read as one fitted here
+        x_codes, x_compression = autoencoder.transform(inputs), f"autoencoder:{autoencoder.latent_dim}"
     else:
         from infoplane.recorder import encode_inputs
 
