@@ -109,3 +109,23 @@ def test_entropy_and_label_information_share_the_draws_of_the_estimator():
     assert i_ty == alone
     # I(T;Y) is an information between 0 and H(Y) = log 3 here.
     assert 0.0 < i_ty.mi < math.log(3)
+
+
+@pytest.mark.parametrize("beta", [0.0, -0.3, math.inf])
+def test_every_sp_entry_point_names_beta_when_it_is_not_a_positive_noise_scale(beta):
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    with pytest.raises(ValueError, match="beta"):
+        entropy_and_label_information(PLANE, labels, beta, n_mc=10)
+    with pytest.raises(ValueError, match="beta"):
+        gaussian_mixture_entropy(PLANE, beta, n_mc=10)
+
+
+def test_the_unlabelled_estimate_is_the_mixture_entropy_less_the_noise_entropy():
+    # h(T | X) = d/2 log(2 pi e beta^2) for T = S(X) + N(0, beta^2 I); PLANE is (6, 2).
+    beta = 0.3
+    noise_entropy = math.log(2 * math.pi * math.e * beta**2)
+    h_t = gaussian_mixture_entropy(PLANE, beta, n_mc=10, seed=4)
+    i_xt = build("sp", beta=beta, n_mc=10, seed=4).estimate_layer(PLANE)
+    assert i_xt.mi == pytest.approx(h_t.mi - noise_entropy, abs=1e-12)
+    # Six inputs: 0 <= I(X;T) <= log 6, up to Monte Carlo error.
+    assert 0.0 < i_xt.mi < math.log(6) + 0.1

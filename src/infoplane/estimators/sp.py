@@ -68,6 +68,29 @@ def check_sp_params(beta: float, n_mc: int) -> None:
         raise ValueError(f"n_mc must be a positive number of Monte Carlo draws per centre, got {n_mc}")
 
 
+def marginal_terms(
+    centres: np.ndarray, beta: float, n_mc: int, seed: int,
+    chunk: int | None = None, device: str | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The Monte Carlo draws of the mixture on ``centres`` and -log g at each (nats).
+
+    Every SP quantity starts here: h(g) is the mean of the terms, and I(T;Y) evaluates the
+    class mixtures at the same draws, which is why the draws are returned too.
+
+    Args:
+        centres: (n, d) mixture centres; beta: noise standard deviation; n_mc: draws per centre;
+        seed: seed of the draws; chunk, device: passed to the pairwise kernel.
+
+    Returns:
+        draws (n, n_mc, d) and terms (n, n_mc), terms[i, k] = -log g(draws[i, k]).
+    """
+    check_sp_params(beta, n_mc)
+    n, d = centres.shape
+    draws = mc_draws(centres, beta, n_mc, seed)
+    terms = neg_log_mixture(draws.reshape(n * n_mc, d), centres, beta, chunk, device)
+    return draws, terms.reshape(n, n_mc)
+
+
 def gaussian_mixture_entropy(
     centres: np.ndarray,
     beta: float,
@@ -89,11 +112,8 @@ def gaussian_mixture_entropy(
         The estimate with a pointwise interval over centres (see module doc).
     """
     centres = as_samples(centres, "centres", min_samples=1)
-    check_sp_params(beta, n_mc)
-    n, d = centres.shape
-    draws = mc_draws(centres, beta, n_mc, seed).reshape(n * n_mc, d)
-    per_draw = neg_log_mixture(draws, centres, beta, chunk, device)
-    return Estimate.from_terms(per_draw.reshape(n, n_mc).mean(axis=1))
+    _, terms = marginal_terms(centres, beta, n_mc, seed, chunk, device)
+    return Estimate.from_terms(terms.mean(axis=1))
 
 
 def mixture_entropies(
@@ -158,8 +178,7 @@ def entropy_and_label_information(
         (h(T), I(T;Y)), each with its pointwise interval; I(T;Y) carries the sanity flags.
     """
     n, d = s.shape
-    draws = mc_draws(s, beta, n_mc, seed)
-    marginal = neg_log_mixture(draws.reshape(n * n_mc, d), s, beta, chunk, device).reshape(n, n_mc)
+    draws, marginal = marginal_terms(s, beta, n_mc, seed, chunk, device)
 
     def within_class(rows: np.ndarray, _: int) -> np.ndarray:
         terms = neg_log_mixture(draws[rows].reshape(-1, d), s[rows], beta, chunk, device)
@@ -203,8 +222,7 @@ class SamplePropagation(LayerEstimator):
             return entropy_and_label_information(s, labels, self.beta, self.n_mc, self.seed, self.chunk,
                                                  self.device)[1]
         n, d = s.shape
-        draws = mc_draws(s, self.beta, self.n_mc, self.seed).reshape(n * self.n_mc, d)
-        marginal = neg_log_mixture(draws, s, self.beta, self.chunk, self.device).reshape(n, self.n_mc)
+        _, marginal = marginal_terms(s, self.beta, self.n_mc, self.seed, self.chunk, self.device)
         noise_entropy = 0.5 * d * math.log(2 * math.pi * math.e * self.beta**2)
         est = Estimate.from_terms(marginal.mean(axis=1), offset=-noise_entropy)
         saturated = n > 1 and est.mi > math.log(n) - 0.01
