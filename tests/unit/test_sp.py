@@ -112,7 +112,7 @@ def test_entropy_and_label_information_share_the_draws_of_the_estimator():
 
 
 @pytest.mark.parametrize("beta", [0.0, -0.3, math.inf])
-def test_every_sp_entry_point_names_beta_when_it_is_not_a_positive_noise_scale(beta):
+def test_the_mixture_functions_name_beta_when_it_is_not_a_positive_noise_scale(beta):
     labels = np.array([0, 0, 1, 1, 2, 2])
     with pytest.raises(ValueError, match="beta"):
         entropy_and_label_information(PLANE, labels, beta, n_mc=10)
