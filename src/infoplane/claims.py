@@ -71,6 +71,9 @@ EFFECT_NEEDS = {"flag_share": {"flag"}, "layer_gap": {"other"}, "paired_gap": {"
                 "epochs_to_accuracy_ratio": {"history", "query", "versus", "threshold"}}
 #: Effects read from training histories alone (no MI table, layer or analysis).
 HISTORY_EFFECTS = ("epochs_to_accuracy_ratio",)
+#: A table measure's ``pivot``: one row per ``index`` with a column per value of ``columns``
+#: holding ``values``, so that ``expr`` compares two methods on the same samples.
+PIVOT_KEYS = {"index", "columns", "values"}
 REQUIRED = ("id", "paper", "claim", "experiment", "measure", "criterion")
 
 
@@ -175,13 +178,14 @@ def _check_measure(measure: Mapping[str, Any], where: str) -> None:
         if set(measure) != {"metric", "key"}:
             raise ValueError(f"{where}: a metric measure has exactly `metric` (file) and `key` (dotted path)")
     elif "table" in measure:
-        unknown = set(measure) - {"table", "query", "expr", "agg", "per", "interval"}
+        unknown = set(measure) - {"table", "query", "pivot", "expr", "agg", "per", "interval"}
         if unknown or "expr" not in measure or measure.get("agg") not in AGGREGATES or (
-                "interval" in measure and "per" not in measure):
+                "interval" in measure and "per" not in measure) or (
+                "pivot" in measure and set(measure["pivot"]) != PIVOT_KEYS):
             raise ValueError(
                 f"{where}: a table measure has `table`, `expr`, `agg` (one of {AGGREGATES}) and an "
-                f"optional `query`, and `per` (a column, e.g. seed) with an optional `interval`; got "
-                f"{sorted(measure)}"
+                f"optional `query`, `pivot` (exactly {sorted(PIVOT_KEYS)}), and `per` (a column, e.g. "
+                f"seed) with an optional `interval`; got {sorted(measure)}"
             )
     else:
         raise ValueError(f"{where}: measure needs `metric` or `table`")
@@ -240,6 +244,8 @@ def _row_values(spec: Mapping[str, Any], root: Path) -> tuple[pd.Series | None, 
     try:
         if spec.get("query"):
             table = table.query(spec["query"])
+        if "pivot" in spec:   # pivot, not pivot_table: a repeated index raises instead of averaging
+            table = table.pivot(**spec["pivot"]).reset_index()
         index = table[spec["per"]].to_numpy() if "per" in spec else None
         values = pd.Series(pd.Series(table.eval(spec["expr"])).to_numpy(), index=index, dtype=float)
     except Exception as err:  # a column that this table lacks: the claim cannot be read from it

@@ -227,6 +227,8 @@ def _claim_section(v: Verdict, params: Mapping[str, Any], root: Path, out_dir: P
     c = v.claim
     spec = c["measure"]
     where = f" where `{spec['query']}`" if spec.get("query") else ""
+    if "pivot" in spec:
+        where += f", a column per {spec['pivot']['columns']} (rows: {', '.join(spec['pivot']['index'])})"
     interval = "Student-t" if interval_method(spec) == "t" else "bootstrap"   # of an effect over seeds
     if "metric" in spec:
         source = f"`{spec['metric']}` key `{spec['key']}`"

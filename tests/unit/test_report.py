@@ -435,6 +435,33 @@ def test_a_table_measure_per_seed_is_judged_on_its_interval_over_seeds(results: 
         load_claims(results / "claims.yaml")
 
 
+def test_a_pivoted_measure_pairs_two_methods_on_the_same_samples(results: Path) -> None:
+    """``pivot`` gives a column per method, so that ``expr`` takes each sample's difference: the
+    mean |gap| of two methods that disagree in opposite directions is not their (zero) mean gap."""
+    rows = [{"seed": s, "mi_true": mi, "label": label, "mi_estimate": mi + sign * (0.2 + 0.1 * s)}
+            for s in range(3) for mi in (0.0, 5.0)
+            for label, sign in (("wkl-ae", 1 if mi else -1), ("wkl-latent", 0))]
+    pd.DataFrame(rows).to_csv(results / "results/images.csv", index=False)
+    pivot = {"index": ["seed", "mi_true"], "columns": "label", "values": "mi_estimate"}
+    gap = {"table": "results/images.csv", "pivot": pivot, "expr": "abs(`wkl-ae` - `wkl-latent`)",
+           "agg": "mean", "per": "seed", "interval": "t"}
+    signed = {**gap, "expr": "`wkl-ae` - `wkl-latent`"}
+    repeated = {**gap, "pivot": {**pivot, "index": ["seed"]}}
+    verdicts = {v.claim["id"]: v for v in judge(
+        [claim("gap", gap, {"<=": 0.6, "judged": "hi"}, scale="paper"),
+         claim("signed", signed, {"<=": 0.5}, scale="paper"),
+         claim("repeated", repeated, {"<=": 0.5}, scale="paper")], results, {"scale": "paper"})}
+    assert verdicts["gap"].value == pytest.approx(0.3) and verdicts["gap"].seeds == 3
+    assert verdicts["gap"].hi == pytest.approx(0.3 + 4.302653 * 0.1 / np.sqrt(3), abs=1e-5)
+    assert verdicts["gap"].status == REPRODUCED
+    assert verdicts["signed"].value == pytest.approx(0.0, abs=1e-12)
+    assert verdicts["repeated"].status == UNKNOWN   # two rows per seed and method: no silent mean
+    doc = {"papers": {"p": "P"}, "claims": [claim("bad", {**gap, "pivot": {"index": ["seed"]}}, {">": 0})]}
+    (results / "claims.yaml").write_text(yaml.safe_dump(doc))
+    with pytest.raises(ValueError, match="pivot"):
+        load_claims(results / "claims.yaml")
+
+
 def test_a_claim_shows_the_parameters_of_its_own_scale(results: Path) -> None:
     """A paper-scale claim of a params.yaml section shows the section with `scales.paper` over it,
     not the quick values the rest of the report runs at."""

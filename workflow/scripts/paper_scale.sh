@@ -8,7 +8,9 @@
 # says why.
 #
 #   sh workflow/scripts/paper_scale.sh EXPERIMENT      (or validation_gaussian, the estimators' grid,
-#                                                      or anti_pca, the anti-PCA family of the known-MI images)
+#                                                      or known_mi_FAMILY, one family of the known-MI
+#                                                      images, e.g. known_mi_bumps16; anti_pca is
+#                                                      the anti-pca family)
 #
 # Resumable: Snakemake skips finished jobs and a killed training resumes from its checkpoint.
 set -eu
@@ -26,16 +28,21 @@ for shared in experiments params.yaml data; do
   ln -sfn "$root/$shared" "$work/$shared"
 done
 
+case "$experiment" in   # a family of the known-MI images: its compressors and estimates alone
+  anti_pca) family=anti-pca ;;
+  known_mi_*) family="${experiment#known_mi_}" ;;
+  *) family="" ;;
+esac
 target="$experiment"
-if [ "$experiment" = anti_pca ]; then
-  target="figures/known_mi_family_anti-pca.png"
+if [ -n "$family" ]; then
+  target="figures/known_mi_family_$family.png"
 fi
 snakemake --snakefile "$root/Snakefile" --directory "$work" --cores all --config scale=paper \
   --configfile "$root/paper/paper_scale/overrides.yaml" -- "$target"
 
-if [ "$experiment" = anti_pca ]; then   # one family of the known-MI images: a table of estimates
-  gzip -n -c "$work/results/estimator_validation/family/anti-pca.csv" > "$out/anti_pca.csv.gz"
-  cp "$work/figures/known_mi_family_anti-pca.png" "$out/figures/"
+if [ -n "$family" ]; then   # one family of the known-MI images: a table of estimates
+  gzip -n -c "$work/results/estimator_validation/family/$family.csv" > "$out/$experiment.csv.gz"
+  cp "$work/figures/known_mi_family_$family.png" "$out/figures/"
   exit 0
 fi
 if [ "$experiment" = validation_gaussian ]; then   # estimator validation: a table of estimates
