@@ -2,6 +2,8 @@
 sample -> fit compressors -> estimate -> table + metrics -> figures."""
 
 import json
+import re
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -78,3 +80,35 @@ def test_known_mi_workflow(workflow_copy: Path) -> None:
     assert report["n_fit"] == 400 and report["reconstruction_error_test"] > 0
     for name in ("known_mi_images", "known_mi_benchmark"):
         assert (tmp_path / f"figures/{name}.png").stat().st_size > 10_000
+
+
+def test_each_paper_scale_family_plans_its_own_grid_without_mine(workflow_copy: Path) -> None:
+    """What `sh workflow/scripts/paper_scale.sh known_mi_<family>` asks Snakemake for, for each
+    family of its DVC stages: 41 true MI values x 5 seeds of samples, one estimate job (over the 5
+    seeds) per grid point and method of the family's paper-scale list, which has no MINE (days
+    of one core), and its two compressors."""
+    stages = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
+    families = [*stages["known_mi_images_paper"]["foreach"], "anti-pca"]
+    targets = [f"figures/known_mi_family_{family}.png" for family in families]
+    result = snakemake(workflow_copy, *targets, "-n", "--config", "scale=paper")
+    assert result.returncode == 0, result.stderr[-3000:]
+    planned = Counter()
+    for block in re.split(r"\n(?=\s*(?:local)?rule \w+:)", result.stdout):
+        rule = re.match(r"\s*(?:local)?rule (\w+):", block)
+        wildcards = re.search(r"wildcards: (.*)", block)
+        if rule and wildcards:
+            fields = dict(pair.split("=", 1) for pair in wildcards.group(1).split(", "))
+            planned[rule.group(1), fields["family"], fields.get("method")] += 1
+    config = yaml.safe_load((REPO / "params.yaml").read_text())
+    paper = config["scales"]["paper"]["estimator_validation"]["images"]
+    grid = len(paper["mi"])
+    assert grid == 41
+    for family in families:
+        listed = paper["families"].get(family) or config["estimator_validation"]["images"]["families"][family]
+        methods = listed["methods"]
+        assert "mine-images" not in methods
+        assert planned["sample_known_mi_image", family, None] == grid * 5, family
+        assert planned["fit_compressor_images", family, None] == 2, family
+        estimated = {method: n for (rule, fam, method), n in planned.items()
+                     if rule == "estimate_known_mi_image" and fam == family}
+        assert estimated == dict.fromkeys(methods, grid), family
