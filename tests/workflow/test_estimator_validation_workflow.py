@@ -2,8 +2,6 @@
 sample -> fit compressors -> estimate -> table + metrics -> figures."""
 
 import json
-import re
-from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +9,7 @@ import pytest
 import yaml
 
 from .conftest import snakemake
-from .workflow_helpers import REPO
+from .workflow_helpers import REPO, planned_jobs
 
 
 def tiny_config() -> dict:
@@ -92,13 +90,7 @@ def test_each_paper_scale_family_plans_its_own_grid_without_mine(workflow_copy: 
     targets = [f"figures/known_mi_family_{family}.png" for family in families]
     result = snakemake(workflow_copy, *targets, "-n", "--config", "scale=paper")
     assert result.returncode == 0, result.stderr[-3000:]
-    planned = Counter()
-    for block in re.split(r"\n(?=\s*(?:local)?rule \w+:)", result.stdout):
-        rule = re.match(r"\s*(?:local)?rule (\w+):", block)
-        wildcards = re.search(r"wildcards: (.*)", block)
-        if rule and wildcards:
-            fields = dict(pair.split("=", 1) for pair in wildcards.group(1).split(", "))
-            planned[rule.group(1), fields["family"], fields.get("method")] += 1
+    planned = planned_jobs(result.stdout, "family", "method")
     config = yaml.safe_load((REPO / "params.yaml").read_text())
     paper = config["scales"]["paper"]["estimator_validation"]["images"]
     grid = len(paper["mi"])
@@ -107,8 +99,8 @@ def test_each_paper_scale_family_plans_its_own_grid_without_mine(workflow_copy: 
         listed = paper["families"].get(family) or config["estimator_validation"]["images"]["families"][family]
         methods = listed["methods"]
         assert "mine-images" not in methods
-        assert planned["sample_known_mi_image", family, None] == grid * 5, family
-        assert planned["fit_compressor_images", family, None] == 2, family
+        assert planned["sample_known_mi_image", family, ""] == grid * 5, family
+        assert planned["fit_compressor_images", family, ""] == 2, family
         estimated = {method: n for (rule, fam, method), n in planned.items()
                      if rule == "estimate_known_mi_image" and fam == family}
         assert estimated == dict.fromkeys(methods, grid), family

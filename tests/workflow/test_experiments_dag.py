@@ -4,7 +4,6 @@ naming the key (the tiny end-to-end run: test_experiments_workflow.py)."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -15,24 +14,12 @@ from infoplane.experiments.seeds import unbatchable_reason
 from infoplane.experiments.spec import load_experiment, uses_autoencoder, variant
 
 from .conftest import snakemake
-from .workflow_helpers import REPO
+from .workflow_helpers import REPO, planned_jobs
 
 EXPERIMENTS = sorted(yaml.safe_load((REPO / "params.yaml").read_text())["experiments"])
 TINY = "tests/workflow/params.experiments-tiny.yaml"
 # Each bad-key case is one `snakemake -n` (5-20 s on the loaded machine): one of each kind runs quick.
 SLOW = pytest.mark.slow
-
-
-def planned_jobs(output: str) -> Counter:
-    """(rule, experiment) -> planned jobs, from a dry run's listing (experiment "" for rules
-    without an experiment wildcard)."""
-    jobs: Counter = Counter()
-    for block in re.split(r"\n(?=\s*(?:local)?rule \w+:)", output):
-        rule = re.match(r"\s*(?:local)?rule (\w+):", block)
-        if rule:
-            experiment = re.search(r"wildcards: .*?experiment=([\w.-]+)", block)
-            jobs[rule.group(1), experiment.group(1) if experiment else ""] += 1
-    return jobs
 
 
 def expected_jobs(name: str, spec: dict) -> Counter:
@@ -68,7 +55,7 @@ def test_every_target_plans_its_experiments_jobs(workflow_copy: Path) -> None:
     (experiments with `ib_curve: true`)."""
     result = snakemake(workflow_copy, *EXPERIMENTS, "-n")
     assert result.returncode == 0, result.stderr[-3000:]
-    planned = planned_jobs(result.stdout)
+    planned = planned_jobs(result.stdout, "experiment")
     specs = {name: load_experiment(REPO / "experiments" / f"{name}.yaml", "quick") for name in EXPERIMENTS}
     for name, spec in specs.items():
         ours = Counter({key: n for key, n in planned.items() if key[1] == name and key[0] != name})
@@ -84,7 +71,7 @@ def test_overlay_shrinks_several_experiments_at_once(workflow_copy: Path) -> Non
     and overrides of several experiments, and every step gets the overrides as --set flags."""
     result = snakemake(workflow_copy, "szt_binning", "butakov_mnist", "-n", "-p", "--configfile", TINY)
     assert result.returncode == 0, result.stderr[-3000:]
-    planned = planned_jobs(result.stdout)
+    planned = planned_jobs(result.stdout, "experiment")
     assert planned["train_seeds", "szt_binning"] == 2  # tanh, relu, each trained for its seeds at once
     assert planned["train_run", "butakov_mnist"] == 6  # base and the two controls x seeds 0, 1
     commands = [line for line in result.stdout.splitlines()
@@ -100,7 +87,8 @@ def test_a_variant_waits_only_for_the_autoencoders_of_its_own_analyses(workflow_
     """At the paper scale the base variant's `x-latent-2` ablation needs a second X autoencoder
     (2-D code); the sigma-0.01 variant drops that analysis, so its run must not train it."""
     dry = {variant: planned_jobs(snakemake(workflow_copy, "-n", "--config", "scale=paper", "--",
-                                           f"results/runs/butakov_mnist/{variant}/seed-0/mi.csv").stdout)
+                                           f"results/runs/butakov_mnist/{variant}/seed-0/mi.csv").stdout,
+                                 "experiment")
            for variant in ("base", "sigma-0.01")}
     for jobs in dry.values():
         assert jobs["train_x_autoencoder", "butakov_mnist"] == 1

@@ -8,9 +8,11 @@ installed package, so a test never writes results into the checkout it runs from
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -52,3 +54,16 @@ def copy_project(dest: Path) -> Path:
         elif source.exists():
             shutil.copy2(source, target)
     return dest
+
+
+def planned_jobs(output: str, *wildcards: str) -> Counter:
+    """(rule, the value of each named wildcard, "" where a job has none) -> planned jobs, from a
+    dry run's listing (`snakemake -n`)."""
+    jobs: Counter = Counter()
+    for block in re.split(r"\n(?=\s*(?:local)?rule \w+:)", output):
+        rule = re.match(r"\s*(?:local)?rule (\w+):", block)
+        if rule:
+            listed = re.search(r"wildcards: (.*)", block)
+            values = dict(pair.split("=", 1) for pair in listed.group(1).split(", ")) if listed else {}
+            jobs[(rule.group(1), *(values.get(name, "") for name in wildcards))] += 1
+    return jobs
