@@ -8,7 +8,7 @@ from infoplane.synthetic import build_task
 
 
 @pytest.mark.parametrize(("name", "size", "latent"), [("gaussian-bumps", 16, 2), ("gaussian-bumps", 32, 2),
-                                                      ("rectangles", 32, 4)])
+                                                      ("rectangles", 32, 4), ("correlated-bumps", 32, 5)])
 def test_shapes_ranges_and_determinism(name, size, latent):
     task = build_task(name, mi=3.0, size=size)
     lx, ly = task.sample_latent(200, 1)
@@ -30,6 +30,37 @@ def test_bump_recipe():
     centres = (np.arange(16) + 0.5) / 16
     p0, p1 = np.meshgrid(centres, centres, indexing="ij")
     np.testing.assert_allclose(image, np.exp(-10 * ((p0 - 0.3) ** 2 + (p1 - 0.8) ** 2)))
+
+
+def test_correlated_bump_recipe():
+    task = build_task("correlated-bumps", mi=0.0)
+    params = np.array([[0.3, 0.8, 1.5, 1.25, -0.6]])   # mu, a, b, c
+    image = task.render(params)[0]
+    centres = (np.arange(32) + 0.5) / 32
+    p0, p1 = np.meshgrid(centres, centres, indexing="ij")
+    d0, d1 = 1.5 * (p0 - 0.3), 1.25 * (p1 - 0.8)
+    np.testing.assert_allclose(image, np.exp(-10 * (d0**2 + d1**2 - 0.6 * d0 * d1)))
+    assert image.shape == (32, 32) and image.max() <= 1.0
+
+
+def test_correlated_bumps_are_injective_so_the_images_keep_the_mi():
+    """The log-image is a quadratic in the pixel position: a least-squares fit of its six
+    coefficients gives back every latent, so no two latents render to the same image."""
+    task = build_task("correlated-bumps", mi=4.0)
+    latents, _ = task.sample_latent(50, 3)
+    assert latents[:, 2:4].min() >= 1 and latents[:, 2:4].max() <= 2 and np.abs(latents[:, 4]).max() <= 1
+    centres = (np.arange(32) + 0.5) / 32
+    p0, p1 = (grid.ravel() for grid in np.meshgrid(centres, centres, indexing="ij"))
+    design = np.column_stack([p0**2, p1**2, p0 * p1, p0, p1, np.ones_like(p0)])
+    logs = np.log(task.render(latents).reshape(50, -1)).T        # (pixels, samples): all > 0
+    (q00, q11, q01, l0, l1, _), *_ = np.linalg.lstsq(design, -logs / 10, rcond=None)
+    a, b = np.sqrt(q00), np.sqrt(q11)
+    # the centre solves grad q = 0: [2 q00, q01; q01, 2 q11] mu = -(l0, l1)
+    det = 4 * q00 * q11 - q01**2
+    mu0, mu1 = (-2 * q11 * l0 + q01 * l1) / det, (q01 * l0 - 2 * q00 * l1) / det
+    recovered = np.column_stack([mu0, mu1, a, b, q01 / (a * b)])
+    np.testing.assert_allclose(recovered, latents, atol=1e-6)
+    assert task.mutual_information == 4.0
 
 
 def test_bump_centres_are_uniform():

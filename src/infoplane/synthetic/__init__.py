@@ -8,9 +8,9 @@ Families: Gaussians (``gaussian-pairs``, ``gaussian-dense``, ``gaussian-sparse``
 ``student-t`` and ``additive-uniform``, any task seen through an injective map
 (``transformed``: half-cube, asinh, normal-cdf, spiral), an LMI-style high-dimensional task of
 low intrinsic dimension (``embedded``), Butakov et al.'s images (``gaussian-bumps``,
-``rectangles``; these also have ``sample_latent`` and ``render``, see :mod:`.images`) and their
-``anti-pca`` task (the information in the direction of least variance, :mod:`.anti_pca`), and
-what networks produce (``relu-classes``: ReLU point masses against labels,
+``rectangles``, ``correlated-bumps``; these also have ``sample_latent`` and ``render``, see
+:mod:`.images`) and their ``anti-pca`` task (the information in the direction of least variance,
+:mod:`.anti_pca`), and what networks produce (``relu-classes``: ReLU point masses against labels,
 ``quantized-gaussian``, ``rounded``: float16 / float32 storage; see :mod:`.network`).
 """
 
@@ -24,7 +24,7 @@ import numpy as np
 from infoplane.synthetic.anti_pca import AntiPCA
 from infoplane.synthetic.embedded import Embedded
 from infoplane.synthetic.gaussian import CorrelatedPairs, GaussianTask, dense, gaussian_mi, sparse
-from infoplane.synthetic.images import GaussianBumps, ImageTask, Rectangles
+from infoplane.synthetic.images import CorrelatedBumps, GaussianBumps, ImageTask, Rectangles
 from infoplane.synthetic.network import QuantizedGaussian, ReluClasses, Rounded, rounded
 from infoplane.synthetic.student import AdditiveUniform, StudentT
 from infoplane.synthetic.transforms import TRANSFORMS, Transformed
@@ -52,6 +52,7 @@ TASKS: dict[str, Callable[..., Task]] = {
     "embedded": Embedded,
     "gaussian-bumps": GaussianBumps,
     "rectangles": Rectangles,
+    "correlated-bumps": CorrelatedBumps,
     "anti-pca": AntiPCA,
     "relu-classes": ReluClasses,
     "quantized-gaussian": QuantizedGaussian,
@@ -72,7 +73,7 @@ def build_task(name: str, **params: Any) -> Task:
 
 
 __all__ = [
-    "AdditiveUniform", "AntiPCA", "CorrelatedPairs", "Embedded", "GaussianBumps", "GaussianTask", "ImageTask",
-    "QuantizedGaussian", "Rectangles", "ReluClasses", "Rounded", "StudentT", "TASKS", "TRANSFORMS",
-    "Task", "Transformed", "build_task", "dense", "gaussian_mi", "rounded", "sparse",
+    "AdditiveUniform", "AntiPCA", "CorrelatedBumps", "CorrelatedPairs", "Embedded", "GaussianBumps",
+    "GaussianTask", "ImageTask", "QuantizedGaussian", "Rectangles", "ReluClasses", "Rounded", "StudentT",
+    "TASKS", "TRANSFORMS", "Task", "Transformed", "build_task", "dense", "gaussian_mi", "rounded", "sparse",
 ]

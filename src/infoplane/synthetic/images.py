@@ -15,6 +15,9 @@ Tasks:
     ``rectangles``      latent 4: per axis an ordered pair l < r in pixel units, uniform over
                         segments at least ``min_length`` (2) pixels long; each pixel is the exact
                         area of itself that the rectangle covers (anti-aliased).
+    ``correlated-bumps`` latent 5 (the paper's "correlated Gaussian"): a bump with its own centre,
+                        two scales and a cross term, exp(-10 q(p - mu)) for the positive definite
+                        form q(d) = a^2 d0^2 + b^2 d1^2 + c a b d0 d1, a, b in [1, 2], c in [-1, 1].
 """
 
 from __future__ import annotations
@@ -142,3 +145,33 @@ class Rectangles(ImageTask):
         rows = self.coverage(params[:, 0], params[:, 1])
         cols = self.coverage(params[:, 2], params[:, 3])
         return rows[:, :, None] * cols[:, None, :]  # exact covered area of each pixel
+
+
+@dataclass
+class CorrelatedBumps(ImageTask):
+    """A tilted, stretched Gaussian bump: the paper's "correlated Gaussian" images (32x32, latent 5).
+
+    The five uniforms u give the centre mu = (u0, u1) in [0, 1]^2, the scales a = 1 + u2 and
+    b = 1 + u3 in [1, 2] and the cross term c = 2 u4 - 1 in [-1, 1]. The pixel centred at p is
+    exp(-10 q(p - mu)) with q(d) = a^2 d0^2 + b^2 d1^2 + c a b d0 d1: |c| < 2 keeps q positive
+    definite, so every image is a bump. The log-image is a quadratic in p whose coefficients give
+    back (mu, a, b, c), so the rendering is injective and the images keep the latents' MI.
+    """
+
+    size: int = 32
+
+    name: ClassVar[str] = "correlated-bumps"
+    latent_dim: ClassVar[int] = 5
+    sharpness: ClassVar[float] = GaussianBumps.sharpness
+
+    def parameters(self, u: np.ndarray) -> np.ndarray:
+        """(n, 5) uniforms -> (n, 5) columns mu0, mu1, a, b, c."""
+        return np.column_stack([u[:, 0], u[:, 1], 1.0 + u[:, 2], 1.0 + u[:, 3], 2.0 * u[:, 4] - 1.0])
+
+    def render(self, params: np.ndarray) -> np.ndarray:
+        centres = (np.arange(self.size) + 0.5) / self.size  # pixel centres in [0, 1]
+        mu0, mu1, a, b, c = (params[:, j, None] for j in range(5))
+        d0 = a * (centres[None, :] - mu0)  # (n, size): scaled offsets along axis 0
+        d1 = b * (centres[None, :] - mu1)  # (n, size): along axis 1
+        form = d0[:, :, None] ** 2 + d1[:, None, :] ** 2 + c[:, :, None] * d0[:, :, None] * d1[:, None, :]
+        return np.exp(-self.sharpness * form)
