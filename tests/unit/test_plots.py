@@ -158,3 +158,20 @@ def test_the_fastest_loss_fall_is_marked_only_where_the_loss_falls(tmp_path):
     frozen_runs = runs.assign(test_loss=2.31 + 1e-7 * np.sin(runs["epoch"]))
     frozen = plots.plot_mi_epoch(aggregated(), frozen_runs, tmp_path / "b.png", PANELS, title="Two networks")
     assert dotted_lines(learning) > 0 and dotted_lines(frozen) == 0
+
+
+def test_a_method_keeps_its_colour_across_panels_that_hold_different_methods(tmp_path):
+    """The anti-PCA panel has no MINE line: its methods must not take MINE's colour, and the one
+    legend must still name every method."""
+    table = validation_table()
+    table = table[~((table["family"] == "gaussian") & (table["label"] == "ksg"))]   # ksg only on bumps
+    fig = plots.plot_known_mi(table, [tmp_path / "k.png"])
+    colours = {}
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            if not line.get_label().startswith("_") and line.get_label() != "true MI":
+                colours.setdefault(line.get_label(), set()).add(line.get_color())
+    assert colours.keys() == {"ksg", "wkl"}
+    assert all(len(seen) == 1 for seen in colours.values()) and colours["ksg"] != colours["wkl"]
+    legend = [text.get_text() for ax in fig.axes if ax.get_legend() for text in ax.get_legend().get_texts()]
+    assert {"ksg", "wkl", "true MI"} <= set(legend)

@@ -13,12 +13,15 @@ from matplotlib.lines import Line2D
 from infoplane.plots.style import finish, new_figure, styled, subplots
 
 
-def draw_estimates_against_truth(ax: Axes, rows: pd.DataFrame, by: str, top: float) -> None:
+def draw_estimates_against_truth(ax: Axes, rows: pd.DataFrame, by: str, top: float,
+                                 colors: dict[str, str] | None = None) -> None:
     """One line per value of column ``by``: the mean estimate over seeds against the true MI,
-    with a band from the seeds' minimum to maximum, and the dashed diagonal of the truth."""
+    with a band from the seeds' minimum to maximum, and the dashed diagonal of the truth.
+    ``colors`` (value -> colour) keeps a method's colour when panels hold different methods."""
     for name, est in rows.groupby(by):
         stats = est.groupby("mi_true")["mi_estimate"].agg(["mean", "min", "max"]).reset_index()
-        (line,) = ax.plot(stats["mi_true"], stats["mean"], marker="o", ms=3, label=name)
+        color = colors.get(name) if colors else None
+        (line,) = ax.plot(stats["mi_true"], stats["mean"], marker="o", ms=3, label=name, color=color)
         ax.fill_between(stats["mi_true"], stats["min"], stats["max"], color=line.get_color(), alpha=0.2)
     ax.plot([0, top], [0, top], "k--", lw=1, label="true MI")
 
@@ -71,12 +74,17 @@ def _against_truth(table: pd.DataFrame, column: str, panels: list, by: str, size
     fig = new_figure(size[0] * len(panels), size[1])
     axes = subplots(fig, 1, len(panels), sharey=True)
     top = float(table["mi_true"].max())
+    colors = {name: f"C{i % 10}" for i, name in enumerate(sorted(table[by].unique()))}
     for ax, value in zip(axes[0], panels, strict=True):
-        draw_estimates_against_truth(ax, table[table[column] == value], by, top)
+        draw_estimates_against_truth(ax, table[table[column] == value], by, top, colors)
         ax.set_title(panel_title(value))
         ax.set_xlabel("true MI (nats)")
     axes[0][0].set_ylabel("estimated MI (nats)")
-    axes[0][-1].legend(loc="upper left")
+    # One legend for every panel: a method missing from the last panel is still named.
+    handles = {label: handle for ax in axes[0]
+               for handle, label in zip(*ax.get_legend_handles_labels(), strict=True)}
+    order = [*colors, "true MI"]
+    axes[0][-1].legend([handles[label] for label in order], order, loc="upper left")
     return fig
 
 
